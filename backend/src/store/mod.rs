@@ -1,0 +1,86 @@
+//! One storage interface, two typed implementations. sqlx's `Any` driver
+//! cannot carry timestamps, UUIDs or booleans faithfully, so SQLite and
+//! PostgreSQL each get a typed pool; the SQL they share is written once in
+//! `shared.rs` and the conformance suite (`tests/store_conformance.rs`) runs
+//! the same tests against both.
+
+mod error;
+mod postgres;
+mod rows;
+#[macro_use]
+mod shared;
+mod sqlite;
+
+pub use error::StoreError;
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+
+use airlock_domain::{Cluster, Deployment, Environment, Region, Service, Tenant};
+use airlock_domain::world::World;
+use async_trait::async_trait;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Narrows a deployment query; `None` means "any".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeploymentScope {
+    pub tenant: Option<String>,
+    pub environment: Option<String>,
+    pub region: Option<String>,
+    pub service: Option<String>,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// "sqlite" or "postgres", for logs and `/health/ready`.
+    fn kind(&self) -> &'static str;
+    /// Applies pending migrations; safe to run on every start and from several replicas.
+    async fn migrate(&self) -> Result<(), StoreError>;
+    /// A round trip to the database, for readiness checks.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    async fn environments(&self) -> Result<Vec<Environment>, StoreError>;
+    async fn regions(&self) -> Result<Vec<Region>, StoreError>;
+    async fn clusters(&self) -> Result<Vec<Cluster>, StoreError>;
+    async fn services(&self) -> Result<Vec<Service>, StoreError>;
+    async fn tenants(&self) -> Result<Vec<Tenant>, StoreError>;
+    async fn tenant(&self, slug: &str) -> Result<Option<Tenant>, StoreError>;
+    async fn deployments(&self, scope: &DeploymentScope) -> Result<Vec<Deployment>, StoreError>;
+
+    /// Creates or updates every item of `world` in one transaction: either all
+    /// of it is stored or none of it. Re-importing the same world changes nothing.
+    async fn import_world(&self, world: &World) -> Result<(), StoreError>;
+}
+
+/// Where the data lives, decided once from configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseTarget {
+    /// The embedded default: one SQLite file inside the data directory.
+    SqliteFile(PathBuf),
+    /// A `postgres://` URL, for real and multi-replica installs.
+    Postgres(String),
+}
+
+impl DatabaseTarget {
+    /// `database_url` wins when it is a postgres URL; otherwise SQLite in `data_dir`.
+    pub fn choose(database_url: Option<&str>, data_dir: &std::path::Path) -> DatabaseTarget {
+        match database_url {
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                DatabaseTarget::Postgres(url.to_owned())
+            }
+            Some(url) if url.starts_with("sqlite://") => {
+                DatabaseTarget::SqliteFile(PathBuf::from(url.trim_start_matches("sqlite://")))
+            }
+            _ => DatabaseTarget::SqliteFile(data_dir.join("airlock.db")),
+        }
+    }
+}
+
+/// Opens the store (creating the SQLite file and its directory on first run).
+/// Migrations are not applied here; call [`Store::migrate`].
+pub async fn connect(target: &DatabaseTarget) -> Result<Arc<dyn Store>, StoreError> {
+    Ok(match target {
+        DatabaseTarget::SqliteFile(path) => Arc::new(SqliteStore::open(path).await?),
+        DatabaseTarget::Postgres(url) => Arc::new(PostgresStore::connect(url).await?),
+    })
+}

@@ -1,0 +1,24 @@
+//! PostgreSQL, for real and multi-replica installs.
+
+use super::StoreError;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::PgPool;
+use std::time::Duration;
+
+pub struct PostgresStore {
+    pub(crate) pool: PgPool,
+}
+
+impl PostgresStore {
+    pub async fn connect(url: &str) -> Result<PostgresStore, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect(url)
+            .await
+            .map_err(StoreError::Unavailable)?;
+        Ok(PostgresStore { pool })
+    }
+}
+
+impl_shared_store!(PostgresStore, "postgres", sqlx::migrate!("../migrations/postgres"));

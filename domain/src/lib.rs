@@ -1,0 +1,14 @@
+//! Airlock's vocabulary and rules. No I/O and no async, so the very same code
+//! runs inside the server and inside the browser's wasm bundle: whatever the
+//! UI shows as a verdict is exactly what the server enforces.
+
+pub mod health;
+pub mod names;
+pub mod status;
+pub mod world;
+
+pub use health::{Health, HealthCounts};
+pub use names::{NameError, Slug};
+pub use world::{
+    Cluster, Deployment, Environment, NamespaceStrategy, Region, Service, Tenant, World,
+};

@@ -1,0 +1,191 @@
+//! Detail pages: one tenant, one environment, one region. Each returns `None`
+//! when the named thing does not exist, so the page can answer 404.
+
+use crate::{Cluster, Deployment, Environment, Health, HealthCounts, Region, Tenant, World};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+/// A deployment with the cluster and namespace it lives in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlacedDeployment {
+    pub deployment: Deployment,
+    pub cluster: Option<String>,
+    pub namespace: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantDetail {
+    pub tenant: Tenant,
+    pub health: HealthCounts,
+    /// In promotion order, then region order, then service.
+    pub deployments: Vec<PlacedDeployment>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegionSummary {
+    pub region: Region,
+    pub clusters: Vec<Cluster>,
+    pub tenants: u32,
+    pub health: HealthCounts,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnvironmentDetail {
+    pub environment: Environment,
+    pub regions: Vec<RegionSummary>,
+    /// Degraded and failing workloads, worst first: what needs a look.
+    pub attention: Vec<PlacedDeployment>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantInRegion {
+    pub slug: String,
+    pub name: String,
+    pub primary: bool,
+    pub health: Health,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegionDetail {
+    pub region: Region,
+    /// Per environment, the clusters serving this region and their health.
+    pub environments: Vec<(Environment, Vec<Cluster>, HealthCounts)>,
+    /// Tenants allowed to run here.
+    pub tenants: Vec<TenantInRegion>,
+}
+
+fn place(world: &World, deployment: &Deployment) -> PlacedDeployment {
+    let cluster = world
+        .clusters
+        .iter()
+        .find(|c| c.environment == deployment.environment && c.region == deployment.region);
+    PlacedDeployment {
+        deployment: deployment.clone(),
+        cluster: cluster.map(|c| c.name.clone()),
+        namespace: cluster.map(|c| c.namespace_strategy.namespace_for(&deployment.tenant)),
+    }
+}
+
+fn position<T>(items: &[T], matches: impl Fn(&T) -> bool) -> usize {
+    items.iter().position(matches).unwrap_or(usize::MAX)
+}
+
+pub fn tenant_detail(world: &World, slug: &str) -> Option<TenantDetail> {
+    let tenant = world.tenants.iter().find(|t| t.slug == slug)?.clone();
+    let mut deployments: Vec<PlacedDeployment> =
+        world.deployments.iter().filter(|d| d.tenant == slug).map(|d| place(world, d)).collect();
+    deployments.sort_by_key(|p| {
+        let d = &p.deployment;
+        (
+            position(&world.environments, |e| e.name == d.environment),
+            position(&world.regions, |r| r.name == d.region),
+            d.service.clone(),
+        )
+    });
+    let health = deployments.iter().map(|p| p.deployment.health).collect();
+    Some(TenantDetail { tenant, health, deployments })
+}
+
+pub fn environment_detail(world: &World, name: &str) -> Option<EnvironmentDetail> {
+    let environment = world.environments.iter().find(|e| e.name == name)?.clone();
+    let here: Vec<&Deployment> = world.deployments.iter().filter(|d| d.environment == name).collect();
+    let regions = world
+        .regions
+        .iter()
+        .map(|region| {
+            let in_region = || here.iter().filter(|d| d.region == region.name);
+            RegionSummary {
+                region: region.clone(),
+                clusters: world
+                    .clusters
+                    .iter()
+                    .filter(|c| c.environment == name && c.region == region.name)
+                    .cloned()
+                    .collect(),
+                tenants: in_region().map(|d| d.tenant.as_str()).collect::<BTreeSet<_>>().len() as u32,
+                health: in_region().map(|d| d.health).collect(),
+            }
+        })
+        .collect();
+    let mut attention: Vec<PlacedDeployment> =
+        here.iter().filter(|d| d.health >= Health::Degraded).map(|d| place(world, d)).collect();
+    attention.sort_by(|a, b| b.deployment.health.cmp(&a.deployment.health));
+    Some(EnvironmentDetail { environment, regions, attention })
+}
+
+pub fn region_detail(world: &World, name: &str) -> Option<RegionDetail> {
+    let region = world.regions.iter().find(|r| r.name == name)?.clone();
+    let environments = world
+        .environments
+        .iter()
+        .map(|environment| {
+            let clusters = world
+                .clusters
+                .iter()
+                .filter(|c| c.region == name && c.environment == environment.name)
+                .cloned()
+                .collect();
+            let health = world
+                .deployments
+                .iter()
+                .filter(|d| d.region == name && d.environment == environment.name)
+                .map(|d| d.health)
+                .collect();
+            (environment.clone(), clusters, health)
+        })
+        .collect();
+    let tenants = world
+        .tenants
+        .iter()
+        .filter(|t| t.may_run_in(name))
+        .map(|t| TenantInRegion {
+            slug: t.slug.clone(),
+            name: t.name.clone(),
+            primary: t.primary_region == name,
+            health: Health::roll_up(
+                world.deployments.iter().filter(|d| d.tenant == t.slug && d.region == name).map(|d| d.health),
+            ),
+        })
+        .collect();
+    Some(RegionDetail { region, environments, tenants })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::status::fixtures::small_world;
+
+    #[test]
+    fn an_unknown_name_has_no_detail() {
+        let world = small_world();
+        assert!(tenant_detail(&world, "nobody").is_none());
+        assert!(environment_detail(&world, "qa").is_none());
+        assert!(region_detail(&world, "mars").is_none());
+    }
+
+    #[test]
+    fn a_tenants_workloads_are_listed_in_promotion_order_with_their_namespace() {
+        let detail = tenant_detail(&small_world(), "acme").expect("acme exists");
+        let places: Vec<_> = detail
+            .deployments
+            .iter()
+            .map(|p| (p.deployment.environment.as_str(), p.namespace.as_deref()))
+            .collect();
+        assert_eq!(places, [("staging", Some("tenant-acme")), ("production", Some("tenant-acme"))]);
+    }
+
+    #[test]
+    fn an_environment_lists_degraded_workloads_as_needing_attention() {
+        let detail = environment_detail(&small_world(), "production").expect("production exists");
+        let attention: Vec<_> = detail.attention.iter().map(|p| p.deployment.tenant.as_str()).collect();
+        assert_eq!(attention, ["globex"]);
+        assert_eq!(detail.regions[0].tenants, 2);
+    }
+
+    #[test]
+    fn a_region_lists_only_tenants_allowed_there_and_marks_their_primary() {
+        let detail = region_detail(&small_world(), "ashburn").expect("ashburn exists");
+        let tenants: Vec<_> = detail.tenants.iter().map(|t| (t.slug.as_str(), t.primary)).collect();
+        assert_eq!(tenants, [("globex", true), ("initech", true)]);
+    }
+}

@@ -1,0 +1,129 @@
+//! The world Airlock ships into: environments in promotion order, regions,
+//! the clusters serving each environment × region, tenants and what runs
+//! for them where.
+
+use crate::health::Health;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Environment {
+    pub name: String,
+    /// Promotion order: development (1) → staging (2) → production (3).
+    pub position: i32,
+    /// Protected environments are gated by approvals and a checklist.
+    pub protected: bool,
+    pub required_approvals: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Region {
+    pub name: String,
+    pub display_name: String,
+    pub position: i32,
+}
+
+/// Where a cluster puts a tenant's workloads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum NamespaceStrategy {
+    /// `tenant-<slug>`, one namespace per tenant (staging, production).
+    PerTenant,
+    /// Every tenant shares one namespace (development).
+    Shared { namespace: String },
+}
+
+impl NamespaceStrategy {
+    pub fn namespace_for(&self, tenant_slug: &str) -> String {
+        match self {
+            NamespaceStrategy::PerTenant => format!("tenant-{tenant_slug}"),
+            NamespaceStrategy::Shared { namespace } => namespace.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cluster {
+    pub name: String,
+    pub environment: String,
+    pub region: String,
+    /// The API server URL; credentials are referenced, never stored here.
+    pub api_url: String,
+    /// Name of a kubeconfig context or secret holding the credentials.
+    pub credentials_ref: String,
+    pub namespace_strategy: NamespaceStrategy,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tenant {
+    pub slug: String,
+    pub name: String,
+    pub primary_region: String,
+    /// Legal residency of the tenant's data, e.g. `eu`, `us`, `za`.
+    pub data_residency: String,
+    /// The only regions a release may ever be dispatched to for this tenant.
+    pub allowed_regions: Vec<String>,
+}
+
+impl Tenant {
+    pub fn may_run_in(&self, region: &str) -> bool {
+        self.allowed_regions.iter().any(|r| r == region)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Service {
+    pub name: String,
+    pub image_repository: String,
+}
+
+/// What runs for one tenant × environment × region × service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deployment {
+    pub tenant: String,
+    pub environment: String,
+    pub region: String,
+    pub service: String,
+    pub version: String,
+    /// The last version that ran here before `version`: what a rollback restores.
+    pub previous_version: Option<String>,
+    pub health: Health,
+    pub changed_at: DateTime<Utc>,
+}
+
+/// A whole world at once: what `seed --demo` imports, and what the status
+/// views are computed from.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct World {
+    pub environments: Vec<Environment>,
+    pub regions: Vec<Region>,
+    pub clusters: Vec<Cluster>,
+    pub tenants: Vec<Tenant>,
+    pub services: Vec<Service>,
+    pub deployments: Vec<Deployment>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn per_tenant_clusters_put_each_tenant_in_its_own_namespace() {
+        assert_eq!(NamespaceStrategy::PerTenant.namespace_for("acme"), "tenant-acme");
+        let shared = NamespaceStrategy::Shared { namespace: "airlock-dev".into() };
+        assert_eq!(shared.namespace_for("acme"), "airlock-dev");
+    }
+
+    #[test]
+    fn a_tenant_may_run_only_in_its_allowed_regions() {
+        let tenant = Tenant {
+            slug: "acme".into(),
+            name: "Acme".into(),
+            primary_region: "frankfurt".into(),
+            data_residency: "eu".into(),
+            allowed_regions: vec!["frankfurt".into()],
+        };
+        assert!(tenant.may_run_in("frankfurt"));
+        assert!(!tenant.may_run_in("ashburn"));
+    }
+}
