@@ -1,0 +1,57 @@
+//! Airlock's user interface: pages, components and the server functions they
+//! call. Compiled twice: with `ssr` into the server (rendering HTML, running
+//! server functions against the backend) and with `hydrate` into the wasm
+//! bundle (making the same HTML interactive). Only `ssr` may touch the backend.
+
+pub mod components;
+pub mod error;
+pub mod pages;
+pub mod server_fns;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+/// The HTML document around the app, rendered once per request on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Every page renders completely on the server before the first byte is
+    // sent (`SsrMode::Async`): pages work without JavaScript and a missing
+    // tenant can still answer with a real 404 status.
+    view! {
+        <Stylesheet id="airlock" href="/pkg/airlock.css"/>
+        <Title formatter=|title: String| if title.is_empty() { "Airlock".to_owned() } else { format!("{title} · Airlock") }/>
+        <Router>
+            <components::layout::Layout>
+                <Routes fallback=|| view! { <pages::not_found::NotFound/> }>
+                    <Route path=path!("/") view=pages::overview::OverviewPage ssr=SsrMode::Async/>
+                    <Route path=path!("/tenants") view=pages::tenants::TenantsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/tenants/:slug") view=pages::tenant::TenantPage ssr=SsrMode::Async/>
+                    <Route path=path!("/environments/:name") view=pages::environment::EnvironmentPage ssr=SsrMode::Async/>
+                    <Route path=path!("/regions/:name") view=pages::region::RegionPage ssr=SsrMode::Async/>
+                </Routes>
+            </components::layout::Layout>
+        </Router>
+    }
+}

@@ -4,11 +4,12 @@
 //! `shared.rs` and the conformance suite (`tests/store_conformance.rs`) runs
 //! the same tests against both.
 
+// `shared` defines the macro the two backends expand, so it comes first.
+#[macro_use]
+mod shared;
 mod error;
 mod postgres;
 mod rows;
-#[macro_use]
-mod shared;
 mod sqlite;
 
 pub use error::StoreError;

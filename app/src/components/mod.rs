@@ -1,0 +1,3 @@
+pub mod failure;
+pub mod health;
+pub mod layout;

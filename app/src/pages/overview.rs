@@ -1,0 +1,83 @@
+//! The landing page: environments (promotion order) × regions, with the
+//! clusters serving each cell, how many tenants run there and how they are.
+
+use crate::components::failure::Failure;
+use crate::components::health::HealthCountsView;
+use crate::server_fns::status::load_overview;
+use airlock_domain::status::{Overview, OverviewCell, OverviewRow};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn OverviewPage() -> impl IntoView {
+    let overview = Resource::new(|| (), |_| load_overview());
+    view! {
+        <Title text="Overview"/>
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match overview.await {
+                    Ok(overview) => view! { <OverviewTable overview/> }.into_any(),
+                    Err(error) => view! { <Failure error/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn OverviewTable(overview: Overview) -> impl IntoView {
+    let region_headers = overview
+        .regions
+        .iter()
+        .map(|r| view! { <th scope="col"><a href=format!("/regions/{}", r.name)>{r.display_name.clone()}</a></th> })
+        .collect_view();
+    let rows = overview.rows.into_iter().map(|row| view! { <EnvironmentRow row/> }).collect_view();
+    view! {
+        <h1>"Overview"</h1>
+        <p class="summary">
+            {overview.tenant_count}" tenants · "
+            <HealthCountsView counts=overview.health/>
+        </p>
+        <div class="table-wrap">
+            <table class="overview" data-testid="overview">
+                <thead>
+                    <tr><th scope="col">"Environment"</th>{region_headers}</tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+}
+
+#[component]
+fn EnvironmentRow(row: OverviewRow) -> impl IntoView {
+    let environment = row.environment;
+    let gate = environment.protected.then(|| {
+        view! { <span class="badge badge-protected">"protected · "{environment.required_approvals}" approvals"</span> }
+    });
+    let cells = row.cells.into_iter().map(|cell| view! { <RegionCell cell/> }).collect_view();
+    view! {
+        <tr>
+            <th scope="row">
+                <a href=format!("/environments/{}", environment.name)>{environment.name.clone()}</a>
+                " "{gate}
+            </th>
+            {cells}
+        </tr>
+    }
+}
+
+#[component]
+fn RegionCell(cell: OverviewCell) -> impl IntoView {
+    if cell.clusters.is_empty() {
+        return view! { <td class="overview-cell unserved">"no cluster"</td> }.into_any();
+    }
+    view! {
+        <td class="overview-cell">
+            <span class="clusters">{cell.clusters.join(", ")}</span>
+            <span class="tenants">{cell.tenants}" tenants"</span>
+            <HealthCountsView counts=cell.health/>
+        </td>
+    }
+    .into_any()
+}

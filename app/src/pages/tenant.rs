@@ -1,0 +1,81 @@
+//! One tenant: where it may run, and what runs for it in every environment
+//! and region, with the previous version a rollback would restore.
+
+use crate::components::failure::Failure;
+use crate::components::health::{HealthChip, HealthCountsView};
+use crate::server_fns::status::load_tenant_detail;
+use airlock_domain::status::TenantDetail;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+#[component]
+pub fn TenantPage() -> impl IntoView {
+    let params = use_params_map();
+    let detail = Resource::new(move || params.read().get("slug").unwrap_or_default(), load_tenant_detail);
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(detail) => view! { <TenantView detail/> }.into_any(),
+                    Err(error) => view! { <Failure error/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn TenantView(detail: TenantDetail) -> impl IntoView {
+    let tenant = detail.tenant;
+    let allowed = tenant
+        .allowed_regions
+        .iter()
+        .map(|r| view! { <a class="badge" href=format!("/regions/{r}")>{r.clone()}</a>" " })
+        .collect_view();
+    let rows = detail
+        .deployments
+        .into_iter()
+        .map(|placed| {
+            let d = placed.deployment;
+            view! {
+                <tr>
+                    <td><a href=format!("/environments/{}", d.environment)>{d.environment.clone()}</a></td>
+                    <td><a href=format!("/regions/{}", d.region)>{d.region.clone()}</a></td>
+                    <td>{d.service}</td>
+                    <td class="mono">{d.version}</td>
+                    <td class="mono">{d.previous_version.unwrap_or_else(|| "—".into())}</td>
+                    <td><HealthChip health=d.health/></td>
+                    <td class="mono">{placed.cluster.unwrap_or_else(|| "—".into())}</td>
+                    <td class="mono">{placed.namespace.unwrap_or_else(|| "—".into())}</td>
+                    <td><time datetime=d.changed_at.to_rfc3339()>{d.changed_at.format("%Y-%m-%d %H:%M UTC").to_string()}</time></td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <Title text=tenant.name.clone()/>
+        <nav class="breadcrumbs" aria-label="Breadcrumbs"><a href="/tenants">"Tenants"</a>" / "{tenant.slug.clone()}</nav>
+        <h1>{tenant.name.clone()}</h1>
+        <p class="summary"><HealthCountsView counts=detail.health/></p>
+        <dl class="facts">
+            <dt>"Slug"</dt><dd class="mono">{tenant.slug.clone()}</dd>
+            <dt>"Primary region"</dt><dd><a href=format!("/regions/{}", tenant.primary_region)>{tenant.primary_region.clone()}</a></dd>
+            <dt>"Data residency"</dt><dd>{tenant.data_residency.clone()}</dd>
+            <dt>"Allowed regions"</dt><dd>{allowed}</dd>
+        </dl>
+        <h2>"Workloads"</h2>
+        <div class="table-wrap">
+            <table class="data">
+                <thead>
+                    <tr>
+                        <th scope="col">"Environment"</th><th scope="col">"Region"</th><th scope="col">"Service"</th>
+                        <th scope="col">"Version"</th><th scope="col">"Previous"</th><th scope="col">"Health"</th>
+                        <th scope="col">"Cluster"</th><th scope="col">"Namespace"</th><th scope="col">"Last change"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+}
