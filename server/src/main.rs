@@ -1,1 +1,33 @@
-fn main(){}
+//! `airlock`: the deployment portal's single binary.
+
+use airlock_server::cli::{Cli, Command};
+use airlock_server::config::Settings;
+use airlock_server::{commands, telemetry};
+use clap::Parser;
+use std::process::ExitCode;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::load(cli.config.as_deref()) {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("airlock: invalid configuration: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(&settings.log_format, &settings.log_filter, std::io::stderr);
+    let outcome = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => commands::serve(&settings).await,
+        Command::Migrate => commands::migrate(&settings).await,
+        Command::Seed { demo } => commands::seed(&settings, demo).await,
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!(error = %error, cause = ?std::error::Error::source(&error), "airlock stopped with an error");
+            eprintln!("airlock: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

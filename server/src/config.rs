@@ -1,0 +1,150 @@
+//! Layered settings: built-in defaults → optional TOML file → `AIRLOCK_*`
+//! environment variables (plus the conventional `DATABASE_URL`). Secrets are
+//! wrapped so that printing the settings never prints them.
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Readable lines for a terminal.
+    Human,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+/// A value that must never appear in logs or error messages.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(**redacted**)")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    /// Listen address (`AIRLOCK_ADDR`).
+    pub addr: SocketAddr,
+    /// Directory of the embedded SQLite database (`AIRLOCK_DATA_DIR`).
+    pub data_dir: PathBuf,
+    /// A `postgres://` URL switches to PostgreSQL (`DATABASE_URL`).
+    pub database_url: Option<Secret>,
+    /// `human` or `json` (`AIRLOCK_LOG_FORMAT`).
+    pub log_format: LogFormat,
+    /// A tracing filter such as `info,sqlx=warn` (`AIRLOCK_LOG_FILTER`).
+    pub log_filter: String,
+    /// Load the demo world when serving starts (`AIRLOCK_SEED_DEMO`); for demos and tests.
+    pub seed_demo: bool,
+    /// Where the compiled wasm, JS and CSS live (`LEPTOS_SITE_ROOT`, set by cargo-leptos).
+    pub site_root: PathBuf,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            data_dir: PathBuf::from("./data"),
+            database_url: None,
+            log_format: LogFormat::Human,
+            log_filter: "info,sqlx=warn".into(),
+            seed_demo: false,
+            site_root: PathBuf::from("target/site"),
+        }
+    }
+}
+
+impl Settings {
+    /// Reads every layer. An explicitly named file must exist; the implicit
+    /// `airlock.toml` is optional.
+    pub fn load(config_file: Option<&Path>) -> Result<Settings, figment::Error> {
+        let file = match config_file {
+            Some(path) if !path.exists() => {
+                return Err(figment::Error::from(format!("configuration file {} does not exist", path.display())));
+            }
+            Some(path) => path.to_path_buf(),
+            None => PathBuf::from("airlock.toml"),
+        };
+        Figment::from(Serialized::defaults(Settings::default()))
+            .merge(Toml::file(file))
+            .merge(Env::raw().only(&["DATABASE_URL", "LEPTOS_SITE_ROOT"]).map(|key| {
+                if key == "leptos_site_root" { "site_root".into() } else { key.as_str().to_owned().into() }
+            }))
+            .merge(Env::prefixed("AIRLOCK_").ignore(&["CONFIG"]))
+            .extract()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use figment::Jail;
+
+    #[test]
+    fn without_any_configuration_airlock_uses_the_embedded_default() {
+        Jail::expect_with(|_| {
+            let settings = Settings::load(None)?;
+            assert_eq!(settings, Settings::default());
+            assert_eq!(settings.addr.to_string(), "127.0.0.1:3000");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_environment_overrides_the_file_which_overrides_the_defaults() {
+        Jail::expect_with(|jail| {
+            jail.create_file("airlock.toml", "addr = \"127.0.0.1:4000\"\ndata_dir = \"/srv/airlock\"\nlog_format = \"json\"")?;
+            jail.set_env("AIRLOCK_ADDR", "0.0.0.0:5000");
+            let settings = Settings::load(None)?;
+            assert_eq!(settings.addr.to_string(), "0.0.0.0:5000");
+            assert_eq!(settings.data_dir, PathBuf::from("/srv/airlock"));
+            assert_eq!(settings.log_format, LogFormat::Json);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn database_url_is_read_without_prefix_and_never_printed() {
+        Jail::expect_with(|jail| {
+            jail.set_env("DATABASE_URL", "postgres://airlock:hunter2@db/airlock");
+            let settings = Settings::load(None)?;
+            let url = settings.database_url.as_ref().map(Secret::expose);
+            assert_eq!(url, Some("postgres://airlock:hunter2@db/airlock"));
+            assert!(!format!("{settings:?}").contains("hunter2"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_named_configuration_file_that_does_not_exist_is_an_error() {
+        Jail::expect_with(|_| {
+            assert!(Settings::load(Some(Path::new("missing.toml"))).is_err());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn an_invalid_value_is_reported_not_ignored() {
+        Jail::expect_with(|jail| {
+            jail.set_env("AIRLOCK_LOG_FORMAT", "xml");
+            assert!(Settings::load(None).is_err());
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,13 @@
+//! The `airlock` server: configuration, telemetry, the HTTP application
+//! (Leptos pages, server functions, `/api/v1`, health and metrics) and the
+//! command-line entry points.
+
+pub mod api;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod health;
+pub mod metrics;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

@@ -1,0 +1,127 @@
+//! Building and running the HTTP application. `Application::build` binds the
+//! listener first, so tests can ask for port 0 and learn the real port.
+
+use crate::config::Settings;
+use crate::state::AppState;
+use crate::{api, health, metrics};
+use airlock_app::{shell, App};
+use airlock_backend::{connect, Backend, DatabaseTarget, Store, StoreError};
+use axum::Router;
+use leptos::config::{Env, LeptosOptions};
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("the database could not be opened or migrated")]
+    Store(#[from] StoreError),
+    #[error("could not listen on {addr}")]
+    Bind { addr: SocketAddr, #[source] source: std::io::Error },
+    #[error("the server stopped unexpectedly")]
+    Serve(#[source] std::io::Error),
+    #[error("nothing to seed: pass --demo to load the demo world")]
+    NothingToSeed,
+}
+
+pub async fn open_store(settings: &Settings) -> Result<Arc<dyn Store>, StoreError> {
+    let url = settings.database_url.as_ref().map(|s| s.expose());
+    let target = DatabaseTarget::choose(url, &settings.data_dir);
+    match &target {
+        DatabaseTarget::SqliteFile(path) => tracing::info!(path = %path.display(), "using the embedded SQLite database"),
+        DatabaseTarget::Postgres(_) => tracing::info!("using PostgreSQL from DATABASE_URL"),
+    }
+    connect(&target).await
+}
+
+pub fn leptos_options(settings: &Settings, addr: SocketAddr) -> LeptosOptions {
+    let production = std::env::var("LEPTOS_ENV").is_ok_and(|v| v.eq_ignore_ascii_case("prod"));
+    LeptosOptions::builder()
+        .output_name("airlock")
+        .site_root(settings.site_root.to_string_lossy().into_owned())
+        .site_pkg_dir("pkg")
+        .site_addr(addr)
+        .env(if production { Env::PROD } else { Env::DEV })
+        .build()
+}
+
+/// Every route of the portal. Pages and server functions come from the Leptos
+/// app; everything else is plain axum.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let backend = state.backend.clone();
+    let provide_backend = move || leptos::context::provide_context(backend.clone());
+    let options = state.leptos_options.clone();
+    Router::new()
+        .merge(health::router())
+        .merge(metrics::router())
+        .nest("/api/v1", api::router())
+        .leptos_routes_with_context(&state, routes, provide_backend.clone(), {
+            let options = options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_backend, shell))
+        .layer(axum::middleware::from_fn(metrics::track))
+        .layer(CompressionLayer::new())
+        .with_state(state)
+}
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+}
+
+impl Application {
+    pub async fn build(settings: &Settings) -> Result<Application, StartupError> {
+        let store = open_store(settings).await?;
+        store.migrate().await?;
+        if settings.seed_demo {
+            store.import_world(&airlock_backend::demo::demo_world()).await?;
+            tracing::info!("demo world loaded");
+        }
+        let listener = TcpListener::bind(settings.addr)
+            .await
+            .map_err(|source| StartupError::Bind { addr: settings.addr, source })?;
+        let addr = listener.local_addr().map_err(|source| StartupError::Bind { addr: settings.addr, source })?;
+        let state = AppState { leptos_options: leptos_options(settings, addr), backend: Backend::new(store) };
+        metrics::install();
+        Ok(Application { listener, router: router(state) })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    /// Serves until `shutdown` resolves, then lets in-flight requests finish.
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), StartupError> {
+        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await.map_err(StartupError::Serve)
+    }
+}
+
+/// Resolves on SIGTERM (how orchestrators stop a pod) or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown requested; finishing in-flight requests");
+}
