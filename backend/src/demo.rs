@@ -239,7 +239,7 @@ mod tests {
         assert!(world.tenants.len() >= 12);
         assert_eq!(world.regions.len(), 5);
         assert!(world.deployments.iter().any(|d| d.health == Health::Degraded));
-        let eu_only = world.tenants.iter().filter(|t| t.data_residency == "eu");
+        let mut eu_only = world.tenants.iter().filter(|t| t.data_residency == "eu");
         assert!(eu_only.clone().count() >= 3);
         assert!(eu_only.all(|t| t.allowed_regions == ["frankfurt"]));
     }
