@@ -1,0 +1,75 @@
+//! Why a release may not be dispatched yet, one reason per blocker, in words
+//! a release manager can act on.
+
+use super::Target;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Blocker {
+    TooFewApprovals { have: u32, need: u32 },
+    AuthorApproved { author: String },
+    NotAnApprover { reviewer: String },
+    StaleApproval { reviewer: String, revision: u32 },
+    ExpiredApproval { reviewer: String },
+    Rejected { reviewer: String, comment: String },
+    UncheckedItems { items: Vec<String> },
+    UnknownTenant { tenant: String },
+    TargetNotAllowed { target: Target },
+    TargetWithoutCluster { target: Target },
+    NoTargets,
+}
+
+impl Blocker {
+    /// Stable machine-readable name (the API's `kind`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Blocker::TooFewApprovals { .. } => "too_few_approvals",
+            Blocker::AuthorApproved { .. } => "author_approved",
+            Blocker::NotAnApprover { .. } => "not_an_approver",
+            Blocker::StaleApproval { .. } => "stale_approval",
+            Blocker::ExpiredApproval { .. } => "expired_approval",
+            Blocker::Rejected { .. } => "rejected",
+            Blocker::UncheckedItems { .. } => "unchecked_items",
+            Blocker::UnknownTenant { .. } => "unknown_tenant",
+            Blocker::TargetNotAllowed { .. } => "target_not_allowed",
+            Blocker::TargetWithoutCluster { .. } => "target_without_cluster",
+            Blocker::NoTargets => "no_targets",
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            Blocker::TooFewApprovals { have, need } => {
+                format!("Needs {need} approvals from distinct approvers; has {have}.")
+            }
+            Blocker::AuthorApproved { author } => {
+                format!("{author} wrote this release and cannot approve it; their approval does not count.")
+            }
+            Blocker::NotAnApprover { reviewer } => {
+                format!("{reviewer} does not hold the approver role; their approval does not count.")
+            }
+            Blocker::StaleApproval { reviewer, revision } => format!(
+                "{reviewer} approved revision {revision}, which has since been edited; they must review the current revision."
+            ),
+            Blocker::ExpiredApproval { reviewer } => {
+                format!("{reviewer}'s approval has expired; they must approve again.")
+            }
+            Blocker::Rejected { reviewer, comment } if comment.is_empty() => {
+                format!("{reviewer} rejected this revision; edit the release to make a new revision.")
+            }
+            Blocker::Rejected { reviewer, comment } => format!(
+                "{reviewer} rejected this revision (\u{201c}{comment}\u{201d}); edit the release to make a new revision."
+            ),
+            Blocker::UncheckedItems { items } => format!("Checklist items not yet checked: {}.", items.join("; ")),
+            Blocker::UnknownTenant { tenant } => format!("There is no tenant \u{201c}{tenant}\u{201d}."),
+            Blocker::TargetNotAllowed { target } => {
+                format!("{} may not run in {}: the region is outside its allowed regions.", target.tenant, target.region)
+            }
+            Blocker::TargetWithoutCluster { target } => {
+                format!("No cluster serves {} in this environment, so {} cannot be deployed there.", target.region, target.tenant)
+            }
+            Blocker::NoTargets => "The release has no targets.".to_owned(),
+        }
+    }
+}

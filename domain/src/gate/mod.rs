@@ -1,0 +1,198 @@
+//! The release gate. One pure function, [`evaluate`], decides whether a
+//! release may be dispatched; it alone can build an [`ApprovedRelease`], the
+//! only thing dispatch accepts. The server calls it inside the transaction
+//! that records a review or a dispatch request; the browser calls the very
+//! same code to explain, item by item, why a release is blocked.
+
+mod blocker;
+mod release;
+
+pub use blocker::Blocker;
+pub use release::{ContentDigest, ReleaseContent, Target};
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Release {
+    pub id: String,
+    /// Starts at 1; every edit makes a new revision.
+    pub revision: u32,
+    pub author: String,
+    pub content: ReleaseContent,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Approve,
+    Reject,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Review {
+    pub reviewer: String,
+    /// Whether the reviewer held the approver role when reviewing.
+    pub reviewer_is_approver: bool,
+    pub decision: Decision,
+    pub revision: u32,
+    /// The content digest the reviewer saw.
+    pub digest: ContentDigest,
+    pub comment: String,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChecklistItem {
+    pub id: String,
+    pub text: String,
+    /// Who checked it and when; `None` while unchecked.
+    pub checked: Option<(String, DateTime<Utc>)>,
+}
+
+/// What the environment demands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GatePolicy {
+    pub protected: bool,
+    pub required_approvals: u32,
+    /// Approvals older than this no longer count; `None` means they never expire.
+    pub approval_ttl: Option<Duration>,
+}
+
+/// The facts about targets the gate needs: which regions each tenant may run
+/// in, and which regions of the release's environment a cluster serves.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TargetFacts {
+    pub allowed_regions: Vec<(String, Vec<String>)>,
+    pub served_regions: Vec<String>,
+}
+
+/// A release that passed the gate. Its fields are private and there is no
+/// constructor but [`evaluate`], so holding one proves the gate was open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApprovedRelease {
+    release: Release,
+    digest: ContentDigest,
+    approvers: Vec<String>,
+}
+
+impl ApprovedRelease {
+    pub fn release(&self) -> &Release {
+        &self.release
+    }
+    pub fn digest(&self) -> &ContentDigest {
+        &self.digest
+    }
+    pub fn approvers(&self) -> &[String] {
+        &self.approvers
+    }
+}
+
+/// Every reason the release is blocked, or the approved release.
+pub fn evaluate(
+    release: &Release,
+    reviews: &[Review],
+    checklist: &[ChecklistItem],
+    policy: &GatePolicy,
+    facts: &TargetFacts,
+    now: DateTime<Utc>,
+) -> Result<ApprovedRelease, Vec<Blocker>> {
+    let digest = release.content.digest();
+    let mut blockers = target_blockers(&release.content.targets, facts);
+    let mut approvers = BTreeSet::new();
+    if policy.protected {
+        let (counted, mut review_blockers) = review_blockers(release, &digest, reviews, policy, now);
+        approvers = counted;
+        let have = approvers.len() as u32;
+        if have < policy.required_approvals {
+            blockers.push(Blocker::TooFewApprovals { have, need: policy.required_approvals });
+        } else {
+            // Enough approvals stand: approvals that do not count no longer
+            // explain anything, but a self-approval or a rejection still blocks.
+            review_blockers.retain(|b| matches!(b, Blocker::AuthorApproved { .. } | Blocker::Rejected { .. }));
+        }
+        blockers.append(&mut review_blockers);
+        let unchecked: Vec<String> = checklist.iter().filter(|i| i.checked.is_none()).map(|i| i.text.clone()).collect();
+        if !unchecked.is_empty() {
+            blockers.push(Blocker::UncheckedItems { items: unchecked });
+        }
+    }
+    if blockers.is_empty() {
+        Ok(ApprovedRelease { release: release.clone(), digest, approvers: approvers.into_iter().collect() })
+    } else {
+        Err(blockers)
+    }
+}
+
+fn target_blockers(targets: &[Target], facts: &TargetFacts) -> Vec<Blocker> {
+    if targets.is_empty() {
+        return vec![Blocker::NoTargets];
+    }
+    let mut blockers = Vec::new();
+    let unique: BTreeSet<&Target> = targets.iter().collect();
+    for target in unique {
+        match facts.allowed_regions.iter().find(|(tenant, _)| *tenant == target.tenant) {
+            None => blockers.push(Blocker::UnknownTenant { tenant: target.tenant.clone() }),
+            Some((_, allowed)) if !allowed.contains(&target.region) => {
+                blockers.push(Blocker::TargetNotAllowed { target: target.clone() })
+            }
+            Some(_) if !facts.served_regions.contains(&target.region) => {
+                blockers.push(Blocker::TargetWithoutCluster { target: target.clone() })
+            }
+            Some(_) => {}
+        }
+    }
+    blockers
+}
+
+/// Counts the approvals that stand and explains every one that does not.
+/// Only each reviewer's latest review of the current revision matters.
+fn review_blockers(
+    release: &Release,
+    digest: &ContentDigest,
+    reviews: &[Review],
+    policy: &GatePolicy,
+    now: DateTime<Utc>,
+) -> (BTreeSet<String>, Vec<Blocker>) {
+    let mut latest: Vec<&Review> = Vec::new();
+    for review in reviews {
+        match latest.iter_mut().find(|r| r.reviewer == review.reviewer) {
+            Some(kept) if kept.at <= review.at => *kept = review,
+            Some(_) => {}
+            None => latest.push(review),
+        }
+    }
+    let mut approvers = BTreeSet::new();
+    let mut blockers = Vec::new();
+    for review in latest {
+        let current = review.revision == release.revision && review.digest == *digest;
+        match review.decision {
+            Decision::Reject if current => blockers.push(Blocker::Rejected {
+                reviewer: review.reviewer.clone(),
+                comment: review.comment.clone(),
+            }),
+            Decision::Reject => {}
+            Decision::Approve if !current => blockers.push(Blocker::StaleApproval {
+                reviewer: review.reviewer.clone(),
+                revision: review.revision,
+            }),
+            Decision::Approve if review.reviewer == release.author => {
+                blockers.push(Blocker::AuthorApproved { author: review.reviewer.clone() })
+            }
+            Decision::Approve if !review.reviewer_is_approver => {
+                blockers.push(Blocker::NotAnApprover { reviewer: review.reviewer.clone() })
+            }
+            Decision::Approve if policy.approval_ttl.is_some_and(|ttl| now - review.at > ttl) => {
+                blockers.push(Blocker::ExpiredApproval { reviewer: review.reviewer.clone() })
+            }
+            Decision::Approve => {
+                approvers.insert(review.reviewer.clone());
+            }
+        }
+    }
+    (approvers, blockers)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,252 @@
+use super::*;
+use chrono::TimeZone;
+use proptest::prelude::*;
+
+fn at(minute: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap() + Duration::minutes(minute)
+}
+
+fn release() -> Release {
+    Release {
+        id: "rel-1".into(),
+        revision: 1,
+        author: "rita".into(),
+        content: ReleaseContent {
+            service: "api".into(),
+            version: "2.15.0".into(),
+            image: "registry.airlock.internal/api:2.15.0".into(),
+            environment: "production".into(),
+            targets: vec![Target { tenant: "acme".into(), region: "frankfurt".into() }],
+            notes: String::new(),
+        },
+    }
+}
+
+fn review(who: &str, decision: Decision, of: &Release, minute: i64) -> Review {
+    Review {
+        reviewer: who.into(),
+        reviewer_is_approver: true,
+        decision,
+        revision: of.revision,
+        digest: of.content.digest(),
+        comment: String::new(),
+        at: at(minute),
+    }
+}
+
+fn checklist(checked: bool) -> Vec<ChecklistItem> {
+    ["Security scan clean", "On-call team notified"]
+        .iter()
+        .enumerate()
+        .map(|(i, text)| ChecklistItem {
+            id: format!("item-{i}"),
+            text: (*text).into(),
+            checked: checked.then(|| ("rita".to_owned(), at(0))),
+        })
+        .collect()
+}
+
+fn policy() -> GatePolicy {
+    GatePolicy { protected: true, required_approvals: 2, approval_ttl: Some(Duration::hours(24)) }
+}
+
+fn facts() -> TargetFacts {
+    TargetFacts {
+        allowed_regions: vec![("acme".into(), vec!["frankfurt".into()]), ("initech".into(), vec!["ashburn".into()])],
+        served_regions: vec!["frankfurt".into(), "ashburn".into()],
+    }
+}
+
+fn verdict(release: &Release, reviews: &[Review], checked: bool) -> Result<ApprovedRelease, Vec<Blocker>> {
+    evaluate(release, reviews, &checklist(checked), &policy(), &facts(), at(60))
+}
+
+fn kinds(result: &Result<ApprovedRelease, Vec<Blocker>>) -> Vec<&'static str> {
+    match result {
+        Ok(_) => Vec::new(),
+        Err(blockers) => blockers.iter().map(Blocker::kind).collect(),
+    }
+}
+
+#[test]
+fn two_distinct_approvers_and_a_complete_checklist_open_the_gate() {
+    let r = release();
+    let approved = verdict(&r, &[review("ana", Decision::Approve, &r, 1), review("ben", Decision::Approve, &r, 2)], true)
+        .expect("gate open");
+    assert_eq!(approved.approvers(), ["ana", "ben"]);
+    assert_eq!(approved.digest(), &r.content.digest());
+}
+
+#[test]
+fn the_same_person_approving_twice_counts_once() {
+    let r = release();
+    let result = verdict(&r, &[review("ana", Decision::Approve, &r, 1), review("ana", Decision::Approve, &r, 2)], true);
+    assert_eq!(result.unwrap_err(), vec![Blocker::TooFewApprovals { have: 1, need: 2 }]);
+}
+
+#[test]
+fn the_author_cannot_approve_their_own_release() {
+    let r = release();
+    let reviews = [review("rita", Decision::Approve, &r, 1), review("ana", Decision::Approve, &r, 2), review("ben", Decision::Approve, &r, 3)];
+    assert_eq!(kinds(&verdict(&r, &reviews, true)), ["author_approved"]);
+}
+
+#[test]
+fn an_edit_makes_earlier_approvals_stale() {
+    let r1 = release();
+    let reviews = [review("ana", Decision::Approve, &r1, 1), review("ben", Decision::Approve, &r1, 2)];
+    let mut r2 = r1.clone();
+    r2.revision = 2;
+    r2.content.version = "2.15.1".into();
+    assert_eq!(kinds(&verdict(&r2, &reviews, true)), ["too_few_approvals", "stale_approval", "stale_approval"]);
+}
+
+#[test]
+fn a_rejection_blocks_until_a_new_revision_is_made() {
+    let r1 = release();
+    let mut reject = review("carl", Decision::Reject, &r1, 3);
+    reject.comment = "wrong image".into();
+    let reviews = [review("ana", Decision::Approve, &r1, 1), review("ben", Decision::Approve, &r1, 2), reject];
+    let blockers = verdict(&r1, &reviews, true).unwrap_err();
+    assert_eq!(blockers, vec![Blocker::Rejected { reviewer: "carl".into(), comment: "wrong image".into() }]);
+    assert!(blockers[0].message().contains("wrong image"));
+
+    let mut r2 = r1.clone();
+    r2.revision = 2;
+    r2.content.notes = "fixed image".into();
+    let fresh = [review("ana", Decision::Approve, &r2, 10), review("ben", Decision::Approve, &r2, 11)];
+    let all: Vec<Review> = reviews.iter().cloned().chain(fresh).collect();
+    assert!(verdict(&r2, &all, true).is_ok());
+}
+
+#[test]
+fn a_missing_checklist_item_blocks_and_is_named() {
+    let r = release();
+    let mut items = checklist(true);
+    items[1].checked = None;
+    let reviews = [review("ana", Decision::Approve, &r, 1), review("ben", Decision::Approve, &r, 2)];
+    let result = evaluate(&r, &reviews, &items, &policy(), &facts(), at(60));
+    assert_eq!(result.unwrap_err(), vec![Blocker::UncheckedItems { items: vec!["On-call team notified".into()] }]);
+}
+
+#[test]
+fn a_region_outside_the_tenants_allowed_regions_blocks() {
+    let mut r = release();
+    r.content.targets.push(Target { tenant: "acme".into(), region: "ashburn".into() });
+    let reviews = [review("ana", Decision::Approve, &r, 1), review("ben", Decision::Approve, &r, 2)];
+    assert_eq!(kinds(&verdict(&r, &reviews, true)), ["target_not_allowed"]);
+}
+
+#[test]
+fn a_region_without_a_cluster_and_an_unknown_tenant_block() {
+    let mut r = release();
+    r.content.targets = vec![
+        Target { tenant: "initech".into(), region: "ashburn".into() },
+        Target { tenant: "ghost".into(), region: "frankfurt".into() },
+    ];
+    let mut facts = facts();
+    facts.served_regions.retain(|region| region != "ashburn");
+    let reviews = [review("ana", Decision::Approve, &r, 1), review("ben", Decision::Approve, &r, 2)];
+    let result = evaluate(&r, &reviews, &checklist(true), &policy(), &facts, at(60));
+    assert_eq!(kinds(&result), ["unknown_tenant", "target_without_cluster"]);
+}
+
+#[test]
+fn an_approval_older_than_the_policy_allows_has_expired() {
+    let r = release();
+    let reviews = [review("ana", Decision::Approve, &r, 1), review("ben", Decision::Approve, &r, 2)];
+    let later = at(60 * 25);
+    let result = evaluate(&r, &reviews, &checklist(true), &policy(), &facts(), later);
+    assert_eq!(kinds(&result), ["too_few_approvals", "expired_approval", "expired_approval"]);
+}
+
+#[test]
+fn only_holders_of_the_approver_role_count() {
+    let r = release();
+    let mut outsider = review("otto", Decision::Approve, &r, 2);
+    outsider.reviewer_is_approver = false;
+    let result = verdict(&r, &[review("ana", Decision::Approve, &r, 1), outsider], true);
+    assert_eq!(kinds(&result), ["too_few_approvals", "not_an_approver"]);
+}
+
+#[test]
+fn a_later_approval_replaces_the_same_reviewers_earlier_rejection() {
+    let r = release();
+    let reviews = [review("ana", Decision::Reject, &r, 1), review("ana", Decision::Approve, &r, 5), review("ben", Decision::Approve, &r, 6)];
+    assert!(verdict(&r, &reviews, true).is_ok());
+}
+
+#[test]
+fn an_unprotected_environment_needs_only_valid_targets() {
+    let r = release();
+    let open = GatePolicy { protected: false, required_approvals: 0, approval_ttl: None };
+    assert!(evaluate(&r, &[], &checklist(false), &open, &facts(), at(0)).is_ok());
+}
+
+#[test]
+fn every_blocker_explains_itself_in_words() {
+    let r = release();
+    let blockers = verdict(&r, &[], false).unwrap_err();
+    assert!(blockers.iter().all(|b| b.message().ends_with('.') && !b.kind().is_empty()));
+    assert!(blockers[0].message().contains("Needs 2 approvals"));
+}
+
+/// Random sequences of reviews, edits and checklist ticks.
+#[derive(Debug, Clone)]
+enum Action {
+    Review { who: usize, approve: bool, approver: bool },
+    Edit,
+    Check(usize),
+}
+
+fn action() -> impl Strategy<Value = Action> {
+    prop_oneof![
+        (0..4usize, any::<bool>(), any::<bool>()).prop_map(|(who, approve, approver)| Action::Review { who, approve, approver }),
+        Just(Action::Edit),
+        (0..2usize).prop_map(Action::Check),
+    ]
+}
+
+const PEOPLE: [&str; 4] = ["rita", "ana", "ben", "carl"];
+
+proptest! {
+    /// Whatever happens, an open gate means: ≥2 distinct non-author approvers
+    /// of the current digest, no standing rejection, a complete checklist.
+    #[test]
+    fn the_gate_opens_only_when_every_rule_holds(actions in proptest::collection::vec(action(), 0..24)) {
+        let mut current = release();
+        let mut reviews: Vec<Review> = Vec::new();
+        let mut items = checklist(false);
+        for (minute, step) in actions.iter().enumerate() {
+            match step {
+                Action::Review { who, approve, approver } => {
+                    let decision = if *approve { Decision::Approve } else { Decision::Reject };
+                    let mut r = review(PEOPLE[*who], decision, &current, minute as i64);
+                    r.reviewer_is_approver = *approver;
+                    reviews.push(r);
+                }
+                Action::Edit => {
+                    current.revision += 1;
+                    current.content.notes = format!("revision {}", current.revision);
+                }
+                Action::Check(i) => items[*i].checked = Some(("rita".into(), at(minute as i64))),
+            }
+        }
+        let result = evaluate(&current, &reviews, &items, &policy(), &facts(), at(30));
+        let digest = current.content.digest();
+        let latest = |who: &str| reviews.iter().filter(|r| r.reviewer == who).max_by_key(|r| r.at);
+        let standing: Vec<&Review> = PEOPLE.iter().filter_map(|p| latest(p)).filter(|r| r.digest == digest).collect();
+        let good_approvers = standing.iter()
+            .filter(|r| r.decision == Decision::Approve && r.reviewer != current.author && r.reviewer_is_approver)
+            .count();
+        let rules_hold = good_approvers >= 2
+            && !standing.iter().any(|r| r.decision == Decision::Reject)
+            && !standing.iter().any(|r| r.decision == Decision::Approve && r.reviewer == current.author)
+            && items.iter().all(|i| i.checked.is_some());
+        prop_assert_eq!(result.is_ok(), rules_hold, "verdict {:?}", result);
+        if let Ok(approved) = result {
+            prop_assert_eq!(approved.digest(), &digest);
+            prop_assert!(approved.approvers().iter().all(|a| a != &current.author));
+        }
+    }
+}
