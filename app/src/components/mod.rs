@@ -1,3 +1,4 @@
 pub mod failure;
 pub mod health;
 pub mod layout;
+pub mod loaded;

@@ -1,7 +1,7 @@
 //! One environment: its gate, the clusters serving each region, and the
 //! workloads that need attention.
 
-use crate::components::failure::Failure;
+use crate::components::loaded::Loaded;
 use crate::components::health::{HealthChip, HealthCountsView};
 use crate::server_fns::status::load_environment_detail;
 use airlock_domain::status::EnvironmentDetail;
@@ -14,14 +14,7 @@ pub fn EnvironmentPage() -> impl IntoView {
     let params = use_params_map();
     let detail = Resource::new(move || params.read().get("name").unwrap_or_default(), load_environment_detail);
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match detail.await {
-                    Ok(detail) => view! { <EnvironmentView detail/> }.into_any(),
-                    Err(error) => view! { <Failure error/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded resource=detail render=|detail| view! { <EnvironmentView detail/> }/>
     }
 }
 

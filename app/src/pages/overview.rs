@@ -1,7 +1,7 @@
 //! The landing page: environments (promotion order) × regions, with the
 //! clusters serving each cell, how many tenants run there and how they are.
 
-use crate::components::failure::Failure;
+use crate::components::loaded::Loaded;
 use crate::components::health::HealthCountsView;
 use crate::server_fns::status::load_overview;
 use airlock_domain::status::{Overview, OverviewCell, OverviewRow};
@@ -13,14 +13,7 @@ pub fn OverviewPage() -> impl IntoView {
     let overview = Resource::new(|| (), |_| load_overview());
     view! {
         <Title text="Overview"/>
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match overview.await {
-                    Ok(overview) => view! { <OverviewTable overview/> }.into_any(),
-                    Err(error) => view! { <Failure error/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded resource=overview render=|overview| view! { <OverviewTable overview/> }/>
     }
 }
 

@@ -1,7 +1,7 @@
 //! One region: the clusters serving it per environment and the tenants
 //! allowed to run there.
 
-use crate::components::failure::Failure;
+use crate::components::loaded::Loaded;
 use crate::components::health::{HealthChip, HealthCountsView};
 use crate::server_fns::status::load_region_detail;
 use airlock_domain::status::RegionDetail;
@@ -14,14 +14,7 @@ pub fn RegionPage() -> impl IntoView {
     let params = use_params_map();
     let detail = Resource::new(move || params.read().get("name").unwrap_or_default(), load_region_detail);
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match detail.await {
-                    Ok(detail) => view! { <RegionView detail/> }.into_any(),
-                    Err(error) => view! { <Failure error/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded resource=detail render=|detail| view! { <RegionView detail/> }/>
     }
 }
 

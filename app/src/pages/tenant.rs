@@ -1,7 +1,7 @@
 //! One tenant: where it may run, and what runs for it in every environment
 //! and region, with the previous version a rollback would restore.
 
-use crate::components::failure::Failure;
+use crate::components::loaded::Loaded;
 use crate::components::health::{HealthChip, HealthCountsView};
 use crate::server_fns::status::load_tenant_detail;
 use airlock_domain::status::TenantDetail;
@@ -14,14 +14,7 @@ pub fn TenantPage() -> impl IntoView {
     let params = use_params_map();
     let detail = Resource::new(move || params.read().get("slug").unwrap_or_default(), load_tenant_detail);
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match detail.await {
-                    Ok(detail) => view! { <TenantView detail/> }.into_any(),
-                    Err(error) => view! { <Failure error/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded resource=detail render=|detail| view! { <TenantView detail/> }/>
     }
 }
 

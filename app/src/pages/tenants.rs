@@ -3,7 +3,7 @@
 //! it works without JavaScript; once hydrated, the same domain filter runs in
 //! the browser as you type.
 
-use crate::components::failure::Failure;
+use crate::components::loaded::Loaded;
 use crate::components::health::health_class;
 use crate::server_fns::status::load_tenant_matrix;
 use airlock_domain::status::{HealthFilter, MatrixCell, MatrixColumn, MatrixFilter, MatrixRow, TenantMatrix};
@@ -24,14 +24,7 @@ pub fn TenantsPage() -> impl IntoView {
     view! {
         <Title text="Tenants"/>
         <h1>"Tenants"</h1>
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match matrix.await {
-                    Ok(matrix) => view! { <Matrix matrix text health filter/> }.into_any(),
-                    Err(error) => view! { <Failure error/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded resource=matrix render=move |matrix| view! { <Matrix matrix text health filter/> }/>
     }
 }
 
