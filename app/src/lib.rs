@@ -3,6 +3,9 @@
 //! server functions against the backend) and with `hydrate` into the wasm
 //! bundle (making the same HTML interactive). Only `ssr` may touch the backend.
 
+// Deeply nested view types exceed the default limit in release wasm builds.
+#![recursion_limit = "256"]
+
 pub mod components;
 pub mod error;
 pub mod pages;
