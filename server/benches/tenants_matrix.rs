@@ -18,13 +18,14 @@ use tower::ServiceExt;
 fn tenants_matrix(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     let dir = tempfile::tempdir().expect("temp dir");
-    let app = runtime.block_on(async {
+    let (app, store) = runtime.block_on(async {
         let store = connect(&DatabaseTarget::SqliteFile(dir.path().join("bench.db"))).await.expect("open store");
         store.migrate().await.expect("migrate");
         store.import_world(&synthetic_world(1_000)).await.expect("seed 1,000 tenants");
         let settings = Settings::default();
-        let state = AppState { leptos_options: leptos_options(&settings, settings.addr), backend: Backend::new(store) };
-        router(state)
+        let state =
+            AppState { leptos_options: leptos_options(&settings, settings.addr), backend: Backend::new(store.clone()) };
+        (router(state), store)
     });
     let render = |path: &'static str| {
         let app = app.clone();
@@ -40,6 +41,10 @@ fn tenants_matrix(c: &mut Criterion) {
     group.bench_function("GET /tenants", |b| b.iter(|| runtime.block_on(render("/tenants"))));
     group.bench_function("GET /tenants?q=tenant-09&health=attention", |b| {
         b.iter(|| runtime.block_on(render("/tenants?q=tenant-09&health=attention")))
+    });
+    // The same data without rendering: separates database + matrix building from HTML.
+    group.bench_function("load and build the matrix (no HTML)", |b| {
+        b.iter(|| runtime.block_on(airlock_backend::status::tenant_matrix(store.as_ref(), None)).expect("matrix"))
     });
     group.finish();
 }
