@@ -21,4 +21,4 @@ impl PostgresStore {
     }
 }
 
-impl_shared_store!(PostgresStore, "postgres", sqlx::migrate!("../migrations/postgres"));
+impl_shared_store!(PostgresStore, sqlx::Postgres, "postgres", sqlx::migrate!("../migrations/postgres"));

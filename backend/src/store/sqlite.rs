@@ -35,4 +35,4 @@ impl SqliteStore {
     }
 }
 
-impl_shared_store!(SqliteStore, "sqlite", sqlx::migrate!("../migrations/sqlite"));
+impl_shared_store!(SqliteStore, sqlx::Sqlite, "sqlite", sqlx::migrate!("../migrations/sqlite"));
