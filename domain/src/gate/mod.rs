@@ -6,9 +6,11 @@
 
 mod blocker;
 mod release;
+mod template;
 
 pub use blocker::Blocker;
 pub use release::{ContentDigest, ReleaseContent, Target};
+pub use template::{default_checklist, PRODUCTION_CHECKLIST};
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
