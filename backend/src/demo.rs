@@ -202,8 +202,8 @@ pub fn synthetic_world(tenants: usize) -> World {
     let mut deployments = Vec::new();
     for (i, tenant) in tenants.iter().enumerate() {
         for (c, cluster) in clusters.iter().enumerate() {
+            let e = ["development", "staging", "production"].iter().position(|e| *e == cluster.environment).unwrap_or(0);
             for (service, versions) in SERVICES.iter() {
-                let e = ["development", "staging", "production"].iter().position(|e| *e == cluster.environment).unwrap_or(0);
                 deployments.push(Deployment {
                     tenant: tenant.slug.clone(),
                     environment: cluster.environment.clone(),

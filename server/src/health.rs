@@ -20,16 +20,17 @@ async fn live() -> Json<Value> {
 /// Ready to serve traffic: the database answers within two seconds.
 async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let store = &state.backend.store;
-    let ping = tokio::time::timeout(Duration::from_secs(2), store.ping()).await;
-    match ping {
-        Ok(Ok(())) => (StatusCode::OK, Json(json!({ "status": "ready", "database": store.kind() }))),
+    let ready = match tokio::time::timeout(Duration::from_secs(2), store.ping()).await {
+        Ok(Ok(())) => true,
         Ok(Err(error)) => {
             tracing::warn!(error = %error, cause = ?std::error::Error::source(&error), "readiness check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "unavailable", "database": store.kind() })))
+            false
         }
         Err(_) => {
             tracing::warn!("readiness check timed out");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "unavailable", "database": store.kind() })))
+            false
         }
-    }
+    };
+    let (status, word) = if ready { (StatusCode::OK, "ready") } else { (StatusCode::SERVICE_UNAVAILABLE, "unavailable") };
+    (status, Json(json!({ "status": word, "database": store.kind() })))
 }

@@ -10,6 +10,7 @@ use airlock_domain::status::{HealthFilter, MatrixCell, MatrixColumn, MatrixFilte
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
+use std::sync::Arc;
 
 #[component]
 pub fn TenantsPage() -> impl IntoView {
@@ -36,14 +37,24 @@ fn Matrix(
     filter: Signal<MatrixFilter>,
 ) -> impl IntoView {
     let total = matrix.rows.len();
-    // The rows without their cells: enough to evaluate the filter cheaply.
-    let probes: Vec<MatrixRow> = matrix.rows.iter().map(|r| MatrixRow { cells: Vec::new(), ..r.clone() }).collect();
-    let shown = move || filter.with(|f| probes.iter().filter(|r| f.matches(r)).count());
+    // Split each row's cells off once: what remains is enough to evaluate the
+    // filter, shared by the count and by every row's `hidden` attribute.
+    let mut cell_lists = Vec::with_capacity(total);
+    let mut probes = Vec::with_capacity(total);
+    for mut row in matrix.rows {
+        cell_lists.push(std::mem::take(&mut row.cells));
+        probes.push(row);
+    }
+    let probes = Arc::new(probes);
+    let shown = {
+        let probes = Arc::clone(&probes);
+        move || filter.with(|f| probes.iter().filter(|r| f.matches(r)).count())
+    };
     let head = matrix_head(&matrix.columns);
-    let rows = matrix
-        .rows
+    let rows = cell_lists
         .into_iter()
-        .map(|row| view! { <TenantRow row columns=matrix.columns.clone() filter/> })
+        .enumerate()
+        .map(|(index, cells)| tenant_row(&probes, index, cells, &matrix.columns, filter))
         .collect_view();
     view! {
         <FilterForm services=matrix.services service=matrix.service text health/>
@@ -136,22 +147,26 @@ fn matrix_head(columns: &[MatrixColumn]) -> impl IntoView + use<> {
     }
 }
 
-#[component]
-fn TenantRow(row: MatrixRow, columns: Vec<MatrixColumn>, filter: Signal<MatrixFilter>) -> impl IntoView {
-    let probe = MatrixRow { cells: Vec::new(), ..row.clone() };
-    let hidden = move || filter.with(|f| !f.matches(&probe));
-    let cells = row
-        .cells
-        .into_iter()
-        .zip(columns)
-        .map(|(cell, column)| matrix_cell(cell, &column))
-        .collect_view();
+/// One tenant's row; `probes[index]` is the row without its cells.
+fn tenant_row(
+    probes: &Arc<Vec<MatrixRow>>,
+    index: usize,
+    cells: Vec<MatrixCell>,
+    columns: &[MatrixColumn],
+    filter: Signal<MatrixFilter>,
+) -> impl IntoView + use<> {
+    let row = &probes[index];
+    let hidden = {
+        let probes = Arc::clone(probes);
+        move || filter.with(|f| !f.matches(&probes[index]))
+    };
+    let cells = cells.into_iter().zip(columns).map(|(cell, column)| matrix_cell(cell, column)).collect_view();
     view! {
         <tr data-tenant=row.slug.clone() data-health=row.health.as_str() hidden=hidden>
             <th scope="row">
-                <a href=format!("/tenants/{}", row.slug)>{row.name}</a>
+                <a href=format!("/tenants/{}", row.slug)>{row.name.clone()}</a>
                 <span class="slug">{row.slug.clone()}</span>
-                <span class="residency badge" title="Data residency">{row.data_residency}</span>
+                <span class="residency badge" title="Data residency">{row.data_residency.clone()}</span>
             </th>
             {cells}
         </tr>
