@@ -54,6 +54,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/tenants/:slug") view=pages::tenant::TenantPage ssr=SsrMode::Async/>
                     <Route path=path!("/environments/:name") view=pages::environment::EnvironmentPage ssr=SsrMode::Async/>
                     <Route path=path!("/regions/:name") view=pages::region::RegionPage ssr=SsrMode::Async/>
+                    <Route path=path!("/releases") view=pages::releases::ReleasesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/releases/new") view=pages::release_new::NewReleasePage ssr=SsrMode::Async/>
+                    <Route path=path!("/releases/:id") view=pages::release::ReleasePage ssr=SsrMode::Async/>
+                    <Route path=path!("/releases/:id/edit") view=pages::release_edit::EditReleasePage ssr=SsrMode::Async/>
+                    <Route path=path!("/audit") view=pages::audit::AuditPage ssr=SsrMode::Async/>
                 </Routes>
             </components::layout::Layout>
         </Router>

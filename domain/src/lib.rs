@@ -2,6 +2,8 @@
 //! runs inside the server and inside the browser's wasm bundle: whatever the
 //! UI shows as a verdict is exactly what the server enforces.
 
+pub mod access;
+pub mod audit;
 pub mod gate;
 pub mod health;
 pub mod names;

@@ -8,7 +8,7 @@ use airlock_backend::demo::synthetic_world;
 use airlock_backend::{connect, Backend, DatabaseTarget};
 use airlock_server::config::Settings;
 use airlock_server::startup::{leptos_options, router};
-use airlock_server::state::AppState;
+use airlock_server::state::{AppState, Stopping};
 use axum::body::Body;
 use axum::http::Request;
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -23,8 +23,13 @@ fn tenants_matrix(c: &mut Criterion) {
         store.migrate().await.expect("migrate");
         store.import_world(&synthetic_world(1_000)).await.expect("seed 1,000 tenants");
         let settings = Settings::default();
-        let state =
-            AppState { leptos_options: leptos_options(&settings, settings.addr), backend: Backend::new(store.clone()) };
+        // No live streams are opened here, so nothing watches `stopping`.
+        let stopping = Stopping(tokio::sync::watch::channel(false).1);
+        let state = AppState {
+            leptos_options: leptos_options(&settings, settings.addr),
+            backend: Backend::new(store.clone()),
+            stopping,
+        };
         (router(state), store)
     });
     let render = |path: &'static str| {

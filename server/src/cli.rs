@@ -1,6 +1,7 @@
 //! Command-line interface. Settings come from the configuration layers
 //! (defaults → TOML file → environment); the CLI only picks what to do.
 
+use airlock_domain::access::Role;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -26,4 +27,37 @@ pub enum Command {
         #[arg(long)]
         demo: bool,
     },
+    /// Service-account tokens for CI pipelines.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// The tamper-evident audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token. It is printed once, as the last word of the output, and
+    /// stored only as a hash. The name is the identity the gate sees.
+    Create {
+        /// Lowercase letters, digits and '-', e.g. `ci-pipeline`.
+        #[arg(long)]
+        name: String,
+        /// release_manager, approver, tenant_admin, auditor or admin; repeat for several.
+        #[arg(long = "role", required = true, value_parser = parse_role)]
+        roles: Vec<Role>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the hash chain; exit 1 and name the first broken entry if any.
+    Verify,
+}
+
+fn parse_role(text: &str) -> Result<Role, String> {
+    Role::parse(text).ok_or_else(|| {
+        let known: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+        format!("unknown role '{text}' (one of: {})", known.join(", "))
+    })
 }

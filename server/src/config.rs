@@ -54,6 +54,10 @@ pub struct Settings {
     pub seed_demo: bool,
     /// Where the compiled wasm, JS and CSS live (`LEPTOS_SITE_ROOT`, set by cargo-leptos).
     pub site_root: PathBuf,
+    /// DEVELOPMENT ONLY (`AIRLOCK_DEV_IDENTITIES`): lets anyone act as one of a
+    /// fixed set of demo people from a switch in the page header, until
+    /// OpenID Connect sign-in exists. Never enable it on a real install.
+    pub dev_identities: bool,
 }
 
 impl Default for Settings {
@@ -66,6 +70,7 @@ impl Default for Settings {
             log_filter: "info,sqlx=warn".into(),
             seed_demo: false,
             site_root: PathBuf::from("target/site"),
+            dev_identities: false,
         }
     }
 }

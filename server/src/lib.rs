@@ -7,6 +7,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod health;
+pub mod live;
 pub mod metrics;
 pub mod startup;
 pub mod state;

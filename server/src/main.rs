@@ -1,6 +1,6 @@
 //! `airlock`: the deployment portal's single binary.
 
-use airlock_server::cli::{Cli, Command};
+use airlock_server::cli::{AuditCommand, Cli, Command, TokenCommand};
 use airlock_server::config::Settings;
 use airlock_server::{commands, telemetry};
 use clap::Parser;
@@ -21,6 +21,11 @@ async fn main() -> ExitCode {
         Command::Serve => commands::serve(&settings).await,
         Command::Migrate => commands::migrate(&settings).await,
         Command::Seed { demo } => commands::seed(&settings, demo).await,
+        Command::Token(TokenCommand::Create { name, roles }) => commands::create_token(&settings, &name, &roles).await,
+        Command::Audit(AuditCommand::Verify) => match commands::verify_audit(&settings).await {
+            Ok(false) => return ExitCode::FAILURE,
+            other => other.map(|_| ()),
+        },
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

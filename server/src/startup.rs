@@ -2,17 +2,18 @@
 //! listener first, so tests can ask for port 0 and learn the real port.
 
 use crate::config::Settings;
-use crate::state::AppState;
+use crate::state::{AppState, Stopping};
 use crate::{api, health, metrics};
 use airlock_app::{shell, App};
 use airlock_backend::{connect, Backend, DatabaseTarget, Store, StoreError};
 use axum::Router;
 use leptos::config::{Env, LeptosOptions};
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 use tower_http::compression::CompressionLayer;
 
 #[derive(Debug, thiserror::Error)]
@@ -25,6 +26,8 @@ pub enum StartupError {
     Serve(#[source] std::io::Error),
     #[error("nothing to seed: pass --demo to load the demo world")]
     NothingToSeed,
+    #[error("{0}")]
+    Refused(#[from] airlock_backend::releases::ReleaseError),
 }
 
 pub async fn open_store(settings: &Settings) -> Result<Arc<dyn Store>, StoreError> {
@@ -48,10 +51,20 @@ pub fn leptos_options(settings: &Settings, addr: SocketAddr) -> LeptosOptions {
         .build()
 }
 
+/// The page routes, generated once per process. Generating them renders the
+/// app with resource loading switched off by a process-wide flag, and a page
+/// render elsewhere whose resource is first polled meanwhile never finishes
+/// (leptos-rs/leptos#4773). Done once, before any router exists, nothing can
+/// be rendering at the time, even with many apps in one process (the tests).
+fn page_routes() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// Every route of the portal. Pages and server functions come from the Leptos
 /// app; everything else is plain axum.
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = page_routes();
     let backend = state.backend.clone();
     let provide_backend = move || leptos::context::provide_context(backend.clone());
     let options = state.leptos_options.clone();
@@ -59,6 +72,7 @@ pub fn router(state: AppState) -> Router {
         .merge(health::router())
         .merge(metrics::router())
         .nest("/api/v1", api::router())
+        .merge(crate::live::router())
         .leptos_routes_with_context(&state, routes, provide_backend.clone(), {
             let options = options.clone();
             move || shell(options.clone())
@@ -72,6 +86,7 @@ pub fn router(state: AppState) -> Router {
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    stop: watch::Sender<bool>,
 }
 
 impl Application {
@@ -86,42 +101,63 @@ impl Application {
             .await
             .map_err(|source| StartupError::Bind { addr: settings.addr, source })?;
         let addr = listener.local_addr().map_err(|source| StartupError::Bind { addr: settings.addr, source })?;
-        let state = AppState { leptos_options: leptos_options(settings, addr), backend: Backend::new(store) };
+        let (stop, stopping) = watch::channel(false);
+        let state = AppState {
+            leptos_options: leptos_options(settings, addr),
+            backend: Backend::new(store).with_dev_identities(settings.dev_identities),
+            stopping: Stopping(stopping),
+        };
+        if settings.dev_identities {
+            tracing::warn!("the development identity switch is ON: anyone can act as any demo person");
+        }
         metrics::install();
-        Ok(Application { listener, router: router(state) })
+        Ok(Application { listener, router: router(state), stop })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
         self.listener.local_addr().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
     }
 
-    /// Serves until `shutdown` resolves, then lets in-flight requests finish.
+    /// Serves until `shutdown` resolves, then tells open event streams to end
+    /// and lets in-flight requests finish.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), StartupError> {
+        let stop = self.stop;
+        let shutdown = async move {
+            shutdown.await;
+            let _ = stop.send(true);
+        };
         axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await.map_err(StartupError::Serve)
     }
 }
 
-/// Resolves on SIGTERM (how orchestrators stop a pod) or Ctrl-C.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
+/// Resolves on SIGTERM (how orchestrators stop a pod) or Ctrl-C. The handlers
+/// are installed when this is called, not when the future is first polled: a
+/// SIGTERM that arrives just after "listening" must be a clean stop, not the
+/// default action, which kills the process.
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
+    #[cfg(unix)]
+    let (interrupt, terminate) = {
+        use tokio::signal::unix::{signal, SignalKind};
+        (signal(SignalKind::interrupt()), signal(SignalKind::terminate()))
+    };
+    async move {
+        #[cfg(unix)]
+        match (interrupt, terminate) {
+            (Ok(mut interrupt), Ok(mut terminate)) => {
+                tokio::select! {
+                    _ = interrupt.recv() => {},
+                    _ = terminate.recv() => {},
+                }
+            }
+            _ => {
+                tracing::warn!("could not listen for SIGINT/SIGTERM; the server will not stop gracefully");
+                std::future::pending::<()>().await;
+            }
+        }
+        #[cfg(not(unix))]
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
+        tracing::info!("shutdown requested; finishing in-flight requests");
     }
-    tracing::info!("shutdown requested; finishing in-flight requests");
 }

@@ -1,14 +1,36 @@
 //! What every handler can reach. Small on purpose: the backend (storage and
-//! services) and the Leptos options the page renderer needs.
+//! services), the Leptos options the page renderer needs, and whether the
+//! server is stopping (open event streams end on it).
 
 use airlock_backend::Backend;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
+use tokio::sync::watch;
 
 #[derive(Clone)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub backend: Backend,
+    pub stopping: Stopping,
+}
+
+/// Turns `true` once the server has been asked to stop. A stream that never
+/// ends by itself (the live channel) watches it, or a graceful shutdown would
+/// wait for every open page to be closed.
+#[derive(Clone)]
+pub struct Stopping(pub watch::Receiver<bool>);
+
+impl Stopping {
+    /// Resolves once the server is stopping (or its sender is gone).
+    pub async fn requested(mut self) {
+        let _ = self.0.wait_for(|stopping| *stopping).await;
+    }
+}
+
+impl FromRef<AppState> for Stopping {
+    fn from_ref(state: &AppState) -> Stopping {
+        state.stopping.clone()
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {

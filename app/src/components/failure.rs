@@ -4,22 +4,26 @@
 use crate::error::PageError;
 use crate::pages::not_found::NotFound;
 use leptos::prelude::*;
+use leptos_meta::Title;
 
 #[component]
 pub fn Failure(error: PageError) -> impl IntoView {
-    match error {
-        PageError::NotFound { what } => view! { <NotFound what/> }.into_any(),
-        other => {
-            set_status(503);
-            view! {
-                <div class="error-panel" role="alert">
-                    <h1>"This page could not be loaded"</h1>
-                    <p>{other.to_string()}</p>
-                </div>
-            }
-            .into_any()
-        }
+    set_status(error.status());
+    let heading = match &error {
+        PageError::NotFound { what } => return view! { <NotFound what=what.clone()/> }.into_any(),
+        PageError::Forbidden { .. } => "You may not see or do this",
+        PageError::Conflict { .. } => "This changed in the meantime",
+        PageError::Invalid { .. } => "Some of what was sent is not valid",
+        _ => "This page could not be loaded",
+    };
+    view! {
+        <Title text=heading/>
+        <div class="error-panel" role="alert" data-status=error.status()>
+            <h1>{heading}</h1>
+            <p>{error.to_string()}</p>
+        </div>
     }
+    .into_any()
 }
 
 /// Sets the response status when rendering on the server; a no-op in the browser.
@@ -32,4 +36,11 @@ pub fn set_status(code: u16) {
     }
     #[cfg(not(feature = "ssr"))]
     let _ = code;
+}
+
+/// The error of a form's last submission, shown next to the form. Without
+/// JavaScript it arrives in the query string of the redirect back here.
+#[component]
+pub fn ActionError(#[prop(into)] error: Signal<Option<PageError>>) -> impl IntoView {
+    move || error.get().map(|error| view! { <p class="form-error" role="alert">{error.to_string()}</p> })
 }

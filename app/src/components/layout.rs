@@ -1,11 +1,16 @@
 //! The frame around every page: skip link, top bar with the main navigation,
 //! and the `<main>` landmark the skip link jumps to.
 
+use crate::components::identity_switch::IdentitySwitch;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
+    // Effects run only in the browser: `data-hydrated` says the page has
+    // become interactive (what the end-to-end tests wait for).
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <header class="topbar">
@@ -14,9 +19,12 @@ pub fn Layout(children: Children) -> impl IntoView {
                 <A href="/" exact=true>"Overview"</A>
                 <A href="/tenants">"Tenants"</A>
                 <A href="/environments/production">"Production"</A>
+                <A href="/releases">"Releases"</A>
+                <A href="/audit">"Audit"</A>
             </nav>
+            <IdentitySwitch/>
         </header>
-        <main id="main" tabindex="-1">{children()}</main>
+        <main id="main" tabindex="-1" data-hydrated=move || hydrated.get().to_string()>{children()}</main>
         <footer class="footer">"Airlock · releases reach production only through the gate"</footer>
     }
 }

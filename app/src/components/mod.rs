@@ -1,4 +1,12 @@
+pub mod checklist;
 pub mod failure;
+pub mod gate_panel;
 pub mod health;
+pub mod history;
+pub mod identity_switch;
 pub mod layout;
+pub mod live;
 pub mod loaded;
+pub mod release_form;
+pub mod reviews;
+pub mod state_badge;

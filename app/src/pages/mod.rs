@@ -1,6 +1,11 @@
+pub mod audit;
 pub mod environment;
 pub mod not_found;
 pub mod overview;
 pub mod region;
+pub mod release;
+pub mod release_edit;
+pub mod release_new;
+pub mod releases;
 pub mod tenant;
 pub mod tenants;

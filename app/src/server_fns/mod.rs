@@ -1,7 +1,11 @@
 //! Server functions are public HTTP endpoints (POST /rpc/...). Each one stays
-//! thin: find the backend, (from the sign-in issue on) authorise the caller,
-//! call the backend, map its errors.
+//! thin: find the backend, learn who is acting (`identity::current_identity`),
+//! call the backend service (which authorises), map its errors.
 
+pub mod audit;
+pub mod identity;
+pub mod release_changes;
+pub mod releases;
 pub mod status;
 
 #[cfg(feature = "ssr")]
@@ -9,5 +13,42 @@ fn backend() -> Result<airlock_backend::Backend, crate::error::PageError> {
     leptos::prelude::use_context::<airlock_backend::Backend>().ok_or_else(|| {
         tracing::error!("the backend was not provided as Leptos context");
         crate::error::PageError::Internal
+    })
+}
+
+/// The backend and whoever is acting in this request: where every server
+/// function that needs an identity starts.
+#[cfg(feature = "ssr")]
+fn backend_and_actor(
+) -> Result<(airlock_backend::Backend, Option<airlock_domain::access::Identity>), crate::error::PageError> {
+    let backend = backend()?;
+    let actor = identity::current_identity(&backend);
+    Ok((backend, actor))
+}
+
+/// Runs a server function's body and gives a refusal the HTTP status that
+/// fits it (403, 409, 422…) instead of a blanket 500, for the hydrated app's
+/// calls. A plain form post (`Accept: text/html`) keeps the redirect back to
+/// its form, which carries the error; page renders set their status in
+/// `Failure`.
+#[cfg(feature = "ssr")]
+async fn answer<T>(body: impl std::future::Future<Output = Result<T, crate::error::PageError>>) -> Result<T, crate::error::PageError> {
+    use leptos::prelude::use_context;
+    body.await.inspect_err(|error| {
+        if let (false, Some(response), Ok(status)) = (
+            plain_form_post(),
+            use_context::<leptos_axum::ResponseOptions>(),
+            http::StatusCode::from_u16(error.status()),
+        ) {
+            response.set_status(status);
+        }
+    })
+}
+
+/// Whether this request is a plain HTML form post (no JavaScript).
+#[cfg(feature = "ssr")]
+fn plain_form_post() -> bool {
+    leptos::prelude::use_context::<http::request::Parts>().is_some_and(|parts| {
+        parts.headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"))
     })
 }

@@ -7,12 +7,20 @@
 // `shared` defines the macro the two backends expand, so it comes first.
 #[macro_use]
 mod shared;
+#[macro_use]
+mod gate_reads;
+#[macro_use]
+mod gate_tx;
 mod error;
+mod gate_rows;
 mod postgres;
 mod rows;
 mod sqlite;
 
 pub use error::StoreError;
+pub use gate_types::{AuditFilter, ItemCheck, ReleaseFilter, ReleaseSummary, ReleaseStore, StoreTx, StoredToken, AUDIT_PAGE_MAX};
+
+mod gate_types;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
@@ -31,8 +39,15 @@ pub struct DeploymentScope {
     pub service: Option<String>,
 }
 
+/// Everything the backend stores: the world, and releases with their gate
+/// and audit log. Both databases implement both halves.
+pub trait Store: WorldStore + ReleaseStore {}
+impl<T: WorldStore + ReleaseStore> Store for T {}
+
+/// The world Airlock ships into: environments, regions, clusters, tenants,
+/// services and what runs where.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait WorldStore: Send + Sync + 'static {
     /// "sqlite" or "postgres", for logs and `/health/ready`.
     fn kind(&self) -> &'static str;
     /// Applies pending migrations; safe to run on every start and from several replicas.

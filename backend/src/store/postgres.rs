@@ -21,4 +21,14 @@ impl PostgresStore {
     }
 }
 
+impl PostgresStore {
+    /// Rows are locked explicitly where a change needs it (`lock_release`,
+    /// the audit head), so the default isolation level is enough.
+    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, StoreError> {
+        Ok(self.pool.begin().await?)
+    }
+}
+
 impl_shared_store!(PostgresStore, sqlx::Postgres, "postgres", sqlx::migrate!("../migrations/postgres"));
+impl_gate_reads!(PostgresStore, sqlx::Postgres);
+impl_gate_tx!(sqlx::Postgres);

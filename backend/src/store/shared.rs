@@ -6,7 +6,7 @@
 macro_rules! impl_shared_store {
     ($store:ty, $db:ty, $kind:literal, $migrator:expr) => {
         #[async_trait::async_trait]
-        impl $crate::store::Store for $store {
+        impl $crate::store::WorldStore for $store {
             fn kind(&self) -> &'static str {
                 $kind
             }

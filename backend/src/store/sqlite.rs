@@ -35,4 +35,15 @@ impl SqliteStore {
     }
 }
 
+impl SqliteStore {
+    /// `BEGIN IMMEDIATE` takes the write lock up front. A deferred transaction
+    /// that reads and then writes can fail with "database is locked" when
+    /// another writer got in between, without waiting for the busy timeout.
+    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+}
+
 impl_shared_store!(SqliteStore, sqlx::Sqlite, "sqlite", sqlx::migrate!("../migrations/sqlite"));
+impl_gate_reads!(SqliteStore, sqlx::Sqlite);
+impl_gate_tx!(sqlx::Sqlite);

@@ -5,10 +5,14 @@
 //! same code to explain, item by item, why a release is blocked.
 
 mod blocker;
+mod dossier;
+mod draft;
 mod release;
 mod template;
 
 pub use blocker::Blocker;
+pub use dossier::{changes, Change, ReleaseDossier, ReleaseState, ReleaseSummary, Revision};
+pub use draft::{check_image, check_version, FieldError, ReleaseDraft, MAX_COMMENT_LEN, MAX_NOTES_LEN, MAX_TARGETS};
 pub use release::{ContentDigest, ReleaseContent, Target};
 pub use template::{default_checklist, PRODUCTION_CHECKLIST};
 
@@ -18,7 +22,7 @@ use std::collections::BTreeSet;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Release {
-    pub id: String,
+    pub id: i64,
     /// Starts at 1; every edit makes a new revision.
     pub revision: u32,
     pub author: String,
@@ -47,10 +51,14 @@ pub struct Review {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChecklistItem {
-    pub id: String,
+    /// Its position in the release's checklist, from 1.
+    pub id: u32,
     pub text: String,
     /// Who checked it and when; `None` while unchecked.
     pub checked: Option<(String, DateTime<Utc>)>,
+    /// Where the proof lives (a CI run, a scan report), if given.
+    pub evidence_url: Option<String>,
+    pub note: Option<String>,
 }
 
 /// What the environment demands.

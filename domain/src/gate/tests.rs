@@ -8,7 +8,7 @@ fn at(minute: i64) -> DateTime<Utc> {
 
 fn release() -> Release {
     Release {
-        id: "rel-1".into(),
+        id: 1,
         revision: 1,
         author: "rita".into(),
         content: ReleaseContent {
@@ -39,9 +39,11 @@ fn checklist(checked: bool) -> Vec<ChecklistItem> {
         .iter()
         .enumerate()
         .map(|(i, text)| ChecklistItem {
-            id: format!("item-{i}"),
+            id: i as u32 + 1,
             text: (*text).into(),
             checked: checked.then(|| ("rita".to_owned(), at(0))),
+            evidence_url: None,
+            note: None,
         })
         .collect()
 }

@@ -1,24 +1,48 @@
 //! The JSON API under `/api/v1`, for CI pipelines and scripts. Lists are JSON
 //! arrays of objects with stable snake_case field names; errors are
-//! `{"code": "...", "message": "..."}` with a fitting status.
+//! `{"code": "...", "message": "..."}` with a fitting status. Callers identify
+//! with a bearer token (`identity`); the release services authorise them.
 
+mod audit;
 mod error;
+mod extract;
+mod identity;
+mod openapi;
+mod release_view;
+mod releases;
+mod review;
 mod tenants;
+mod vocabulary;
 mod world;
 
-pub use error::ApiError;
+pub use error::{ApiError, ErrorBody, MAX_BODY_BYTES};
 
 use crate::state::AppState;
-use axum::routing::get;
-use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::{Extension, Router};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/environments", get(world::environments))
-        .route("/regions", get(world::regions))
-        .route("/clusters", get(world::clusters))
-        .route("/services", get(world::services))
-        .route("/tenants", get(tenants::list))
-        .route("/tenants/{slug}/status", get(tenants::status))
+    let (router, routed) = OpenApiRouter::<AppState>::new()
+        .routes(routes!(world::environments))
+        .routes(routes!(world::regions))
+        .routes(routes!(world::clusters))
+        .routes(routes!(world::services))
+        .routes(routes!(tenants::list))
+        .routes(routes!(tenants::status))
+        .routes(routes!(releases::list, releases::create))
+        .routes(routes!(releases::get, releases::edit))
+        .routes(routes!(review::check_item))
+        .routes(routes!(review::review))
+        .routes(routes!(audit::entries))
+        .routes(routes!(audit::verify))
+        .routes(routes!(openapi::document))
+        .split_for_parts();
+    router
+        .layer(Extension(openapi::publish(routed)))
+        // Bodies are small JSON objects; anything bigger is refused before it is read whole.
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .fallback(|| async { ApiError::NoSuchEndpoint })
 }

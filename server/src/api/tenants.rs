@@ -1,41 +1,91 @@
 //! Tenants and what runs for each of them.
 
-use super::ApiError;
+use super::extract::ApiPath;
+use super::identity::Caller;
+use super::{ApiError, ErrorBody};
 use crate::state::AppState;
 use airlock_domain::{Health, Tenant};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use utoipa::ToSchema;
 
-pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<Tenant>>, ApiError> {
-    Ok(Json(state.backend.store.tenants().await?))
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Tenant)]
+pub struct TenantView {
+    pub slug: String,
+    pub name: String,
+    pub primary_region: String,
+    /// Legal residency of the tenant's data, e.g. `eu`, `us`.
+    pub data_residency: String,
+    /// The only regions a release may ever be dispatched to for this tenant.
+    pub allowed_regions: Vec<String>,
+}
+
+impl From<Tenant> for TenantView {
+    fn from(tenant: Tenant) -> TenantView {
+        let Tenant { slug, name, primary_region, data_residency, allowed_regions } = tenant;
+        TenantView { slug, name, primary_region, data_residency, allowed_regions }
+    }
+}
+
+/// What Airlock last observed of a workload, best to worst.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[schema(as = Health)]
+pub enum HealthView {
+    Healthy,
+    Unknown,
+    Degraded,
+    Failing,
+}
+
+impl From<Health> for HealthView {
+    fn from(health: Health) -> HealthView {
+        match health {
+            Health::Healthy => HealthView::Healthy,
+            Health::Unknown => HealthView::Unknown,
+            Health::Degraded => HealthView::Degraded,
+            Health::Failing => HealthView::Failing,
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/tenants", operation_id = "list_tenants", tag = "world", security((), ("bearer" = [])),
+    responses((status = 200, description = "Every tenant.", body = Vec<TenantView>)))]
+pub async fn list(State(state): State<AppState>, _: Caller) -> Result<Json<Vec<TenantView>>, ApiError> {
+    Ok(Json(state.backend.store.tenants().await?.into_iter().map(TenantView::from).collect()))
 }
 
 /// One running workload, flattened for API consumers.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct WorkloadStatus {
     pub environment: String,
     pub region: String,
     pub service: String,
     pub version: String,
     pub previous_version: Option<String>,
-    pub health: Health,
+    pub health: HealthView,
     pub changed_at: DateTime<Utc>,
     pub cluster: Option<String>,
     pub namespace: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct TenantStatus {
     #[serde(flatten)]
-    pub tenant: Tenant,
+    pub tenant: TenantView,
     /// Worst health over all workloads (`unknown` when none runs yet).
-    pub health: Health,
+    pub health: HealthView,
     pub workloads: Vec<WorkloadStatus>,
 }
 
-pub async fn status(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Json<TenantStatus>, ApiError> {
+/// What runs for one tenant, where, and how healthy it is.
+#[utoipa::path(get, path = "/tenants/{slug}/status", operation_id = "tenant_status", tag = "world", params(("slug" = String, Path)),
+    security((), ("bearer" = [])),
+    responses((status = 200, description = "The tenant and its workloads.", body = TenantStatus), (status = 404, description = "No such tenant (`not_found`).", body = ErrorBody)))]
+pub async fn status(State(state): State<AppState>, _: Caller, ApiPath(slug): ApiPath<String>) -> Result<Json<TenantStatus>, ApiError> {
     let detail = airlock_backend::status::tenant_detail(state.backend.store.as_ref(), &slug)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("tenant \"{slug}\"")))?;
@@ -48,11 +98,11 @@ pub async fn status(State(state): State<AppState>, Path(slug): Path<String>) -> 
             service: placed.deployment.service,
             version: placed.deployment.version,
             previous_version: placed.deployment.previous_version,
-            health: placed.deployment.health,
+            health: placed.deployment.health.into(),
             changed_at: placed.deployment.changed_at,
             cluster: placed.cluster,
             namespace: placed.namespace,
         })
         .collect();
-    Ok(Json(TenantStatus { tenant: detail.tenant, health: detail.health.worst(), workloads }))
+    Ok(Json(TenantStatus { tenant: detail.tenant.into(), health: detail.health.worst().into(), workloads }))
 }

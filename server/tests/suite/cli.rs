@@ -62,3 +62,45 @@ fn serve_stops_cleanly_on_sigterm() {
     let status = server.wait().expect("server exits");
     assert!(status.success(), "SIGTERM is a clean shutdown, got {status}");
 }
+
+fn run(dir: &std::path::Path, args: &[&str]) -> (bool, String, String) {
+    let output = airlock(dir).args(args).output().expect("runs");
+    (output.status.success(), String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+#[test]
+fn a_created_token_is_the_last_word_printed_and_names_must_be_unique() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (ok, stdout, stderr) = run(dir.path(), &["token", "create", "--name", "ci-pipeline", "--role", "release_manager", "--role", "approver"]);
+    assert!(ok, "{stderr}");
+    let token = stdout.split_whitespace().last().expect("a word");
+    assert!(token.starts_with("airlock_") && token.len() == "airlock_".len() + 64, "{token}");
+    let (again, _, stderr) = run(dir.path(), &["token", "create", "--name", "ci-pipeline", "--role", "approver"]);
+    assert!(!again, "a second token with the same name is refused");
+    let said = stderr.lines().last().unwrap_or_default();
+    assert_eq!(said, "airlock: A token named ci-pipeline already exists; choose another name.");
+    let (bad_role, _, stderr) = run(dir.path(), &["token", "create", "--name", "x", "--role", "superuser"]);
+    assert!(!bad_role && stderr.contains("unknown role"), "{stderr}");
+}
+
+#[tokio::test]
+async fn audit_verify_passes_on_an_untouched_log_and_names_a_row_edited_by_hand() {
+    use sqlx::Connection;
+    let dir = tempfile::tempdir().expect("temp dir");
+    for name in ["first-bot", "second-bot"] {
+        assert!(run(dir.path(), &["token", "create", "--name", name, "--role", "approver"]).0);
+    }
+    let (ok, stdout, _) = run(dir.path(), &["audit", "verify"]);
+    assert!(ok && stdout.contains("intact: 2 entries"), "{stdout}");
+    // An operator with a SQL prompt: drops the guard, then edits a row.
+    let url = format!("sqlite://{}", dir.path().join("airlock.db").display());
+    let mut db = sqlx::SqliteConnection::connect(&url).await.expect("open the database by hand");
+    sqlx::raw_sql("DROP TRIGGER audit_log_is_append_only_update; UPDATE audit_log SET actor = 'mallory' WHERE seq = 1")
+        .execute(&mut db)
+        .await
+        .expect("edited by hand");
+    db.close().await.expect("closed");
+    let (ok, stdout, _) = run(dir.path(), &["audit", "verify"]);
+    assert!(!ok, "verify fails after tampering");
+    assert!(stdout.contains("entry #1"), "{stdout}");
+}

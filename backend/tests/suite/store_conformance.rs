@@ -1,7 +1,5 @@
 //! The storage contract, checked identically on SQLite and PostgreSQL.
 
-mod support;
-
 use airlock_backend::demo::demo_world;
 use airlock_backend::{DeploymentScope, Store, StoreError};
 use airlock_domain::{Deployment, Environment, Health, World};

@@ -1,9 +1,7 @@
 //! The `/api/v1` read endpoints and the metrics they produce.
 
-mod support;
-
 use serde_json::Value;
-use support::spawn_app;
+use crate::support::spawn_app;
 
 #[tokio::test]
 async fn tenants_are_listed_with_stable_field_names() {

@@ -1,8 +1,6 @@
 //! Server-rendered pages, read as a browser without JavaScript would.
 
-mod support;
-
-use support::{spawn_app, spawn_app_on_postgres};
+use crate::support::{spawn_app, spawn_app_on_postgres};
 
 /// The `<tr>` opening tag of a tenant's row in the matrix.
 fn row_tag<'a>(html: &'a str, slug: &str) -> &'a str {
@@ -98,4 +96,28 @@ async fn pages_render_the_same_way_on_postgresql() {
     assert_eq!(html.matches("data-tenant=").count(), 14);
     let (status, _) = app.page("/tenants/acme").await;
     assert_eq!(status, 200);
+}
+
+/// Generating the page routes switches resource loading off process-wide for a
+/// moment (leptos-rs/leptos#4773); a page whose data was first requested in
+/// that moment used to hang forever. Starting apps while another one renders
+/// pages, as the tests do all the time, must never stall a page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn pages_keep_rendering_while_other_apps_start_in_the_same_process() {
+    let app = spawn_app().await;
+    let starting = tokio::spawn(async {
+        for _ in 0..6 {
+            spawn_app().await;
+        }
+    });
+    let mut rendered = 0;
+    while !starting.is_finished() || rendered < 20 {
+        let (status, html) = tokio::time::timeout(std::time::Duration::from_secs(10), app.page("/"))
+            .await
+            .expect("the overview renders within 10 s");
+        assert_eq!(status, 200);
+        assert!(html.contains("production"));
+        rendered += 1;
+    }
+    starting.await.expect("the other apps started");
 }

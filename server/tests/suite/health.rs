@@ -1,7 +1,6 @@
-mod support;
 
 use sqlx::Connection;
-use support::{spawn_app, spawn_app_on_postgres};
+use crate::support::{spawn_app, spawn_app_on_postgres};
 
 #[tokio::test]
 async fn liveness_answers_while_the_process_runs() {

@@ -1,0 +1,48 @@
+//! Live updates for an open release page: the server pushes a Server-Sent
+//! Event (`GET /live/releases/{id}`) whenever the release changes, and the page
+//! refetches. Only in the browser; on the server nothing ever changes.
+
+use leptos::prelude::*;
+
+#[derive(Clone, Copy)]
+pub struct Live {
+    /// Goes up on every push (and on every reconnect, since pushes may have
+    /// been missed while the connection was down).
+    pub pushes: ReadSignal<u32>,
+    /// Whether the push channel is open right now.
+    pub open: ReadSignal<bool>,
+}
+
+pub fn use_live_release(id: Signal<Option<i64>>) -> Live {
+    let (pushes, set_pushes) = signal(0u32);
+    let (open, set_open) = signal(false);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        use wasm_bindgen::closure::Closure;
+        use wasm_bindgen::JsCast;
+        let Some(id) = id.get() else { return };
+        let Ok(source) = web_sys::EventSource::new(&format!("/live/releases/{id}")) else { return };
+        let on_message = Closure::<dyn FnMut()>::new(move || set_pushes.update(|n| *n += 1));
+        let opened_before = std::cell::Cell::new(false);
+        let on_open = Closure::<dyn FnMut()>::new(move || {
+            if opened_before.replace(true) {
+                set_pushes.update(|n| *n += 1);
+            }
+            set_open.set(true);
+        });
+        // The browser reconnects by itself after an error.
+        let on_error = Closure::<dyn FnMut()>::new(move || set_open.set(false));
+        source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        // The closures live as long as the connection; both go on cleanup.
+        let held = send_wrapper::SendWrapper::new((source, on_message, on_open, on_error));
+        on_cleanup(move || {
+            held.0.close();
+            let _ = set_open.try_set(false);
+        });
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (id, set_pushes, set_open);
+    Live { pushes, open }
+}

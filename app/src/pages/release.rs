@@ -1,0 +1,97 @@
+//! One release: what it ships where, its gate explained, the checklist, the
+//! reviews and the history. Every change is a plain form (no JavaScript
+//! needed); once hydrated the page also refreshes itself when anyone changes
+//! the release (server-sent events), and after its own forms complete.
+
+use crate::components::checklist::Checklist;
+use crate::components::failure::Failure;
+use crate::components::gate_panel::GatePanel;
+use crate::components::history::History;
+use crate::components::live::use_live_release;
+use crate::components::reviews::Reviews;
+use crate::components::state_badge::{StateBadge, Time};
+use crate::error::PageError;
+use crate::server_fns::release_changes::{CheckItem, ReviewRelease};
+use crate::server_fns::releases::{load_release, ReleaseView};
+use airlock_domain::access::{authorize, Action};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+#[component]
+pub fn ReleasePage() -> impl IntoView {
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.read().get("id").and_then(|s| s.parse::<i64>().ok()));
+    let check = ServerAction::<CheckItem>::new();
+    let review = ServerAction::<ReviewRelease>::new();
+    let live = use_live_release(id.into());
+    let release = Resource::new(
+        move || (id.get(), live.pushes.get(), check.version().get(), review.version().get()),
+        |(id, ..)| async move {
+            match id {
+                Some(id) => load_release(id).await,
+                None => Err(PageError::NotFound { what: "such release".into() }),
+            }
+        },
+    );
+    let live_state = move || if live.open.get() { "open" } else { "closed" };
+    // A transition, not a suspense: a refresh keeps showing the page until
+    // the new data is there, instead of flashing "Loading…".
+    view! {
+        <div class="release-page" data-live=live_state>
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match release.await {
+                        Ok(view) => view! { <ReleaseDetail view check review/> }.into_any(),
+                        Err(error) => view! { <Failure error/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+#[component]
+fn ReleaseDetail(view: ReleaseView, check: ServerAction<CheckItem>, review: ServerAction<ReviewRelease>) -> impl IntoView {
+    let ReleaseView { dossier, now, viewer } = view;
+    let release = dossier.release.clone();
+    let content = &release.content;
+    let id = release.id;
+    let state = dossier.state(now);
+    let digest = content.digest();
+    let short = digest.as_str().chars().take(12).collect::<String>();
+    let may_edit = authorize(viewer.as_ref(), Action::EditRelease).is_ok();
+    let may_check = authorize(viewer.as_ref(), Action::CheckItem).is_ok();
+    let targets = content
+        .targets
+        .iter()
+        .map(|t| view! { <li><a href=format!("/tenants/{}", t.tenant)>{t.tenant.clone()}</a>" in "{t.region.clone()}</li> })
+        .collect_view();
+    let notes = (!content.notes.is_empty()).then(|| view! { <dt>"Notes"</dt><dd class="notes">{content.notes.clone()}</dd> });
+    view! {
+        <Title text=format!("Release #{id}: {} {}", content.service, content.version)/>
+        <nav class="breadcrumbs" aria-label="Breadcrumbs"><a href="/releases">"Releases"</a>" / #"{id}</nav>
+        <div class="page-head">
+            <h1>
+                {content.service.clone()}" "<span class="mono">{content.version.clone()}</span>" \u{2192} "
+                <a href=format!("/environments/{}", content.environment)>{content.environment.clone()}</a>
+                " "<StateBadge state/>
+            </h1>
+            {may_edit.then(|| view! { <a class="button" href=format!("/releases/{id}/edit")>"Edit release"</a> })}
+        </div>
+        <p class="summary">
+            "Release #"{id}" · revision "{release.revision}" · written by "<strong>{release.author.clone()}</strong>
+            " · created "<Time at=dossier.created_at/>" · updated "<Time at=dossier.updated_at/>
+        </p>
+        <dl class="facts">
+            <dt>"Image"</dt><dd class="mono">{content.image.clone()}</dd>
+            <dt>"Content digest"</dt><dd class="mono" title=digest.to_string()>{short}</dd>
+            <dt>{format!("Targets ({})", content.targets.len())}</dt><dd><ul class="targets">{targets}</ul></dd>
+            {notes}
+        </dl>
+        <GatePanel dossier=dossier.clone() now/>
+        <Checklist release=id items=dossier.checklist.clone() may_check action=check/>
+        <Reviews dossier=dossier.clone() viewer action=review/>
+        <History revisions=dossier.revisions/>
+    }
+}

@@ -1,0 +1,40 @@
+//! The audit log, for auditors and admins: filtered entries and the result of
+//! walking the whole hash chain.
+
+use crate::error::PageError;
+use airlock_domain::audit::{AuditEntry, VerifyReport};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// How many entries the page shows at most, newest first.
+pub const AUDIT_PAGE_ROWS: u32 = 200;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditView {
+    pub entries: Vec<AuditEntry>,
+    pub report: VerifyReport,
+}
+
+#[server(prefix = "/rpc", endpoint = "audit")]
+pub async fn load_audit(
+    actor: Option<String>,
+    action: Option<String>,
+    subject: Option<String>,
+) -> Result<AuditView, PageError> {
+    super::answer(async move {
+        use airlock_backend::store::AuditFilter;
+        let (backend, identity) = super::backend_and_actor()?;
+        let given = |value: Option<String>| value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let filter = AuditFilter {
+            actor: given(actor),
+            action: given(action),
+            subject: given(subject),
+            before_seq: None,
+            limit: AUDIT_PAGE_ROWS,
+        };
+        let entries = airlock_backend::audit::entries(&backend, identity.as_ref(), &filter).await?;
+        let report = airlock_backend::audit::verify(&backend, identity.as_ref(), false).await?;
+        Ok(AuditView { entries, report })
+    })
+    .await
+}

@@ -1,0 +1,137 @@
+//! Working on releases: create, edit, check items, review. Each change runs
+//! in one transaction that locks the release, re-reads everything the gate
+//! needs, applies the rules, writes, recomputes the verdict on exactly what
+//! it commits, appends the audit entry, and only then commits.
+//!
+//! Every function authorises the acting identity first, with the domain's one
+//! `authorize`, whichever transport (page, server function, API) called it.
+
+mod error;
+mod review;
+mod world_check;
+
+pub use error::ReleaseError;
+pub use review::{check_item, review, CheckRequest, ReviewRequest};
+
+use crate::store::{ReleaseFilter, ReleaseSummary, StoreTx};
+use crate::Backend;
+use airlock_domain::access::{authorize, Action, Identity};
+use airlock_domain::audit::{AuditAction, AuditDraft};
+use airlock_domain::gate::{default_checklist, ReleaseDossier, ReleaseDraft};
+use chrono::{DateTime, Utc};
+
+pub async fn get(backend: &Backend, actor: Option<&Identity>, id: i64) -> Result<ReleaseDossier, ReleaseError> {
+    authorize(actor, Action::Read)?;
+    backend.store.dossier(id).await?.ok_or(ReleaseError::NotFound(id))
+}
+
+pub async fn list(backend: &Backend, actor: Option<&Identity>, filter: &ReleaseFilter) -> Result<Vec<ReleaseSummary>, ReleaseError> {
+    authorize(actor, Action::Read)?;
+    Ok(backend.store.releases(filter).await?)
+}
+
+pub async fn create(backend: &Backend, actor: Option<&Identity>, draft: ReleaseDraft, now: DateTime<Utc>) -> Result<ReleaseDossier, ReleaseError> {
+    authorize(actor, Action::CreateRelease)?;
+    let actor = acting(actor)?;
+    let (content, environment) = world_check::resolve(backend.store.as_ref(), draft).await?;
+    let mut tx = backend.store.begin().await?;
+    let mut checklist = tx.checklist_template(&environment.name).await?;
+    if checklist.is_empty() {
+        checklist = default_checklist(environment.protected);
+    }
+    let id = tx.insert_release(&actor.name, &content, &checklist, now).await?;
+    let subject = format!("release/{id}");
+    let entry = audit(actor, AuditAction::ReleaseCreated, &subject, None, Some(json(&content)), now);
+    finish(backend, tx, id, now, |_| entry).await
+}
+
+/// Makes `draft` the release's next revision. `seen` is the revision the
+/// editor started from: if someone else edited since, nothing is saved.
+/// An edit that changes nothing makes no revision.
+pub async fn edit(
+    backend: &Backend,
+    actor: Option<&Identity>,
+    id: i64,
+    draft: ReleaseDraft,
+    seen: Option<u32>,
+    now: DateTime<Utc>,
+) -> Result<ReleaseDossier, ReleaseError> {
+    authorize(actor, Action::EditRelease)?;
+    let actor = acting(actor)?;
+    let (content, _) = world_check::resolve(backend.store.as_ref(), draft).await?;
+    let mut tx = backend.store.begin().await?;
+    let (current, now) = locked_dossier(tx.as_mut(), id, now).await?;
+    let before = &current.release.content;
+    if content.service != before.service || content.environment != before.environment {
+        return Err(ReleaseError::invalid(
+            if content.service != before.service { "service" } else { "environment" },
+            "A release's service and environment cannot change; create a new release instead.",
+        ));
+    }
+    if let Some(seen) = seen.filter(|seen| *seen != current.release.revision) {
+        return Err(ReleaseError::StaleRevision { seen, current: current.release.revision });
+    }
+    if content.digest() == before.digest() {
+        return Ok(current);
+    }
+    let revision = current.release.revision + 1;
+    tx.insert_revision(id, revision, &content, &actor.name, now).await?;
+    let subject = format!("release/{id}");
+    let entry = audit(actor, AuditAction::ReleaseEdited, &subject, Some(json(before)), Some(json(&content)), now);
+    finish(backend, tx, id, now, |_| entry).await
+}
+
+pub(crate) fn acting(actor: Option<&Identity>) -> Result<&Identity, ReleaseError> {
+    // `authorize` already refused anonymous changes; this only unwraps.
+    actor.ok_or_else(|| ReleaseError::Denied(airlock_domain::access::Denied::Unauthenticated { action: "change releases".into() }))
+}
+
+/// Locks the release and reads it; `NotFound` when there is none. Also
+/// returns when the change takes effect: `requested_at`, or later if the
+/// change had to wait for the lock, so that recorded times follow the order
+/// in which changes were really applied.
+pub(crate) async fn locked_dossier(
+    tx: &mut dyn StoreTx,
+    id: i64,
+    requested_at: DateTime<Utc>,
+) -> Result<(ReleaseDossier, DateTime<Utc>), ReleaseError> {
+    if !tx.lock_release(id, requested_at).await? {
+        return Err(ReleaseError::NotFound(id));
+    }
+    let now = requested_at.max(Utc::now());
+    Ok((tx.dossier(id).await?.ok_or(ReleaseError::NotFound(id))?, now))
+}
+
+/// Re-reads the release as it will be committed, stores the state the gate
+/// gives it, appends the audit entry (`entry` may describe the release as
+/// re-read) and commits; then tells open pages.
+pub(crate) async fn finish(
+    backend: &Backend,
+    mut tx: Box<dyn StoreTx>,
+    id: i64,
+    now: DateTime<Utc>,
+    entry: impl FnOnce(&ReleaseDossier) -> AuditDraft + Send,
+) -> Result<ReleaseDossier, ReleaseError> {
+    let dossier = tx.dossier(id).await?.ok_or(ReleaseError::NotFound(id))?;
+    tx.set_state(id, dossier.state(now)).await?;
+    tx.append_audit(entry(&dossier)).await?;
+    tx.commit().await?;
+    backend.announce(id);
+    Ok(dossier)
+}
+
+pub(crate) fn audit(
+    actor: &Identity,
+    action: AuditAction,
+    subject: &str,
+    before: Option<String>,
+    after: Option<String>,
+    at: DateTime<Utc>,
+) -> AuditDraft {
+    AuditDraft { at, actor: actor.name.clone(), action, subject: subject.to_owned(), before, after }
+}
+
+pub(crate) fn json(value: &impl serde::Serialize) -> String {
+    // Serialising plain data structs cannot fail; an empty object keeps the entry.
+    serde_json::to_string(value).unwrap_or_else(|_| "{}".to_owned())
+}

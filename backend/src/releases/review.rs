@@ -1,0 +1,125 @@
+//! Reviews and checklist ticks: the two changes that move a release towards
+//! an open gate.
+
+use super::{acting, audit, finish, json, locked_dossier, ReleaseError};
+use crate::store::ItemCheck;
+use crate::Backend;
+use airlock_domain::access::{authorize, Action, Identity, Role};
+use airlock_domain::audit::AuditAction;
+use airlock_domain::gate::{Decision, ReleaseDossier, Review, MAX_COMMENT_LEN};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+pub const MAX_EVIDENCE_URL_LEN: usize = 2_000;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewRequest {
+    pub decision: Decision,
+    pub comment: String,
+    /// The revision the reviewer read; refused if the release has moved on.
+    pub revision: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckRequest {
+    pub checked: bool,
+    pub evidence_url: Option<String>,
+    pub note: Option<String>,
+}
+
+pub async fn review(
+    backend: &Backend,
+    actor: Option<&Identity>,
+    id: i64,
+    request: ReviewRequest,
+    now: DateTime<Utc>,
+) -> Result<ReleaseDossier, ReleaseError> {
+    authorize(actor, Action::Review)?;
+    let actor = acting(actor)?;
+    let comment = request.comment.trim().to_owned();
+    if comment.chars().count() > MAX_COMMENT_LEN {
+        return Err(ReleaseError::invalid("comment", format!("A comment may be at most {MAX_COMMENT_LEN} characters.")));
+    }
+    if request.decision == Decision::Reject && comment.is_empty() {
+        return Err(ReleaseError::invalid("comment", "Say why you reject the release, so its author can fix it."));
+    }
+    let mut tx = backend.store.begin().await?;
+    let (current, now) = locked_dossier(tx.as_mut(), id, now).await?;
+    let release = &current.release;
+    if let Some(seen) = request.revision.filter(|seen| *seen != release.revision) {
+        return Err(ReleaseError::StaleRevision { seen, current: release.revision });
+    }
+    if actor.name == release.author {
+        return Err(ReleaseError::SelfReview { what: "this release" });
+    }
+    // Whoever made the current revision wrote what is being approved.
+    let editor = current.revisions.last().map(|r| r.by.as_str());
+    if editor == Some(actor.name.as_str()) {
+        return Err(ReleaseError::SelfReview { what: "the current revision of this release" });
+    }
+    let review = Review {
+        reviewer: actor.name.clone(),
+        reviewer_is_approver: actor.has(Role::Approver),
+        decision: request.decision,
+        revision: release.revision,
+        digest: release.content.digest(),
+        comment,
+        at: now,
+    };
+    tx.put_review(id, &release.author, &review).await?;
+    let action = match review.decision {
+        Decision::Approve => AuditAction::ReleaseApproved,
+        Decision::Reject => AuditAction::ReleaseRejected,
+    };
+    let entry = audit(actor, action, &format!("release/{id}"), None, Some(json(&review)), now);
+    finish(backend, tx, id, now, |_| entry).await
+}
+
+pub async fn check_item(
+    backend: &Backend,
+    actor: Option<&Identity>,
+    id: i64,
+    item: u32,
+    request: CheckRequest,
+    now: DateTime<Utc>,
+) -> Result<ReleaseDossier, ReleaseError> {
+    authorize(actor, Action::CheckItem)?;
+    let actor = acting(actor)?;
+    let evidence_url = blank_to_none(request.evidence_url);
+    let note = blank_to_none(request.note);
+    if let Some(url) = &evidence_url {
+        check_evidence_url(url)?;
+    }
+    if note.as_ref().is_some_and(|n| n.chars().count() > MAX_COMMENT_LEN) {
+        return Err(ReleaseError::invalid("note", format!("A note may be at most {MAX_COMMENT_LEN} characters.")));
+    }
+    let mut tx = backend.store.begin().await?;
+    let (current, now) = locked_dossier(tx.as_mut(), id, now).await?;
+    let before = current.checklist.iter().find(|i| i.id == item).ok_or(ReleaseError::NoSuchItem { release: id, item })?;
+    if before.checked.is_some() == request.checked && before.evidence_url == evidence_url && before.note == note {
+        return Ok(current);
+    }
+    let check = request.checked.then(|| ItemCheck { by: actor.name.clone(), at: now, evidence_url, note });
+    tx.set_item(id, item, check.as_ref()).await?;
+    let action = if check.is_some() { AuditAction::ItemChecked } else { AuditAction::ItemUnchecked };
+    let before = Some(json(before));
+    let subject = format!("release/{id}/checklist/{item}");
+    // The item as committed, read once with everything else in `finish`.
+    finish(backend, tx, id, now, |changed| {
+        let after = changed.checklist.iter().find(|i| i.id == item).map(json);
+        audit(actor, action, &subject, before, after, now)
+    })
+    .await
+}
+
+fn blank_to_none(text: Option<String>) -> Option<String> {
+    text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty())
+}
+
+fn check_evidence_url(url: &str) -> Result<(), ReleaseError> {
+    let scheme_ok = url.starts_with("https://") || url.starts_with("http://");
+    if url.len() > MAX_EVIDENCE_URL_LEN || !scheme_ok || url.chars().any(char::is_whitespace) {
+        return Err(ReleaseError::invalid("evidence_url", "Evidence must be an http(s) link of at most 2,000 characters, such as a CI run."));
+    }
+    Ok(())
+}

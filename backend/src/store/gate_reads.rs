@@ -1,0 +1,139 @@
+//! `ReleaseStore` for both databases, written once: `impl_gate_reads!`
+//! expands per store. Writes go through a transaction (`gate_tx.rs`).
+
+/// The newest releases a list shows at most.
+pub const RELEASE_LIST_MAX: i64 = 200;
+
+macro_rules! impl_gate_reads {
+    ($store:ty, $db:ty) => {
+        #[async_trait::async_trait]
+        impl $crate::store::ReleaseStore for $store {
+            async fn begin(&self) -> Result<Box<dyn $crate::store::StoreTx>, $crate::store::StoreError> {
+                Ok(Box::new($crate::store::gate_tx::GateTx(self.begin_write().await?)))
+            }
+
+            async fn dossier(&self, id: i64) -> Result<Option<airlock_domain::gate::ReleaseDossier>, $crate::store::StoreError> {
+                // A read-only transaction, so all the queries see one snapshot.
+                let mut tx = $crate::store::gate_tx::GateTx(self.pool.begin().await?);
+                $crate::store::StoreTx::dossier(&mut tx, id).await
+            }
+
+            async fn releases(
+                &self,
+                filter: &$crate::store::ReleaseFilter,
+            ) -> Result<Vec<$crate::store::ReleaseSummary>, $crate::store::StoreError> {
+                let mut query = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT r.id, r.service, v.version, r.environment, r.author, r.revision, r.state, \
+                     (SELECT COUNT(*) FROM release_targets t WHERE t.release_id = r.id AND t.revision = r.revision), \
+                     r.updated_at FROM releases r \
+                     JOIN release_revisions v ON v.release_id = r.id AND v.revision = r.revision WHERE 1 = 1",
+                );
+                if let Some(environment) = &filter.environment {
+                    query.push(" AND r.environment = ").push_bind(environment.clone());
+                }
+                if let Some(service) = &filter.service {
+                    query.push(" AND r.service = ").push_bind(service.clone());
+                }
+                if let Some(state) = filter.state {
+                    query.push(" AND r.state = ").push_bind(state.as_str());
+                }
+                query.push(" ORDER BY r.id DESC LIMIT ").push_bind($crate::store::gate_reads::RELEASE_LIST_MAX);
+                type Row = (i64, String, String, String, String, i32, String, i64, chrono::DateTime<chrono::Utc>);
+                let rows: Vec<Row> = query.build_query_as().fetch_all(&self.pool).await?;
+                rows.into_iter()
+                    .map(|(id, service, version, environment, author, revision, state, targets, updated_at)| {
+                        let state = airlock_domain::gate::ReleaseState::parse(&state)
+                            .ok_or_else(|| $crate::store::StoreError::Corrupt(format!("release {id} has state {state:?}")))?;
+                        Ok($crate::store::ReleaseSummary {
+                            id, service, version, environment, author, state, updated_at,
+                            revision: u32::try_from(revision).unwrap_or_default(),
+                            targets: u32::try_from(targets).unwrap_or_default(),
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn audit_entries(
+                &self,
+                filter: &$crate::store::AuditFilter,
+            ) -> Result<Vec<airlock_domain::audit::AuditEntry>, $crate::store::StoreError> {
+                let mut query = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT seq, at, actor, action, subject, before_state, after_state, prev_hash, hash FROM audit_log WHERE 1 = 1",
+                );
+                if let Some(actor) = &filter.actor {
+                    query.push(" AND actor = ").push_bind(actor.clone());
+                }
+                if let Some(action) = &filter.action {
+                    query.push(" AND action = ").push_bind(action.clone());
+                }
+                if let Some(subject) = &filter.subject {
+                    query.push(" AND subject = ").push_bind(subject.clone());
+                }
+                if let Some(before) = filter.before_seq {
+                    query.push(" AND seq < ").push_bind(before);
+                }
+                let limit = filter.limit.clamp(1, $crate::store::AUDIT_PAGE_MAX);
+                query.push(" ORDER BY seq DESC LIMIT ").push_bind(i64::from(limit));
+                let rows: Vec<$crate::store::gate_reads::AuditRow> = query.build_query_as().fetch_all(&self.pool).await?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn audit_chain(&self) -> Result<(Vec<airlock_domain::audit::AuditEntry>, (i64, String)), $crate::store::StoreError> {
+                // One snapshot for the entries and the head, so a concurrent
+                // append cannot look like a truncated log.
+                let mut tx = self.pool.begin().await?;
+                let rows: Vec<$crate::store::gate_reads::AuditRow> = sqlx::query_as(
+                    "SELECT seq, at, actor, action, subject, before_state, after_state, prev_hash, hash FROM audit_log ORDER BY seq",
+                )
+                .fetch_all(&mut *tx).await?;
+                let head: (i64, String) =
+                    sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(&mut *tx).await?;
+                Ok((rows.into_iter().map(Into::into).collect(), head))
+            }
+
+            async fn token_by_hash(&self, token_hash: &str) -> Result<Option<$crate::store::StoredToken>, $crate::store::StoreError> {
+                let row: Option<(String, String, chrono::DateTime<chrono::Utc>)> =
+                    sqlx::query_as("SELECT name, roles, created_at FROM api_tokens WHERE token_hash = $1")
+                        .bind(token_hash).fetch_optional(&self.pool).await?;
+                row.map(|(name, roles, created_at)| {
+                    let roles = roles
+                        .split_whitespace()
+                        .map(|r| airlock_domain::access::Role::parse(r)
+                            .ok_or_else(|| $crate::store::StoreError::Corrupt(format!("token {name} has role {r:?}"))))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    Ok($crate::store::StoredToken { name, roles, created_at })
+                })
+                .transpose()
+            }
+        }
+    };
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AuditRow {
+    seq: i64,
+    at: chrono::DateTime<chrono::Utc>,
+    actor: String,
+    action: String,
+    subject: String,
+    before_state: Option<String>,
+    after_state: Option<String>,
+    prev_hash: String,
+    hash: String,
+}
+
+impl From<AuditRow> for airlock_domain::audit::AuditEntry {
+    fn from(row: AuditRow) -> Self {
+        airlock_domain::audit::AuditEntry {
+            seq: row.seq,
+            at: row.at,
+            actor: row.actor,
+            action: row.action,
+            subject: row.subject,
+            before: row.before_state,
+            after: row.after_state,
+            prev_hash: row.prev_hash,
+            hash: row.hash,
+        }
+    }
+}

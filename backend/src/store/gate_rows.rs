@@ -1,0 +1,166 @@
+//! Row shapes of releases, revisions, reviews and checklist items, and how
+//! they assemble into the domain's [`ReleaseDossier`]. A row the domain
+//! cannot represent is reported as corrupt, never patched.
+
+use super::StoreError;
+use airlock_domain::gate::{
+    ChecklistItem, ContentDigest, Decision, GatePolicy, Release, ReleaseContent, ReleaseDossier, Review, Revision, Target,
+    TargetFacts,
+};
+use chrono::{DateTime, Utc};
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ReleaseRow {
+    pub id: i64,
+    pub service: String,
+    pub environment: String,
+    pub author: String,
+    pub revision: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub protected: bool,
+    pub required_approvals: i32,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct RevisionRow {
+    pub revision: i32,
+    pub version: String,
+    pub image: String,
+    pub notes: String,
+    pub edited_by: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ReviewRow {
+    pub reviewer: String,
+    pub reviewer_is_approver: bool,
+    pub decision: String,
+    pub revision: i32,
+    pub digest: String,
+    pub comment: String,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ItemRow {
+    pub position: i32,
+    pub text: String,
+    pub checked_by: Option<String>,
+    pub checked_at: Option<DateTime<Utc>>,
+    pub evidence_url: Option<String>,
+    pub note: Option<String>,
+}
+
+/// Everything read for one release, before assembly.
+pub(crate) struct DossierRows {
+    pub release: ReleaseRow,
+    pub revisions: Vec<RevisionRow>,
+    /// `(revision, tenant, region)`.
+    pub targets: Vec<(i32, String, String)>,
+    pub reviews: Vec<ReviewRow>,
+    pub items: Vec<ItemRow>,
+    /// `(tenant, region)` for every tenant the current revision targets.
+    pub allowed: Vec<(String, String)>,
+    pub served_regions: Vec<String>,
+}
+
+fn unsigned(value: i32, what: &str) -> Result<u32, StoreError> {
+    u32::try_from(value).map_err(|_| StoreError::Corrupt(format!("{what} is negative ({value})")))
+}
+
+impl DossierRows {
+    pub fn assemble(self) -> Result<ReleaseDossier, StoreError> {
+        let release = self.release;
+        let mut revisions = Vec::with_capacity(self.revisions.len());
+        for row in self.revisions {
+            let targets = self
+                .targets
+                .iter()
+                .filter(|(revision, _, _)| *revision == row.revision)
+                .map(|(_, tenant, region)| Target { tenant: tenant.clone(), region: region.clone() })
+                .collect();
+            revisions.push(Revision {
+                number: unsigned(row.revision, "a revision number")?,
+                content: ReleaseContent {
+                    service: release.service.clone(),
+                    version: row.version,
+                    image: row.image,
+                    environment: release.environment.clone(),
+                    targets,
+                    notes: row.notes,
+                },
+                by: row.edited_by,
+                at: row.created_at,
+            });
+        }
+        let current = unsigned(release.revision, "the current revision")?;
+        let content = revisions
+            .iter()
+            .find(|r| r.number == current)
+            .map(|r| r.content.clone())
+            .ok_or_else(|| StoreError::Corrupt(format!("release {} has no revision {current}", release.id)))?;
+        let reviews = self.reviews.into_iter().map(review).collect::<Result<Vec<_>, _>>()?;
+        let checklist = self
+            .items
+            .into_iter()
+            .map(|row| {
+                Ok(ChecklistItem {
+                    id: unsigned(row.position, "a checklist position")?,
+                    text: row.text,
+                    checked: row.checked_by.zip(row.checked_at),
+                    evidence_url: row.evidence_url,
+                    note: row.note,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let mut allowed_regions: Vec<(String, Vec<String>)> = Vec::new();
+        for (tenant, region) in self.allowed {
+            match allowed_regions.iter_mut().find(|(t, _)| *t == tenant) {
+                Some((_, regions)) => regions.push(region),
+                None => allowed_regions.push((tenant, vec![region])),
+            }
+        }
+        Ok(ReleaseDossier {
+            release: Release { id: release.id, revision: current, author: release.author, content },
+            created_at: release.created_at,
+            updated_at: release.updated_at,
+            revisions,
+            reviews,
+            checklist,
+            policy: GatePolicy {
+                protected: release.protected,
+                required_approvals: unsigned(release.required_approvals, "required approvals")?,
+                approval_ttl: None,
+            },
+            facts: TargetFacts { allowed_regions, served_regions: self.served_regions },
+        })
+    }
+}
+
+fn review(row: ReviewRow) -> Result<Review, StoreError> {
+    let decision = match row.decision.as_str() {
+        "approve" => Decision::Approve,
+        "reject" => Decision::Reject,
+        other => return Err(StoreError::Corrupt(format!("review decision {other:?}"))),
+    };
+    let digest = ContentDigest::from_stored(&row.digest)
+        .ok_or_else(|| StoreError::Corrupt(format!("review digest {:?}", row.digest)))?;
+    Ok(Review {
+        reviewer: row.reviewer,
+        reviewer_is_approver: row.reviewer_is_approver,
+        decision,
+        revision: unsigned(row.revision, "a review's revision")?,
+        digest,
+        comment: row.comment,
+        at: row.at,
+    })
+}
+
+pub(crate) fn decision_column(decision: Decision) -> &'static str {
+    match decision {
+        Decision::Approve => "approve",
+        Decision::Reject => "reject",
+    }
+}

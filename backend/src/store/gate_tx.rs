@@ -1,0 +1,188 @@
+//! `StoreTx` for both databases, written once: `impl_gate_tx!` expands per
+//! typed transaction. Every statement sticks to SQL both understand.
+
+/// An open transaction on one of the typed pools.
+pub struct GateTx<DB: sqlx::Database>(pub(crate) sqlx::Transaction<'static, DB>);
+
+macro_rules! impl_gate_tx {
+    ($db:ty) => {
+        #[async_trait::async_trait]
+        impl $crate::store::StoreTx for $crate::store::gate_tx::GateTx<$db> {
+            async fn lock_release(&mut self, id: i64, now: chrono::DateTime<chrono::Utc>) -> Result<bool, $crate::store::StoreError> {
+                // A write, not a read: PostgreSQL takes the row lock, SQLite the
+                // write lock, and both hold it until commit.
+                let done = sqlx::query("UPDATE releases SET updated_at = $2 WHERE id = $1")
+                    .bind(id).bind(now).execute(&mut *self.0).await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn dossier(&mut self, id: i64) -> Result<Option<airlock_domain::gate::ReleaseDossier>, $crate::store::StoreError> {
+                use $crate::store::gate_rows::*;
+                let release: Option<ReleaseRow> = sqlx::query_as(
+                    "SELECT r.id, r.service, r.environment, r.author, r.revision, r.created_at, r.updated_at, \
+                     e.protected, e.required_approvals FROM releases r JOIN environments e ON e.name = r.environment WHERE r.id = $1",
+                )
+                .bind(id).fetch_optional(&mut *self.0).await?;
+                let Some(release) = release else { return Ok(None) };
+                let revisions: Vec<RevisionRow> = sqlx::query_as(
+                    "SELECT revision, version, image, notes, edited_by, created_at FROM release_revisions \
+                     WHERE release_id = $1 ORDER BY revision",
+                )
+                .bind(id).fetch_all(&mut *self.0).await?;
+                let targets: Vec<(i32, String, String)> = sqlx::query_as(
+                    "SELECT revision, tenant, region FROM release_targets WHERE release_id = $1 ORDER BY revision, tenant, region",
+                )
+                .bind(id).fetch_all(&mut *self.0).await?;
+                let reviews: Vec<ReviewRow> = sqlx::query_as(
+                    "SELECT reviewer, reviewer_is_approver, decision, revision, digest, comment, at FROM reviews \
+                     WHERE release_id = $1 ORDER BY at, id",
+                )
+                .bind(id).fetch_all(&mut *self.0).await?;
+                let items: Vec<ItemRow> = sqlx::query_as(
+                    "SELECT position, text, checked_by, checked_at, evidence_url, note FROM checklist_items \
+                     WHERE release_id = $1 ORDER BY position",
+                )
+                .bind(id).fetch_all(&mut *self.0).await?;
+                let allowed: Vec<(String, String)> = sqlx::query_as(
+                    "SELECT DISTINCT tr.tenant, tr.region FROM tenant_regions tr \
+                     JOIN release_targets t ON t.tenant = tr.tenant WHERE t.release_id = $1 AND t.revision = $2 \
+                     ORDER BY tr.tenant, tr.region",
+                )
+                .bind(id).bind(release.revision).fetch_all(&mut *self.0).await?;
+                let served: Vec<(String,)> =
+                    sqlx::query_as("SELECT DISTINCT region FROM clusters WHERE environment = $1 ORDER BY region")
+                        .bind(&release.environment).fetch_all(&mut *self.0).await?;
+                let rows = DossierRows {
+                    release, revisions, targets, reviews, items, allowed,
+                    served_regions: served.into_iter().map(|(r,)| r).collect(),
+                };
+                rows.assemble().map(Some)
+            }
+
+            async fn checklist_template(&mut self, environment: &str) -> Result<Vec<String>, $crate::store::StoreError> {
+                let rows: Vec<(String,)> =
+                    sqlx::query_as("SELECT text FROM checklist_templates WHERE environment = $1 ORDER BY position")
+                        .bind(environment).fetch_all(&mut *self.0).await?;
+                Ok(rows.into_iter().map(|(t,)| t).collect())
+            }
+
+            async fn insert_release(
+                &mut self,
+                author: &str,
+                content: &airlock_domain::gate::ReleaseContent,
+                checklist: &[String],
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<i64, $crate::store::StoreError> {
+                let (id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO releases (service, environment, author, revision, state, created_at, updated_at) \
+                     VALUES ($1, $2, $3, 1, 'blocked', $4, $4) RETURNING id",
+                )
+                .bind(&content.service).bind(&content.environment).bind(author).bind(now)
+                .fetch_one(&mut *self.0).await?;
+                for (position, text) in checklist.iter().enumerate() {
+                    sqlx::query("INSERT INTO checklist_items (release_id, position, text) VALUES ($1, $2, $3)")
+                        .bind(id).bind(position as i32 + 1).bind(text).execute(&mut *self.0).await?;
+                }
+                self.insert_revision(id, 1, content, author, now).await?;
+                Ok(id)
+            }
+
+            async fn insert_revision(
+                &mut self,
+                id: i64,
+                revision: u32,
+                content: &airlock_domain::gate::ReleaseContent,
+                by: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(), $crate::store::StoreError> {
+                let revision = revision as i32;
+                sqlx::query(
+                    "INSERT INTO release_revisions (release_id, revision, version, image, notes, digest, edited_by, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(id).bind(revision).bind(&content.version).bind(&content.image).bind(&content.notes)
+                .bind(content.digest().as_str()).bind(by).bind(now)
+                .execute(&mut *self.0).await?;
+                for target in &content.targets {
+                    sqlx::query("INSERT INTO release_targets (release_id, revision, tenant, region) VALUES ($1, $2, $3, $4)")
+                        .bind(id).bind(revision).bind(&target.tenant).bind(&target.region)
+                        .execute(&mut *self.0).await?;
+                }
+                sqlx::query("UPDATE releases SET revision = $2, updated_at = $3 WHERE id = $1")
+                    .bind(id).bind(revision).bind(now).execute(&mut *self.0).await?;
+                Ok(())
+            }
+
+            async fn set_item(&mut self, id: i64, position: u32, check: Option<&$crate::store::ItemCheck>) -> Result<bool, $crate::store::StoreError> {
+                let done = sqlx::query(
+                    "UPDATE checklist_items SET checked_by = $3, checked_at = $4, evidence_url = $5, note = $6 \
+                     WHERE release_id = $1 AND position = $2",
+                )
+                .bind(id).bind(position as i32)
+                .bind(check.map(|c| c.by.as_str())).bind(check.map(|c| c.at))
+                .bind(check.and_then(|c| c.evidence_url.as_deref())).bind(check.and_then(|c| c.note.as_deref()))
+                .execute(&mut *self.0).await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn put_review(&mut self, id: i64, author: &str, review: &airlock_domain::gate::Review) -> Result<(), $crate::store::StoreError> {
+                sqlx::query(
+                    "INSERT INTO reviews (release_id, release_author, revision, reviewer, reviewer_is_approver, decision, digest, comment, at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (release_id, revision, reviewer) DO UPDATE SET \
+                     reviewer_is_approver = excluded.reviewer_is_approver, decision = excluded.decision, \
+                     digest = excluded.digest, comment = excluded.comment, at = excluded.at",
+                )
+                .bind(id).bind(author).bind(review.revision as i32).bind(&review.reviewer).bind(review.reviewer_is_approver)
+                .bind($crate::store::gate_rows::decision_column(review.decision)).bind(review.digest.as_str())
+                .bind(&review.comment).bind(review.at)
+                .execute(&mut *self.0).await?;
+                Ok(())
+            }
+
+            async fn set_state(&mut self, id: i64, state: airlock_domain::gate::ReleaseState) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("UPDATE releases SET state = $2 WHERE id = $1")
+                    .bind(id).bind(state.as_str()).execute(&mut *self.0).await?;
+                Ok(())
+            }
+
+            async fn append_audit(&mut self, draft: airlock_domain::audit::AuditDraft) -> Result<airlock_domain::audit::AuditEntry, $crate::store::StoreError> {
+                use airlock_domain::audit::{truncate_to_micros, AuditEntry};
+                // Taking the next number locks the head row: appends queue here
+                // and each one links to the entry committed just before it.
+                let (seq, prev_hash): (i64, String) =
+                    sqlx::query_as("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+                        .fetch_one(&mut *self.0).await?;
+                // Stamped while holding the head lock, so times rise with `seq`.
+                let at = truncate_to_micros(draft.at.max(chrono::Utc::now()));
+                let entry = AuditEntry::chained(airlock_domain::audit::AuditDraft { at, ..draft }, seq, prev_hash);
+                sqlx::query(
+                    "INSERT INTO audit_log (seq, at, actor, action, subject, before_state, after_state, prev_hash, hash) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(entry.seq).bind(entry.at).bind(&entry.actor).bind(&entry.action).bind(&entry.subject)
+                .bind(entry.before.as_deref()).bind(entry.after.as_deref()).bind(&entry.prev_hash).bind(&entry.hash)
+                .execute(&mut *self.0).await?;
+                sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(&entry.hash).execute(&mut *self.0).await?;
+                Ok(entry)
+            }
+
+            async fn insert_token(
+                &mut self,
+                name: &str,
+                token_hash: &str,
+                roles: &[airlock_domain::access::Role],
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(), $crate::store::StoreError> {
+                let roles = roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(" ");
+                sqlx::query("INSERT INTO api_tokens (name, token_hash, roles, created_at) VALUES ($1, $2, $3, $4)")
+                    .bind(name).bind(token_hash).bind(roles).bind(now).execute(&mut *self.0).await?;
+                Ok(())
+            }
+
+            async fn commit(self: Box<Self>) -> Result<(), $crate::store::StoreError> {
+                self.0.commit().await?;
+                Ok(())
+            }
+        }
+    };
+}

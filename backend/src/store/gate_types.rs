@@ -1,0 +1,92 @@
+//! The storage interface for releases, the gate and the audit log.
+//!
+//! Changes happen inside a [`StoreTx`]: the service layer (`crate::releases`)
+//! opens one, locks the release, reads the whole dossier, applies the domain's
+//! rules, writes, appends to the audit log and commits — so the verdict is
+//! always recomputed on exactly the data the change is committed against.
+
+use super::StoreError;
+use airlock_domain::access::Role;
+use airlock_domain::audit::{AuditDraft, AuditEntry};
+pub use airlock_domain::gate::ReleaseSummary;
+use airlock_domain::gate::{ReleaseContent, ReleaseDossier, ReleaseState, Review};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The most audit entries one read returns.
+pub const AUDIT_PAGE_MAX: u32 = 500;
+
+/// Narrows the releases list; `None` means "any".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReleaseFilter {
+    pub environment: Option<String>,
+    pub service: Option<String>,
+    pub state: Option<ReleaseState>,
+}
+
+/// Narrows the audit log; entries come newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditFilter {
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    /// Exact subject, such as `release/12`.
+    pub subject: Option<String>,
+    /// Only entries with a smaller sequence number (for paging back).
+    pub before_seq: Option<i64>,
+    pub limit: u32,
+}
+
+/// A service account's token as stored (the token itself never is).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredToken {
+    pub name: String,
+    pub roles: Vec<Role>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A checklist item being checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemCheck {
+    pub by: String,
+    pub at: DateTime<Utc>,
+    pub evidence_url: Option<String>,
+    pub note: Option<String>,
+}
+
+#[async_trait]
+pub trait ReleaseStore: Send + Sync + 'static {
+    /// Opens a transaction for a change.
+    async fn begin(&self) -> Result<Box<dyn StoreTx>, StoreError>;
+    /// The release with everything the gate needs, read consistently.
+    async fn dossier(&self, id: i64) -> Result<Option<ReleaseDossier>, StoreError>;
+    async fn releases(&self, filter: &ReleaseFilter) -> Result<Vec<ReleaseSummary>, StoreError>;
+    async fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, StoreError>;
+    /// The whole log oldest first, and the head the store recorded last.
+    async fn audit_chain(&self) -> Result<(Vec<AuditEntry>, (i64, String)), StoreError>;
+    async fn token_by_hash(&self, token_hash: &str) -> Result<Option<StoredToken>, StoreError>;
+}
+
+/// One open transaction. Dropping it without [`StoreTx::commit`] rolls back.
+#[async_trait]
+pub trait StoreTx: Send {
+    /// Locks the release's row until commit (PostgreSQL: a row lock; SQLite:
+    /// the database write lock) so concurrent changes to it run one by one.
+    /// `false` when there is no such release.
+    async fn lock_release(&mut self, id: i64, now: DateTime<Utc>) -> Result<bool, StoreError>;
+    async fn dossier(&mut self, id: i64) -> Result<Option<ReleaseDossier>, StoreError>;
+    /// The environment's checklist template (empty when none is stored).
+    async fn checklist_template(&mut self, environment: &str) -> Result<Vec<String>, StoreError>;
+    /// Creates revision 1 and returns the new release's id.
+    async fn insert_release(&mut self, author: &str, content: &ReleaseContent, checklist: &[String], now: DateTime<Utc>) -> Result<i64, StoreError>;
+    /// Stores `content` as the release's next revision and makes it current.
+    async fn insert_revision(&mut self, id: i64, revision: u32, content: &ReleaseContent, by: &str, now: DateTime<Utc>) -> Result<(), StoreError>;
+    /// Checks (`Some`) or unchecks (`None`) item `position`; `false` when there is no such item.
+    async fn set_item(&mut self, id: i64, position: u32, check: Option<&ItemCheck>) -> Result<bool, StoreError>;
+    /// Records a review; a second review by the same person of the same revision replaces the first.
+    async fn put_review(&mut self, id: i64, author: &str, review: &Review) -> Result<(), StoreError>;
+    async fn set_state(&mut self, id: i64, state: ReleaseState) -> Result<(), StoreError>;
+    async fn append_audit(&mut self, draft: AuditDraft) -> Result<AuditEntry, StoreError>;
+    async fn insert_token(&mut self, name: &str, token_hash: &str, roles: &[Role], now: DateTime<Utc>) -> Result<(), StoreError>;
+    async fn commit(self: Box<Self>) -> Result<(), StoreError>;
+}

@@ -1,0 +1,75 @@
+//! The audit log on both databases: every change appends exactly one entry,
+//! the chain verifies, the database refuses edits, and an edit made behind
+//! its back (triggers dropped first) is found and named.
+
+use airlock_backend::audit;
+use airlock_backend::store::AuditFilter;
+use airlock_domain::audit::Break;
+use airlock_domain::gate::Decision;
+use crate::support::gate;
+use crate::support::TestStore;
+
+on_both_test_stores!(
+    every_change_appends_one_entry_and_the_chain_verifies,
+    the_database_refuses_to_update_or_delete_an_audit_entry,
+    editing_an_audit_row_by_hand_makes_verify_name_that_row,
+    deleting_the_newest_audit_rows_by_hand_is_detected,
+);
+
+async fn every_change_appends_one_entry_and_the_chain_verifies(db: &TestStore) {
+    let backend = gate::demo_backend(db).await;
+    let id = gate::create(&backend).await.release.id;
+    gate::check_all(&backend, id).await;
+    gate::decide(&backend, &gate::approver("ada"), id, Decision::Approve).await.expect("ada");
+    gate::decide(&backend, &gate::approver("grace"), id, Decision::Reject).await.expect("grace");
+    let entries = db.store.audit_entries(&AuditFilter { limit: 100, ..Default::default() }).await.expect("entries");
+    let actions: Vec<&str> = entries.iter().rev().map(|e| e.action.as_str()).collect();
+    let mut expected = vec!["release.created"];
+    expected.extend(std::iter::repeat_n("checklist.checked", 9));
+    expected.extend(["review.approved", "review.rejected"]);
+    assert_eq!(actions, expected);
+    assert!(entries.iter().all(|e| e.subject.starts_with(&format!("release/{id}"))));
+    let by_ada = AuditFilter { actor: Some("ada".into()), limit: 100, ..Default::default() };
+    assert_eq!(db.store.audit_entries(&by_ada).await.expect("filtered").len(), 1);
+    let report = audit::verify(&backend, None, true).await.expect("verify");
+    assert_eq!((report.entries_checked, report.first_broken), (12, None));
+}
+
+async fn the_database_refuses_to_update_or_delete_an_audit_entry(db: &TestStore) {
+    let backend = gate::demo_backend(db).await;
+    gate::create(&backend).await;
+    assert!(db.raw_sql("UPDATE audit_log SET actor = 'mallory' WHERE seq = 1").await.is_err());
+    assert!(db.raw_sql("DELETE FROM audit_log WHERE seq = 1").await.is_err());
+    assert_eq!(audit::verify(&backend, None, true).await.expect("verify").first_broken, None);
+}
+
+async fn drop_append_only_triggers(db: &TestStore) {
+    let sql = if db.is_postgres() {
+        "DROP TRIGGER audit_log_is_append_only ON audit_log"
+    } else {
+        "DROP TRIGGER audit_log_is_append_only_update; DROP TRIGGER audit_log_is_append_only_delete"
+    };
+    db.raw_sql(sql).await.expect("an operator with SQL access can drop triggers");
+}
+
+async fn editing_an_audit_row_by_hand_makes_verify_name_that_row(db: &TestStore) {
+    let backend = gate::demo_backend(db).await;
+    let id = gate::create(&backend).await.release.id;
+    gate::decide(&backend, &gate::approver("ada"), id, Decision::Approve).await.expect("ada");
+    gate::decide(&backend, &gate::approver("grace"), id, Decision::Approve).await.expect("grace");
+    drop_append_only_triggers(db).await;
+    db.raw_sql("UPDATE audit_log SET actor = 'mallory' WHERE seq = 2").await.expect("edited by hand");
+    let broken = audit::verify(&backend, None, true).await.expect("verify").first_broken.expect("broken");
+    assert_eq!((broken.seq, broken.why.clone()), (2, Break::ContentChanged));
+    assert!(broken.message().contains("#2"), "{}", broken.message());
+}
+
+async fn deleting_the_newest_audit_rows_by_hand_is_detected(db: &TestStore) {
+    let backend = gate::demo_backend(db).await;
+    let id = gate::create(&backend).await.release.id;
+    gate::decide(&backend, &gate::approver("ada"), id, Decision::Approve).await.expect("ada");
+    drop_append_only_triggers(db).await;
+    db.raw_sql("DELETE FROM audit_log WHERE seq = 2").await.expect("deleted by hand");
+    let broken = audit::verify(&backend, None, true).await.expect("verify").first_broken.expect("broken");
+    assert_eq!((broken.seq, broken.why), (2, Break::TailMissing { last_present: 1 }));
+}

@@ -1,0 +1,102 @@
+//! Many approvals, rejections, checklist ticks and edits racing on one
+//! release, on both databases: whatever order they land in, what is stored
+//! is a state the rules allow, the stored verdict is the one the rules give,
+//! and the audit log holds exactly one entry per change, chained.
+
+use airlock_backend::releases::{self, CheckRequest, ReleaseError};
+use airlock_backend::store::{AuditFilter, ReleaseFilter};
+use airlock_backend::{audit, Backend};
+use airlock_domain::gate::{Decision, ReleaseDossier};
+use chrono::Utc;
+use std::collections::BTreeSet;
+use crate::support::gate::*;
+use crate::support::TestStore;
+
+on_both_test_stores!(racing_approvals_and_edits_leave_a_state_the_rules_allow_every_time);
+
+const ROUNDS: usize = 4;
+
+async fn racing_approvals_and_edits_leave_a_state_the_rules_allow_every_time(db: &TestStore) {
+    let backend = demo_backend(db).await;
+    for round in 0..ROUNDS {
+        let id = create(&backend).await.release.id;
+        check_all(&backend, id).await;
+        let audit_before = audit_count(&backend).await;
+        let changes = race(&backend, id, round).await;
+        let dossier = backend.store.dossier(id).await.expect("read").expect("exists");
+        assert_allowed(&backend, &dossier).await;
+        assert_eq!(audit_count(&backend).await - audit_before, changes, "one audit entry per change (round {round})");
+    }
+    let report = audit::verify(&backend, None, true).await.expect("verify");
+    assert_eq!(report.first_broken, None);
+}
+
+/// Launches every actor at once and returns how many changes were applied.
+async fn race(backend: &Backend, id: i64, round: usize) -> usize {
+    let mut tasks = tokio::task::JoinSet::new();
+    for name in ["ada", "grace", "linus", "margaret"] {
+        let backend = backend.clone();
+        tasks.spawn(async move {
+            for attempt in 0..6 {
+                // Some reviewers change their minds; most approve.
+                let decision = if name == "linus" && attempt % 3 == 1 { Decision::Reject } else { Decision::Approve };
+                decide(&backend, &approver(name), id, decision).await.expect("review recorded");
+            }
+            // Every review is a recorded act, even one that repeats the last.
+            6
+        });
+    }
+    let editor = backend.clone();
+    tasks.spawn(async move {
+        for patch in 1..=3 {
+            let mut next = draft("production", &[("acme", "frankfurt")]);
+            next.version = format!("2.{}.{patch}", 15 + round);
+            releases::edit(&editor, Some(&rita()), id, next, None, Utc::now()).await.expect("edited");
+        }
+        3
+    });
+    let ticker = backend.clone();
+    tasks.spawn(async move {
+        for (item, checked) in [(3, false), (3, true), (7, false), (7, true)] {
+            let request = CheckRequest { checked, evidence_url: None, note: None };
+            let result = releases::check_item(&ticker, Some(&rita()), id, item, request, Utc::now()).await;
+            assert!(!matches!(result, Err(ReleaseError::Store(_) | ReleaseError::Conflict(_))), "{result:?}");
+        }
+        4
+    });
+    let mut changes = 0;
+    while let Some(applied) = tasks.join_next().await {
+        changes += applied.expect("no task panicked");
+    }
+    changes
+}
+
+async fn assert_allowed(backend: &Backend, dossier: &ReleaseDossier) {
+    let release = &dossier.release;
+    let numbers: Vec<u32> = dossier.revisions.iter().map(|r| r.number).collect();
+    assert_eq!(numbers, (1..=release.revision).collect::<Vec<_>>(), "revisions are contiguous");
+    let mut seen = BTreeSet::new();
+    for review in &dossier.reviews {
+        assert_ne!(review.reviewer, release.author, "no self-review");
+        assert!(seen.insert((review.revision, review.reviewer.clone())), "one review per person per revision");
+        let revision = &dossier.revisions[review.revision as usize - 1];
+        assert_eq!(review.digest, revision.content.digest(), "a review carries the digest of the revision it names");
+        assert!(review.at >= revision.at, "a review is never of a revision that did not exist yet");
+        if let Some(next) = dossier.revisions.get(review.revision as usize) {
+            assert!(review.at <= next.at, "a review of an old revision was given while it was current");
+        }
+    }
+    let listed = backend.store.releases(&ReleaseFilter::default()).await.expect("list");
+    let stored = listed.iter().find(|r| r.id == release.id).expect("listed").state;
+    assert_eq!(stored, dossier.state(Utc::now()), "the stored state is the verdict of the stored data");
+    if let Ok(approved) = dossier.verdict(Utc::now()) {
+        assert!(approved.approvers().len() >= 2);
+        assert!(dossier.checklist.iter().all(|item| item.checked.is_some()));
+    }
+}
+
+async fn audit_count(backend: &Backend) -> usize {
+    let filter = AuditFilter { limit: airlock_backend::store::AUDIT_PAGE_MAX, ..Default::default() };
+    let newest = backend.store.audit_entries(&filter).await.expect("audit");
+    newest.first().map_or(0, |e| e.seq as usize)
+}

@@ -1,0 +1,11 @@
+//! The backend's integration tests (storage conformance, the gate, the audit
+//! chain, races), as one test binary: one link of the backend instead of one
+//! per file. Every test runs on SQLite and on PostgreSQL.
+
+#[macro_use]
+mod support;
+
+mod audit_chain;
+mod gate_conformance;
+mod gate_races;
+mod store_conformance;

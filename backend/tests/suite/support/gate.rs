@@ -1,0 +1,55 @@
+//! Shared steps for the gate tests: the demo people and the usual moves.
+
+use super::TestStore;
+use airlock_backend::demo::demo_world;
+use airlock_backend::releases::{self, CheckRequest, ReleaseError, ReviewRequest};
+use airlock_backend::Backend;
+use airlock_domain::access::{Identity, IdentityKind, Role};
+use airlock_domain::gate::{Decision, ReleaseDossier, ReleaseDraft, Target};
+use chrono::Utc;
+
+pub fn person(name: &str, roles: &[Role]) -> Identity {
+    Identity { name: name.into(), kind: IdentityKind::Person, roles: roles.to_vec() }
+}
+
+pub fn rita() -> Identity {
+    person("rita", &[Role::ReleaseManager])
+}
+
+pub fn approver(name: &str) -> Identity {
+    person(name, &[Role::Approver])
+}
+
+pub async fn demo_backend(db: &TestStore) -> Backend {
+    db.store.import_world(&demo_world()).await.expect("import demo world");
+    Backend::new(db.store.clone())
+}
+
+pub fn draft(environment: &str, targets: &[(&str, &str)]) -> ReleaseDraft {
+    ReleaseDraft {
+        service: "api".into(),
+        version: "2.15.0".into(),
+        image: String::new(),
+        environment: environment.into(),
+        targets: targets.iter().map(|(t, r)| Target { tenant: (*t).into(), region: (*r).into() }).collect(),
+        notes: "Adds invoice export".into(),
+    }
+}
+
+pub async fn create(backend: &Backend) -> ReleaseDossier {
+    releases::create(backend, Some(&rita()), draft("production", &[("acme", "frankfurt")]), Utc::now()).await.expect("created")
+}
+
+pub async fn decide(backend: &Backend, who: &Identity, id: i64, decision: Decision) -> Result<ReleaseDossier, ReleaseError> {
+    let comment = if decision == Decision::Reject { "Migration not reviewed" } else { "" };
+    releases::review(backend, Some(who), id, ReviewRequest { decision, comment: comment.into(), revision: None }, Utc::now()).await
+}
+
+pub async fn check_all(backend: &Backend, id: i64) {
+    let items = backend.store.dossier(id).await.expect("read").expect("exists").checklist;
+    for item in items {
+        let request = CheckRequest { checked: true, evidence_url: None, note: None };
+        releases::check_item(backend, Some(&rita()), id, item.id, request, Utc::now()).await.expect("checked");
+    }
+}
+

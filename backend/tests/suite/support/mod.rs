@@ -1,0 +1,122 @@
+//! Test databases: a fresh SQLite file or a fresh PostgreSQL database per test,
+//! migrated and ready. The PostgreSQL server comes from
+//! `AIRLOCK_TEST_POSTGRES_URL` (default: the local trust-auth server).
+#![allow(dead_code)]
+
+pub mod gate;
+
+use airlock_backend::{connect, DatabaseTarget, Store};
+use sqlx::Connection;
+use std::sync::Arc;
+
+pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/// Keeps whatever must outlive the test (the temp dir holding the SQLite file).
+pub struct TestStore {
+    pub store: Arc<dyn Store>,
+    /// Where to reach the same database behind the store's back, as an
+    /// operator with a SQL prompt would.
+    pub raw: Raw,
+    _dir: Option<tempfile::TempDir>,
+}
+
+pub enum Raw {
+    Sqlite(std::path::PathBuf),
+    Postgres(String),
+}
+
+impl TestStore {
+    /// Runs SQL directly on the database, outside the store.
+    pub async fn raw_sql(&self, sql: &str) -> Result<u64, sqlx::Error> {
+        match &self.raw {
+            Raw::Sqlite(path) => {
+                let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display())).await?;
+                Ok(sqlx::raw_sql(sql).execute(&mut conn).await?.rows_affected())
+            }
+            Raw::Postgres(url) => {
+                let mut conn = sqlx::PgConnection::connect(url).await?;
+                Ok(sqlx::raw_sql(sql).execute(&mut conn).await?.rows_affected())
+            }
+        }
+    }
+
+    /// Which SQL dialect `raw_sql` speaks.
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.raw, Raw::Postgres(_))
+    }
+}
+
+pub async fn sqlite() -> TestStore {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("airlock.db");
+    let store = connect(&DatabaseTarget::SqliteFile(path.clone())).await.expect("open sqlite");
+    store.migrate().await.expect("migrate sqlite");
+    TestStore { store, raw: Raw::Sqlite(path), _dir: Some(dir) }
+}
+
+pub async fn postgres() -> TestStore {
+    let admin_url = std::env::var("AIRLOCK_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_URL.into());
+    let name = format!("airlock_test_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = sqlx::PgConnection::connect(&admin_url)
+        .await
+        .expect("PostgreSQL must be running for the conformance suite (set AIRLOCK_TEST_POSTGRES_URL)");
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("create test database");
+    let url = match admin_url.rsplit_once('/') {
+        Some((server, _)) => format!("{server}/{name}"),
+        None => panic!("AIRLOCK_TEST_POSTGRES_URL must name a database"),
+    };
+    let store = connect(&DatabaseTarget::Postgres(url.clone())).await.expect("connect postgres");
+    store.migrate().await.expect("migrate postgres");
+    TestStore { store, raw: Raw::Postgres(url), _dir: None }
+}
+
+/// Runs each listed async test fn (taking `&dyn Store`) on both databases.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    let db = $crate::support::sqlite().await;
+                    super::$test(db.store.as_ref()).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    let db = $crate::support::postgres().await;
+                    super::$test(db.store.as_ref()).await;
+                }
+            )*
+        }
+    };
+}
+
+/// Runs each listed async test fn (taking `&TestStore`) on both databases,
+/// on a multi-threaded runtime so that spawned tasks really race.
+#[macro_export]
+macro_rules! on_both_test_stores {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $test() {
+                    let db = $crate::support::sqlite().await;
+                    super::$test(&db).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $test() {
+                    let db = $crate::support::postgres().await;
+                    super::$test(&db).await;
+                }
+            )*
+        }
+    };
+}

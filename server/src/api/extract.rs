@@ -1,0 +1,81 @@
+//! axum's `Json`, `Path` and `Query`, with their rejections turned into the
+//! API's JSON errors instead of axum's plain-text bodies.
+
+use super::ApiError;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, OriginalUri, Path, Query, Request};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::Json;
+use serde::de::DeserializeOwned;
+
+/// A JSON request body.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        Json::<T>::from_request(request, state).await.map(|Json(value)| ApiJson(value)).map_err(ApiError::from)
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> ApiError {
+        // serde's text names the line, column and field that failed, which is
+        // about the client's own input, so it is safe and useful to echo.
+        match rejection {
+            JsonRejection::JsonDataError(e) => ApiError::InvalidJson(detail(e.body_text())),
+            JsonRejection::JsonSyntaxError(e) => ApiError::MalformedJson(detail(e.body_text())),
+            JsonRejection::MissingJsonContentType(_) => ApiError::UnsupportedMediaType,
+            other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::TooLarge,
+            other => ApiError::MalformedJson(detail(other.body_text())),
+        }
+    }
+}
+
+/// serde's own words, without axum's lead-in ("Failed to parse the request
+/// body as JSON: "), which our error message already says.
+fn detail(text: String) -> String {
+    match text.split_once(": ") {
+        Some((_, detail)) => detail.to_owned(),
+        None => text,
+    }
+}
+
+/// Path parameters. One that does not parse (a release id of `abc`) names
+/// nothing that exists, so it is a 404 like an unknown id, not a 400.
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(ApiPath(value)),
+            Err(_) => {
+                // The nested router sees its own suffix only; show the path as sent.
+                let path = parts.extensions.get::<OriginalUri>().map_or_else(|| parts.uri.path(), |uri| uri.0.path());
+                Err(ApiError::NotFound(format!("resource at {path}")))
+            }
+        }
+    }
+}
+
+/// Query-string parameters.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Query::<T>::from_request_parts(parts, state).await.map(|Query(value)| ApiQuery(value)).map_err(|rejection: QueryRejection| {
+            ApiError::BadQuery(format!("The query string does not parse: {}", detail(rejection.body_text())))
+        })
+    }
+}
+
+/// Empty query values (`?service=`) mean "any", as an untouched form field does.
+pub fn non_empty(value: Option<String>) -> Option<String> {
+    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}

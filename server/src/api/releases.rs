@@ -1,0 +1,165 @@
+//! Listing, reading, creating and editing releases. Each handler only turns
+//! HTTP into a call to `airlock_backend::releases`, which authorises the
+//! caller and applies every rule in one transaction.
+
+use super::extract::{non_empty, ApiJson, ApiPath, ApiQuery};
+use super::identity::Caller;
+use super::release_view::{ReleaseDetail, ReleaseSummaryView};
+use super::vocabulary::{StateView, TargetView};
+use super::{ApiError, ErrorBody};
+use crate::state::AppState;
+use airlock_backend::releases;
+use airlock_backend::store::ReleaseFilter;
+use airlock_domain::gate::{ReleaseContent, ReleaseDraft, ReleaseState};
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::Json;
+use chrono::Utc;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReleaseQuery {
+    environment: Option<String>,
+    service: Option<String>,
+    /// blocked, rejected or ready.
+    #[param(value_type = Option<StateView>)]
+    state: Option<String>,
+}
+
+impl ReleaseQuery {
+    fn into_filter(self) -> Result<ReleaseFilter, ApiError> {
+        let state = match non_empty(self.state) {
+            None => None,
+            Some(text) => Some(ReleaseState::parse(&text).ok_or_else(|| {
+                ApiError::BadQuery(format!("There is no release state \u{201c}{text}\u{201d}; use blocked, rejected or ready."))
+            })?),
+        };
+        Ok(ReleaseFilter { environment: non_empty(self.environment), service: non_empty(self.service), state })
+    }
+}
+
+/// Lists releases, newest first.
+#[utoipa::path(get, path = "/releases", operation_id = "list_releases", tag = "releases", params(ReleaseQuery),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "Releases, newest first (at most the 200 newest).", body = Vec<ReleaseSummaryView>),
+        (status = 400, description = "Unknown `state`.", body = ErrorBody),
+    ))]
+pub async fn list(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    ApiQuery(query): ApiQuery<ReleaseQuery>,
+) -> Result<Json<Vec<ReleaseSummaryView>>, ApiError> {
+    let filter = query.into_filter()?;
+    let summaries = releases::list(&state.backend, caller.as_ref(), &filter).await?;
+    Ok(Json(summaries.into_iter().map(ReleaseSummaryView::from).collect()))
+}
+
+/// Reads one release with its gate's verdict, checklist, reviews and revisions.
+#[utoipa::path(get, path = "/releases/{id}", operation_id = "get_release", tag = "releases", params(("id" = i64, Path)),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The release as it is now.", body = ReleaseDetail),
+        (status = 404, description = "No such release (`not_found`).", body = ErrorBody),
+    ))]
+pub async fn get(State(state): State<AppState>, Caller(caller): Caller, ApiPath(id): ApiPath<i64>) -> Result<Json<ReleaseDetail>, ApiError> {
+    let dossier = releases::get(&state.backend, caller.as_ref(), id).await?;
+    Ok(Json(ReleaseDetail::of(&dossier, Utc::now())))
+}
+
+/// A new release. `image` defaults to the service's repository tagged with `version`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewRelease {
+    service: String,
+    version: String,
+    image: Option<String>,
+    environment: String,
+    targets: Vec<TargetView>,
+    notes: Option<String>,
+}
+
+/// Creates a release (revision 1) with its environment's checklist.
+#[utoipa::path(post, path = "/releases", operation_id = "create_release", tag = "releases", request_body = NewRelease,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created; `Location` names it.", body = ReleaseDetail),
+        (status = 401, description = "No token (`unauthenticated`) or an unknown one (`invalid_token`).", body = ErrorBody), (status = 403, description = "The token's roles do not allow it (`forbidden`).", body = ErrorBody),
+        (status = 422, description = "Invalid fields (`invalid`, with `errors`) or body (`invalid_json`).", body = ErrorBody),
+    ))]
+pub async fn create(State(state): State<AppState>, Caller(caller): Caller, ApiJson(body): ApiJson<NewRelease>) -> Result<impl IntoResponse, ApiError> {
+    let draft = ReleaseDraft {
+        service: body.service,
+        version: body.version,
+        image: body.image.unwrap_or_default(),
+        environment: body.environment,
+        targets: body.targets.into_iter().map(Into::into).collect(),
+        notes: body.notes.unwrap_or_default(),
+    };
+    let dossier = releases::create(&state.backend, caller.as_ref(), draft, Utc::now()).await?;
+    let location = format!("/api/v1/releases/{}", dossier.release.id);
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(ReleaseDetail::of(&dossier, Utc::now()))))
+}
+
+/// Changes to a release; a field left out keeps its current value.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseChanges {
+    service: Option<String>,
+    version: Option<String>,
+    image: Option<String>,
+    environment: Option<String>,
+    targets: Option<Vec<TargetView>>,
+    notes: Option<String>,
+    /// The revision the editor started from; 409 `stale_revision` if the release has moved on.
+    revision: Option<u32>,
+}
+
+impl ReleaseChanges {
+    /// The full draft these changes make of `current`.
+    fn onto(self, current: &ReleaseContent) -> ReleaseDraft {
+        let version = self.version.unwrap_or_else(|| current.version.clone());
+        // An image tagged with the old version follows a new version unless
+        // the editor names an image: bumping only `version` must not leave
+        // the old image in place, to be approved under the new number.
+        let image = self.image.unwrap_or_else(|| match current.image.strip_suffix(current.version.as_str()) {
+            Some(repository) if repository.ends_with(':') => format!("{repository}{version}"),
+            _ => current.image.clone(),
+        });
+        ReleaseDraft {
+            service: self.service.unwrap_or_else(|| current.service.clone()),
+            version,
+            image,
+            environment: self.environment.unwrap_or_else(|| current.environment.clone()),
+            targets: self.targets.map_or_else(|| current.targets.clone(), |ts| ts.into_iter().map(Into::into).collect()),
+            notes: self.notes.unwrap_or_else(|| current.notes.clone()),
+        }
+    }
+}
+
+/// Edits a release, making a new revision: earlier approvals stop counting.
+#[utoipa::path(patch, path = "/releases/{id}", operation_id = "edit_release", tag = "releases", params(("id" = i64, Path)), request_body = ReleaseChanges,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The release as edited (unchanged if the edit changed nothing).", body = ReleaseDetail),
+        (status = 401, description = "No token (`unauthenticated`) or an unknown one (`invalid_token`).", body = ErrorBody), (status = 403, description = "The token's roles do not allow it (`forbidden`).", body = ErrorBody), (status = 404, description = "No such release (`not_found`).", body = ErrorBody),
+        (status = 409, description = "`stale_revision`: someone edited it since `revision`.", body = ErrorBody),
+        (status = 422, description = "Invalid fields (`invalid`, with `errors`) or body (`invalid_json`).", body = ErrorBody),
+    ))]
+pub async fn edit(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(changes): ApiJson<ReleaseChanges>,
+) -> Result<Json<ReleaseDetail>, ApiError> {
+    let current = releases::get(&state.backend, caller.as_ref(), id).await?;
+    // The draft is merged onto the revision just read, so if the caller gave
+    // no revision that one is what must still be current when the edit lands.
+    let seen = changes.revision.unwrap_or(current.release.revision);
+    let draft = changes.onto(&current.release.content);
+    let dossier = releases::edit(&state.backend, caller.as_ref(), id, draft, Some(seen), Utc::now()).await?;
+    Ok(Json(ReleaseDetail::of(&dossier, Utc::now())))
+}

@@ -1,0 +1,62 @@
+//! The live push channel: `GET /live/releases/{id}` is a stream of
+//! Server-Sent Events, one whenever that release changes, so an open release
+//! page can refetch at once. Events carry no data worth trusting: the page
+//! always re-reads the release through the normal (authorised) path.
+
+use crate::state::{AppState, Stopping};
+use airlock_app::server_fns::identity::identity_from_headers;
+use airlock_backend::releases::{self, ReleaseError};
+use airlock_backend::{Backend, LiveEvent};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::routing::get;
+use axum::Router;
+use futures_util::Stream;
+use std::convert::Infallible;
+use std::pin::Pin;
+use tokio::sync::broadcast::error::RecvError;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/live/releases/{id}", get(release_events))
+}
+
+async fn release_events(
+    State(backend): State<Backend>,
+    State(stopping): State<Stopping>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, StatusCode> {
+    // Subscribe before reading, so no change between the two is missed.
+    let events = backend.subscribe();
+    // Whoever may read the release may follow it: the same check as its page.
+    let actor = identity_from_headers(&backend, &headers);
+    match releases::get(&backend, actor.as_ref(), id).await {
+        Ok(_) => {}
+        Err(ReleaseError::NotFound(_)) => return Err(StatusCode::NOT_FOUND),
+        Err(ReleaseError::Denied(_)) => return Err(StatusCode::FORBIDDEN),
+        Err(error) => {
+            tracing::warn!(error = %error, "could not open a live channel");
+            return Err(StatusCode::SERVICE_UNAVAILABLE);
+        }
+    }
+    // Browsers reconnect on their own, to whichever replica is up, and the
+    // page refetches on reconnect, so ending the stream on stop loses nothing.
+    let stop: Pin<Box<dyn Future<Output = ()> + Send>> = Box::pin(stopping.requested());
+    let stream = futures_util::stream::unfold((events, stop), move |(mut events, mut stop)| async move {
+        loop {
+            tokio::select! {
+                received = events.recv() => match received {
+                    Ok(LiveEvent::ReleaseChanged { id: changed }) if changed == id => break,
+                    Ok(_) => continue,
+                    // Fell behind: this release may have changed meanwhile.
+                    Err(RecvError::Lagged(_)) => break,
+                    Err(RecvError::Closed) => return None,
+                },
+                () = &mut stop => return None,
+            }
+        }
+        Some((Ok(Event::default().data("changed")), (events, stop)))
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}

@@ -1,0 +1,12 @@
+//! The server's integration tests, as one test binary. Each file used to be its
+//! own binary, and every one of them linked the whole application: seven copies
+//! of it filled CI's disk. One binary links it once and builds faster.
+
+mod support;
+
+mod api;
+mod cli;
+mod health;
+mod pages;
+mod release_pages;
+mod releases_api;
