@@ -14,7 +14,6 @@ use axum::routing::get;
 use axum::Router;
 use futures_util::Stream;
 use std::convert::Infallible;
-use std::pin::Pin;
 use tokio::sync::broadcast::error::RecvError;
 
 pub fn router() -> Router<AppState> {
@@ -42,7 +41,7 @@ async fn release_events(
     }
     // Browsers reconnect on their own, to whichever replica is up, and the
     // page refetches on reconnect, so ending the stream on stop loses nothing.
-    let stop: Pin<Box<dyn Future<Output = ()> + Send>> = Box::pin(stopping.requested());
+    let stop = Box::pin(stopping.requested());
     let stream = futures_util::stream::unfold((events, stop), move |(mut events, mut stop)| async move {
         loop {
             tokio::select! {

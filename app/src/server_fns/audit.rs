@@ -24,11 +24,10 @@ pub async fn load_audit(
     super::answer(async move {
         use airlock_backend::store::AuditFilter;
         let (backend, identity) = super::backend_and_actor()?;
-        let given = |value: Option<String>| value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
         let filter = AuditFilter {
-            actor: given(actor),
-            action: given(action),
-            subject: given(subject),
+            actor: super::given(actor),
+            action: super::given(action),
+            subject: super::given(subject),
             before_seq: None,
             limit: AUDIT_PAGE_ROWS,
         };

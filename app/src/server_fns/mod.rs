@@ -16,6 +16,13 @@ fn backend() -> Result<airlock_backend::Backend, crate::error::PageError> {
     })
 }
 
+/// A query-string filter, or `None` when it is blank: GET forms send an empty
+/// string when "any" is chosen.
+#[cfg(feature = "ssr")]
+fn given(value: Option<String>) -> Option<String> {
+    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
 /// The backend and whoever is acting in this request: where every server
 /// function that needs an identity starts.
 #[cfg(feature = "ssr")]

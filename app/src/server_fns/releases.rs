@@ -38,12 +38,6 @@ pub struct ReleaseFormData {
     pub current: Option<(i64, u32, ReleaseContent)>,
 }
 
-/// Query-string filters arrive as empty strings when "any" is chosen.
-#[cfg(feature = "ssr")]
-fn given(value: Option<String>) -> Option<String> {
-    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
-}
-
 #[server(prefix = "/rpc", endpoint = "releases")]
 pub async fn load_releases(
     environment: Option<String>,
@@ -54,9 +48,9 @@ pub async fn load_releases(
         use airlock_backend::store::ReleaseFilter;
         let (backend, viewer) = super::backend_and_actor()?;
         let filter = ReleaseFilter {
-            environment: given(environment),
-            service: given(service),
-            state: given(state).and_then(|s| airlock_domain::gate::ReleaseState::parse(&s)),
+            environment: super::given(environment),
+            service: super::given(service),
+            state: super::given(state).and_then(|s| airlock_domain::gate::ReleaseState::parse(&s)),
         };
         let rows = airlock_backend::releases::list(&backend, viewer.as_ref(), &filter).await?;
         let services = backend.store.services().await?.into_iter().map(|s| s.name).collect();
