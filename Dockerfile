@@ -84,11 +84,15 @@ COPY --from=builder /src/target/release/airlock /usr/local/bin/airlock
 COPY --from=builder /src/target/site /app/site
 COPY --from=builder /src/migrations /app/migrations
 
+# Sign-in comes from the organisation's provider (AIRLOCK_OIDC_*). The demo
+# sign-in stays off: the image listens on 0.0.0.0, and airlock refuses to start
+# with AIRLOCK_DEMO_SIGN_IN=true on any non-loopback address.
 ENV LEPTOS_SITE_ROOT=/app/site \
     LEPTOS_SITE_PKG_DIR=pkg \
     LEPTOS_OUTPUT_NAME=airlock \
     LEPTOS_ENV=PROD \
     AIRLOCK_ADDR=0.0.0.0:3000 \
+    AIRLOCK_DEMO_SIGN_IN=false \
     AIRLOCK_DATA_DIR=/var/lib/airlock
 
 # Declared after the chown above: changes to a volume path after VOLUME are discarded.

@@ -11,7 +11,10 @@ pub enum PageError {
     /// `what` names the missing thing, e.g. `tenant "acme"`.
     #[error("There is no {what}.")]
     NotFound { what: String },
-    /// The acting identity may not do this (or nobody is acting).
+    /// Nobody is signed in.
+    #[error("{message}")]
+    Unauthenticated { message: String },
+    /// The signed-in person may not do this.
     #[error("{message}")]
     Forbidden { message: String },
     /// Every problem with a submitted form, field by field. `draft` is what
@@ -36,6 +39,7 @@ impl PageError {
     pub fn status(&self) -> u16 {
         match self {
             PageError::NotFound { .. } => 404,
+            PageError::Unauthenticated { .. } => 401,
             PageError::Forbidden { .. } => 403,
             PageError::Invalid { .. } => 422,
             PageError::Conflict { .. } => 409,
@@ -78,18 +82,18 @@ impl From<airlock_backend::StoreError> for PageError {
 impl From<airlock_backend::releases::ReleaseError> for PageError {
     fn from(error: airlock_backend::releases::ReleaseError) -> Self {
         use airlock_backend::releases::ReleaseError;
+        // The status comes from the backend's one mapping; the variant carries it.
+        let (status, _) = error.status_and_code();
         match error {
-            ReleaseError::Denied(denied) => PageError::Forbidden { message: denied.to_string() },
             ReleaseError::NotFound(id) => PageError::NotFound { what: format!("release {id}") },
             ReleaseError::NoSuchItem { release, item } => {
                 PageError::NotFound { what: format!("checklist item {item} on release {release}") }
             }
             ReleaseError::Invalid(errors) => PageError::Invalid { errors, draft: None },
-            error @ ReleaseError::SelfReview { .. } => PageError::Forbidden { message: error.to_string() },
-            error @ (ReleaseError::StaleRevision { .. } | ReleaseError::Conflict(_)) => {
-                PageError::Conflict { message: error.to_string() }
-            }
             ReleaseError::Store(error) => error.into(),
+            error if status == 401 => PageError::Unauthenticated { message: error.to_string() },
+            error if status == 409 => PageError::Conflict { message: error.to_string() },
+            error => PageError::Forbidden { message: error.to_string() },
         }
     }
 }

@@ -59,6 +59,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/releases/:id") view=pages::release::ReleasePage ssr=SsrMode::Async/>
                     <Route path=path!("/releases/:id/edit") view=pages::release_edit::EditReleasePage ssr=SsrMode::Async/>
                     <Route path=path!("/audit") view=pages::audit::AuditPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/people") view=pages::people::PeoplePage ssr=SsrMode::Async/>
                 </Routes>
             </components::layout::Layout>
         </Router>

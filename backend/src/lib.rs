@@ -3,12 +3,13 @@
 //! apply the domain's rules to it. Never compiled for wasm.
 
 pub mod audit;
+pub mod auth;
 pub mod demo;
-pub mod identity;
 pub mod releases;
 pub mod status;
 pub mod store;
 pub mod tokens;
+pub mod world;
 
 pub use store::{connect, DatabaseTarget, DeploymentScope, ReleaseStore, Store, StoreError, WorldStore};
 
@@ -23,11 +24,14 @@ pub enum LiveEvent {
 
 /// Everything a request handler needs from the backend. Cheap to clone; it is
 /// handed to axum as state and to Leptos server functions as context.
+///
+/// The store is private on purpose: pages, server functions and API handlers
+/// can reach data only through this crate's services, which authorise the
+/// caller and narrow what they see to their tenants, so no transport can
+/// forget to.
 #[derive(Clone)]
 pub struct Backend {
-    pub store: Arc<dyn Store>,
-    /// Whether the development-only identity switch is on.
-    pub dev_identities: bool,
+    store: Arc<dyn Store>,
     events: broadcast::Sender<LiveEvent>,
 }
 
@@ -36,12 +40,27 @@ impl Backend {
         // Subscribers that fall this far behind skip ahead; they re-read the
         // release anyway, so a lost event costs nothing but a refresh.
         let (events, _) = broadcast::channel(256);
-        Backend { store, dev_identities: false, events }
+        Backend { store, events }
     }
 
-    pub fn with_dev_identities(mut self, enabled: bool) -> Backend {
-        self.dev_identities = enabled;
-        self
+    /// "sqlite" or "postgres", for logs and `/health/ready`.
+    pub fn database_kind(&self) -> &'static str {
+        self.store.kind()
+    }
+
+    /// A round trip to the database, for readiness checks.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.store.ping().await
+    }
+
+    /// Applies pending migrations (operators' commands and startup).
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        self.store.migrate().await
+    }
+
+    /// Loads a whole world, e.g. the demo world (operators' commands and startup).
+    pub async fn import_world(&self, world: &airlock_domain::World) -> Result<(), StoreError> {
+        self.store.import_world(world).await
     }
 
     /// Changes committed by this process, for the live push channel. (With

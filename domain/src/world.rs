@@ -2,6 +2,7 @@
 //! the clusters serving each environment × region, tenants and what runs
 //! for them where.
 
+use crate::access::TenantScope;
 use crate::health::Health;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -103,9 +104,33 @@ pub struct World {
     pub deployments: Vec<Deployment>,
 }
 
+impl World {
+    /// The world as someone with `scope` may see it: other tenants and what
+    /// runs for them are gone, so every view built from it (counts included)
+    /// says nothing about them.
+    pub fn scoped_to(mut self, scope: &TenantScope<'_>) -> World {
+        if *scope != TenantScope::All {
+            self.tenants.retain(|t| scope.includes(&t.slug));
+            self.deployments.retain(|d| scope.includes(&d.tenant));
+        }
+        self
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_scoped_world_holds_only_the_tenants_in_scope() {
+        let world = crate::status::fixtures::small_world();
+        let mine = ["acme".to_owned()];
+        let scoped = world.clone().scoped_to(&TenantScope::Only(&mine));
+        assert!(scoped.tenants.iter().all(|t| t.slug == "acme") && !scoped.tenants.is_empty());
+        assert!(scoped.deployments.iter().all(|d| d.tenant == "acme") && !scoped.deployments.is_empty());
+        assert_eq!(scoped.clusters, world.clusters);
+        assert_eq!(world.clone().scoped_to(&TenantScope::All), world);
+    }
 
     #[test]
     fn per_tenant_clusters_put_each_tenant_in_its_own_namespace() {

@@ -7,13 +7,13 @@
 use airlock_backend::demo::synthetic_world;
 use airlock_backend::releases::{self, ReviewRequest};
 use airlock_backend::{connect, Backend, DatabaseTarget};
-use airlock_domain::access::{Identity, IdentityKind, Role};
+use airlock_domain::access::{Identity, Role};
 use airlock_domain::gate::{Decision, ReleaseDraft, Target};
 use chrono::Utc;
 use criterion::{criterion_group, criterion_main, Criterion};
 
 fn person(name: &str, role: Role) -> Identity {
-    Identity { name: name.into(), kind: IdentityKind::Person, roles: vec![role] }
+    Identity::person(name, &[role])
 }
 
 fn gate(c: &mut Criterion) {

@@ -1,11 +1,14 @@
 //! Server render time of the tenants matrix at scale: 1,000 tenants × 3
 //! environments × 5 regions (× 3 services in the database), on the embedded
-//! SQLite default. Measures a whole request through the router: database
-//! reads, building the matrix, rendering the HTML. Run with
+//! SQLite default. Measures a whole request through the router, signed in as
+//! a viewer (session lookup included): database reads, building the matrix,
+//! rendering the HTML. Run with
 //! `cargo bench -p airlock-server --bench tenants_matrix`.
 
 use airlock_backend::demo::synthetic_world;
 use airlock_backend::{connect, Backend, DatabaseTarget};
+use airlock_domain::access::{Identity, Role};
+use airlock_server::auth::AuthConfig;
 use airlock_server::config::Settings;
 use airlock_server::startup::{leptos_options, router};
 use airlock_server::state::{AppState, Stopping};
@@ -18,24 +21,37 @@ use tower::ServiceExt;
 fn tenants_matrix(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     let dir = tempfile::tempdir().expect("temp dir");
-    let (app, store) = runtime.block_on(async {
+    let (app, backend, cookie) = runtime.block_on(async {
         let store = connect(&DatabaseTarget::SqliteFile(dir.path().join("bench.db"))).await.expect("open store");
         store.migrate().await.expect("migrate");
         store.import_world(&synthetic_world(1_000)).await.expect("seed 1,000 tenants");
-        let settings = Settings::default();
+        let settings = Settings { demo_sign_in: true, ..Settings::default() };
         // No live streams are opened here, so nothing watches `stopping`.
         let stopping = Stopping(tokio::sync::watch::channel(false).1);
+        let backend = Backend::new(store);
         let state = AppState {
             leptos_options: leptos_options(&settings, settings.addr),
-            backend: Backend::new(store.clone()),
+            backend: backend.clone(),
             stopping,
+            auth: std::sync::Arc::new(AuthConfig::from_settings(&settings, settings.addr).await.expect("demo sign-in")),
         };
-        (router(state), store)
+        let app = router(state);
+        let sign_in = Request::post("/auth/demo")
+            .header("Origin", format!("http://{}", settings.addr))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(Body::from("person=vic&next=/"))
+            .expect("request");
+        let response = app.clone().oneshot(sign_in).await.expect("signed in");
+        let cookie = response.headers()["set-cookie"].to_str().expect("ascii").split(';').next().expect("cookie").to_owned();
+        (app, backend, cookie)
     });
+    let viewer = Identity::person("vic", &[Role::Viewer]);
     let render = |path: &'static str| {
         let app = app.clone();
+        let cookie = cookie.clone();
         async move {
-            let response = app.oneshot(Request::get(path).body(Body::empty()).expect("request")).await.expect("response");
+            let request = Request::get(path).header("Cookie", cookie).body(Body::empty()).expect("request");
+            let response = app.oneshot(request).await.expect("response");
             assert!(response.status().is_success());
             let html = axum::body::to_bytes(response.into_body(), usize::MAX).await.expect("body");
             assert!(html.len() > 100_000, "the whole matrix was rendered");
@@ -49,7 +65,7 @@ fn tenants_matrix(c: &mut Criterion) {
     });
     // The same data without rendering: separates database + matrix building from HTML.
     group.bench_function("load and build the matrix (no HTML)", |b| {
-        b.iter(|| runtime.block_on(airlock_backend::status::tenant_matrix(store.as_ref(), None)).expect("matrix"))
+        b.iter(|| runtime.block_on(airlock_backend::status::tenant_matrix(&backend, Some(&viewer), None)).expect("matrix"))
     });
     group.finish();
 }

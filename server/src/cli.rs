@@ -38,14 +38,24 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
     /// Create a token. It is printed once, as the last word of the output, and
-    /// stored only as a hash. The name is the identity the gate sees.
+    /// stored only as a hash. It acts as `token:<name>`, never as a person.
     Create {
         /// Lowercase letters, digits and '-', e.g. `ci-pipeline`.
         #[arg(long)]
         name: String,
-        /// release_manager, approver, tenant_admin, auditor or admin; repeat for several.
+        /// release_manager, approver, tenant_admin, auditor, admin or viewer; repeat for several.
         #[arg(long = "role", required = true, value_parser = parse_role)]
         roles: Vec<Role>,
+        /// With `--role tenant_admin`: a tenant it administers; repeat for several.
+        #[arg(long = "tenant")]
+        tenants: Vec<String>,
+    },
+    /// List every token: name, roles, tenants, created, and whether revoked.
+    List,
+    /// Revoke a token: it is refused from its next request on.
+    Revoke {
+        /// The token's name, as given to `create`.
+        name: String,
     },
 }
 

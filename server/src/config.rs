@@ -54,10 +54,33 @@ pub struct Settings {
     pub seed_demo: bool,
     /// Where the compiled wasm, JS and CSS live (`LEPTOS_SITE_ROOT`, set by cargo-leptos).
     pub site_root: PathBuf,
-    /// DEVELOPMENT ONLY (`AIRLOCK_DEV_IDENTITIES`): lets anyone act as one of a
-    /// fixed set of demo people from a switch in the page header, until
-    /// OpenID Connect sign-in exists. Never enable it on a real install.
-    pub dev_identities: bool,
+    /// The address people use to reach Airlock (`AIRLOCK_PUBLIC_URL`), e.g.
+    /// `https://airlock.example.com`: the OIDC redirect URL and the origin
+    /// state-changing requests must come from. Defaults to `http://<addr>`.
+    pub public_url: Option<String>,
+    /// The OpenID Connect issuer (`AIRLOCK_OIDC_ISSUER`); sign-in through the
+    /// provider is on when it is set. Compared exactly: no trailing slash.
+    pub oidc_issuer: Option<String>,
+    pub oidc_client_id: Option<String>,
+    /// The client secret (`AIRLOCK_OIDC_CLIENT_SECRET`), or a file holding it
+    /// (`AIRLOCK_OIDC_CLIENT_SECRET_FILE`, e.g. a mounted Kubernetes secret).
+    pub oidc_client_secret: Option<Secret>,
+    pub oidc_client_secret_file: Option<PathBuf>,
+    /// Scopes asked for besides `openid` (`AIRLOCK_OIDC_SCOPES`, space- or comma-separated).
+    pub oidc_scopes: String,
+    /// The ID token claim listing the person's groups (`AIRLOCK_OIDC_GROUPS_CLAIM`).
+    pub oidc_groups_claim: String,
+    /// `group=role[:tenant],…` (`AIRLOCK_OIDC_ROLE_MAP`), e.g.
+    /// `platform=release_manager,sre-seniors=approver,acme-ops=tenant_admin:acme`.
+    pub oidc_role_map: String,
+    /// FOR TRYING AIRLOCK ALONE (`AIRLOCK_DEMO_SIGN_IN`): a sign-in page offering
+    /// demo people instead of an identity provider. Refused unless the server
+    /// listens on a loopback address; every page shows a banner while it is on.
+    pub demo_sign_in: bool,
+    /// A session ends after this many minutes without a request (`AIRLOCK_SESSION_IDLE_MINUTES`).
+    pub session_idle_minutes: u32,
+    /// …and this many hours after sign-in, however active (`AIRLOCK_SESSION_MAX_HOURS`).
+    pub session_max_hours: u32,
 }
 
 impl Default for Settings {
@@ -70,7 +93,17 @@ impl Default for Settings {
             log_filter: "info,sqlx=warn".into(),
             seed_demo: false,
             site_root: PathBuf::from("target/site"),
-            dev_identities: false,
+            public_url: None,
+            oidc_issuer: None,
+            oidc_client_id: None,
+            oidc_client_secret: None,
+            oidc_client_secret_file: None,
+            oidc_scopes: "email profile groups".into(),
+            oidc_groups_claim: "groups".into(),
+            oidc_role_map: String::new(),
+            demo_sign_in: false,
+            session_idle_minutes: 8 * 60,
+            session_max_hours: 24,
         }
     }
 }

@@ -19,8 +19,8 @@ async fn live() -> Json<Value> {
 
 /// Ready to serve traffic: the database answers within two seconds.
 async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    let store = &state.backend.store;
-    let ready = match tokio::time::timeout(Duration::from_secs(2), store.ping()).await {
+    let backend = &state.backend;
+    let ready = match tokio::time::timeout(Duration::from_secs(2), backend.ping()).await {
         Ok(Ok(())) => true,
         Ok(Err(error)) => {
             tracing::warn!(error = %error, cause = ?std::error::Error::source(&error), "readiness check failed");
@@ -32,5 +32,5 @@ async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
         }
     };
     let (status, word) = if ready { (StatusCode::OK, "ready") } else { (StatusCode::SERVICE_UNAVAILABLE, "unavailable") };
-    (status, Json(json!({ "status": word, "database": store.kind() })))
+    (status, Json(json!({ "status": word, "database": backend.database_kind() })))
 }

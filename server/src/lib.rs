@@ -3,6 +3,7 @@
 //! command-line entry points.
 
 pub mod api;
+pub mod auth;
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -4,11 +4,12 @@
 //! always re-reads the release through the normal (authorised) path.
 
 use crate::state::{AppState, Stopping};
-use airlock_app::server_fns::identity::identity_from_headers;
+use airlock_backend::auth::RequestCaller;
 use airlock_backend::releases::{self, ReleaseError};
 use airlock_backend::{Backend, LiveEvent};
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
+use axum::Extension;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::routing::get;
 use axum::Router;
@@ -24,15 +25,17 @@ async fn release_events(
     State(backend): State<Backend>,
     State(stopping): State<Stopping>,
     Path(id): Path<i64>,
-    headers: HeaderMap,
+    caller: Option<Extension<RequestCaller>>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, StatusCode> {
     // Subscribe before reading, so no change between the two is missed.
     let events = backend.subscribe();
-    // Whoever may read the release may follow it: the same check as its page.
-    let actor = identity_from_headers(&backend, &headers);
+    // Whoever may read the release may follow it: the same check as its page
+    // (a tenant admin gets 404 for another tenant's release).
+    let actor = caller.and_then(|Extension(caller)| caller.identity);
     match releases::get(&backend, actor.as_ref(), id).await {
         Ok(_) => {}
         Err(ReleaseError::NotFound(_)) => return Err(StatusCode::NOT_FOUND),
+        Err(ReleaseError::Denied(airlock_domain::access::Denied::Unauthenticated { .. })) => return Err(StatusCode::UNAUTHORIZED),
         Err(ReleaseError::Denied(_)) => return Err(StatusCode::FORBIDDEN),
         Err(error) => {
             tracing::warn!(error = %error, "could not open a live channel");

@@ -21,7 +21,11 @@ async fn main() -> ExitCode {
         Command::Serve => commands::serve(&settings).await,
         Command::Migrate => commands::migrate(&settings).await,
         Command::Seed { demo } => commands::seed(&settings, demo).await,
-        Command::Token(TokenCommand::Create { name, roles }) => commands::create_token(&settings, &name, &roles).await,
+        Command::Token(TokenCommand::Create { name, roles, tenants }) => {
+            commands::create_token(&settings, &name, airlock_backend::tokens::TokenGrant { roles, tenants }).await
+        }
+        Command::Token(TokenCommand::List) => commands::list_tokens(&settings).await,
+        Command::Token(TokenCommand::Revoke { name }) => commands::revoke_token(&settings, &name).await,
         Command::Audit(AuditCommand::Verify) => match commands::verify_audit(&settings).await {
             Ok(false) => return ExitCode::FAILURE,
             other => other.map(|_| ()),

@@ -1,11 +1,13 @@
 //! Building and running the HTTP application. `Application::build` binds the
 //! listener first, so tests can ask for port 0 and learn the real port.
 
+use crate::auth::{AuthConfig, AuthConfigError, SESSION_COOKIE};
 use crate::config::Settings;
 use crate::state::{AppState, Stopping};
-use crate::{api, health, metrics};
+use crate::{api, auth, health, metrics};
 use airlock_app::{shell, App};
-use airlock_backend::{connect, Backend, DatabaseTarget, Store, StoreError};
+use airlock_backend::{connect, Backend, DatabaseTarget, StoreError};
+use axum::middleware::{from_fn, from_fn_with_state};
 use axum::Router;
 use leptos::config::{Env, LeptosOptions};
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
@@ -15,6 +17,8 @@ use std::sync::{Arc, OnceLock};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower_http::compression::CompressionLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -28,16 +32,19 @@ pub enum StartupError {
     NothingToSeed,
     #[error("{0}")]
     Refused(#[from] airlock_backend::releases::ReleaseError),
+    #[error("sign-in is misconfigured: {0}")]
+    Auth(#[from] AuthConfigError),
 }
 
-pub async fn open_store(settings: &Settings) -> Result<Arc<dyn Store>, StoreError> {
+/// The backend on the configured database (migrations not yet applied).
+pub async fn open_backend(settings: &Settings) -> Result<Backend, StoreError> {
     let url = settings.database_url.as_ref().map(|s| s.expose());
     let target = DatabaseTarget::choose(url, &settings.data_dir);
     match &target {
         DatabaseTarget::SqliteFile(path) => tracing::info!(path = %path.display(), "using the embedded SQLite database"),
         DatabaseTarget::Postgres(_) => tracing::info!("using PostgreSQL from DATABASE_URL"),
     }
-    connect(&target).await
+    Ok(Backend::new(connect(&target).await?))
 }
 
 pub fn leptos_options(settings: &Settings, addr: SocketAddr) -> LeptosOptions {
@@ -62,15 +69,24 @@ fn page_routes() -> Vec<AxumRouteListing> {
 }
 
 /// Every route of the portal. Pages and server functions come from the Leptos
-/// app; everything else is plain axum.
+/// app; everything else is plain axum. Every request passes, outermost
+/// first: compression, metrics, the session, the cross-site check, and the
+/// one layer that resolves who is asking.
 pub fn router(state: AppState) -> Router {
     let routes = page_routes();
     let backend = state.backend.clone();
     let provide_backend = move || leptos::context::provide_context(backend.clone());
     let options = state.leptos_options.clone();
+    let sessions = SessionManagerLayer::new(state.backend.sessions())
+        .with_name(SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.auth.secure_cookies)
+        .with_expiry(Expiry::OnInactivity(time::Duration::seconds(state.auth.idle.num_seconds())));
     Router::new()
         .merge(health::router())
         .merge(metrics::router())
+        .merge(auth::router())
         .nest("/api/v1", api::router())
         .merge(crate::live::router())
         .leptos_routes_with_context(&state, routes, provide_backend.clone(), {
@@ -78,9 +94,32 @@ pub fn router(state: AppState) -> Router {
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_backend, shell))
-        .layer(axum::middleware::from_fn(metrics::track))
+        .layer(from_fn_with_state(state.clone(), auth::layer::resolve_caller))
+        .layer(from_fn_with_state(state.clone(), auth::csrf::same_origin_only))
+        .layer(sessions)
+        .layer(from_fn(metrics::track))
         .layer(CompressionLayer::new())
         .with_state(state)
+}
+
+/// Deletes expired sessions every ten minutes until the server stops.
+fn spawn_session_sweeper(backend: &Backend, stopping: Stopping) {
+    let sessions = backend.sessions();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+        let stop = stopping.requested();
+        tokio::pin!(stop);
+        loop {
+            tokio::select! {
+                _ = every.tick() => {
+                    if let Err(error) = sessions.delete_expired().await {
+                        tracing::warn!(error = %error, "could not delete expired sessions");
+                    }
+                }
+                () = &mut stop => return,
+            }
+        }
+    });
 }
 
 pub struct Application {
@@ -91,25 +130,28 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: &Settings) -> Result<Application, StartupError> {
-        let store = open_store(settings).await?;
-        store.migrate().await?;
+        let backend = open_backend(settings).await?;
+        backend.migrate().await?;
         if settings.seed_demo {
-            store.import_world(&airlock_backend::demo::demo_world()).await?;
+            backend.import_world(&airlock_backend::demo::demo_world()).await?;
             tracing::info!("demo world loaded");
         }
         let listener = TcpListener::bind(settings.addr)
             .await
             .map_err(|source| StartupError::Bind { addr: settings.addr, source })?;
         let addr = listener.local_addr().map_err(|source| StartupError::Bind { addr: settings.addr, source })?;
+        let auth = AuthConfig::from_settings(settings, addr).await?;
+        if auth.demo_sign_in {
+            tracing::warn!("the demo sign-in is ON: anyone who reaches this address can act as any demo person");
+        }
         let (stop, stopping) = watch::channel(false);
         let state = AppState {
             leptos_options: leptos_options(settings, addr),
-            backend: Backend::new(store).with_dev_identities(settings.dev_identities),
+            backend,
             stopping: Stopping(stopping),
+            auth: Arc::new(auth),
         };
-        if settings.dev_identities {
-            tracing::warn!("the development identity switch is ON: anyone can act as any demo person");
-        }
+        spawn_session_sweeper(&state.backend, state.stopping.clone());
         metrics::install();
         Ok(Application { listener, router: router(state), stop })
     }

@@ -1,7 +1,9 @@
-//! What every handler can reach. Small on purpose: the backend (storage and
-//! services), the Leptos options the page renderer needs, and whether the
-//! server is stopping (open event streams end on it).
+//! What every handler can reach. Small on purpose: the backend (services
+//! only; the store is not reachable from here), the Leptos options the page
+//! renderer needs, how people sign in, and whether the server is stopping
+//! (open event streams end on it).
 
+use crate::auth::SharedAuth;
 use airlock_backend::Backend;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -12,6 +14,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub backend: Backend,
     pub stopping: Stopping,
+    /// How people sign in (provider, role map, demo sign-in, public origin).
+    pub auth: SharedAuth,
 }
 
 /// Turns `true` once the server has been asked to stop. A stream that never

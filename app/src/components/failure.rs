@@ -12,6 +12,7 @@ pub fn Failure(error: PageError) -> impl IntoView {
     let heading = match &error {
         PageError::NotFound { what } => return view! { <NotFound what=what.clone()/> }.into_any(),
         PageError::Forbidden { .. } => "You may not see or do this",
+        PageError::Unauthenticated { .. } => "Sign in to see this",
         PageError::Conflict { .. } => "This changed in the meantime",
         PageError::Invalid { .. } => "Some of what was sent is not valid",
         _ => "This page could not be loaded",

@@ -1,7 +1,7 @@
 //! The frame around every page: skip link, top bar with the main navigation,
 //! and the `<main>` landmark the skip link jumps to.
 
-use crate::components::identity_switch::IdentitySwitch;
+use crate::components::signed_in_as::SignedInAs;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -22,7 +22,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                 <A href="/releases">"Releases"</A>
                 <A href="/audit">"Audit"</A>
             </nav>
-            <IdentitySwitch/>
+            <SignedInAs/>
         </header>
         <main id="main" tabindex="-1" data-hydrated=move || hydrated.get().to_string()>{children()}</main>
         <footer class="footer">"Airlock · releases reach production only through the gate"</footer>

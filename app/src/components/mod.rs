@@ -3,7 +3,7 @@ pub mod failure;
 pub mod gate_panel;
 pub mod health;
 pub mod history;
-pub mod identity_switch;
+pub mod signed_in_as;
 pub mod layout;
 pub mod live;
 pub mod loaded;

@@ -2,6 +2,7 @@ pub mod audit;
 pub mod environment;
 pub mod not_found;
 pub mod overview;
+pub mod people;
 pub mod region;
 pub mod release;
 pub mod release_edit;

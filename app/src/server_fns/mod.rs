@@ -1,9 +1,11 @@
 //! Server functions are public HTTP endpoints (POST /rpc/...). Each one stays
-//! thin: find the backend, learn who is acting (`identity::current_identity`),
-//! call the backend service (which authorises), map its errors.
+//! thin: find the backend, learn who is acting (`identity::current_identity`,
+//! resolved once per request by the server's identity layer), call the
+//! backend service (which authorises and scopes), map its errors.
 
 pub mod audit;
 pub mod identity;
+pub mod people;
 pub mod release_changes;
 pub mod releases;
 pub mod status;
@@ -29,7 +31,7 @@ fn given(value: Option<String>) -> Option<String> {
 fn backend_and_actor(
 ) -> Result<(airlock_backend::Backend, Option<airlock_domain::access::Identity>), crate::error::PageError> {
     let backend = backend()?;
-    let actor = identity::current_identity(&backend);
+    let actor = identity::current_identity();
     Ok((backend, actor))
 }
 

@@ -38,6 +38,9 @@ pub struct ReleaseFormData {
     pub current: Option<(i64, u32, ReleaseContent)>,
 }
 
+#[cfg(feature = "ssr")]
+use airlock_backend::world;
+
 #[server(prefix = "/rpc", endpoint = "releases")]
 pub async fn load_releases(
     environment: Option<String>,
@@ -51,10 +54,11 @@ pub async fn load_releases(
             environment: super::given(environment),
             service: super::given(service),
             state: super::given(state).and_then(|s| airlock_domain::gate::ReleaseState::parse(&s)),
+            ..Default::default()
         };
         let rows = airlock_backend::releases::list(&backend, viewer.as_ref(), &filter).await?;
-        let services = backend.store.services().await?.into_iter().map(|s| s.name).collect();
-        let environments = backend.store.environments().await?.into_iter().map(|e| e.name).collect();
+        let services = world::services(&backend, viewer.as_ref()).await?.into_iter().map(|s| s.name).collect();
+        let environments = world::environments(&backend, viewer.as_ref()).await?.into_iter().map(|e| e.name).collect();
         Ok(ReleaseList { rows, services, environments, viewer })
     })
     .await
@@ -78,7 +82,7 @@ pub async fn load_release_form(edit: Option<i64>) -> Result<ReleaseFormData, Pag
         use airlock_domain::access::{authorize, Action};
         let (backend, viewer) = super::backend_and_actor()?;
         let action = if edit.is_some() { Action::EditRelease } else { Action::CreateRelease };
-        authorize(viewer.as_ref(), action).map_err(|denied| PageError::Forbidden { message: denied.to_string() })?;
+        authorize(viewer.as_ref(), action).map_err(|denied| PageError::from(airlock_backend::releases::ReleaseError::Denied(denied)))?;
         let current = match edit {
             Some(id) => {
                 let dossier = airlock_backend::releases::get(&backend, viewer.as_ref(), id).await?;
@@ -86,12 +90,12 @@ pub async fn load_release_form(edit: Option<i64>) -> Result<ReleaseFormData, Pag
             }
             None => None,
         };
-        let store = backend.store.as_ref();
+        let viewer = viewer.as_ref();
         Ok(ReleaseFormData {
-            services: store.services().await?,
-            environments: store.environments().await?,
-            tenants: store.tenants().await?,
-            regions: store.regions().await?,
+            services: world::services(&backend, viewer).await?,
+            environments: world::environments(&backend, viewer).await?,
+            tenants: world::tenants(&backend, viewer).await?,
+            regions: world::regions(&backend, viewer).await?,
             current,
         })
     })

@@ -1,5 +1,6 @@
-//! What can go wrong when someone works on a release, worded for them. The
-//! HTTP API and the pages each map these to their own responses.
+//! What can go wrong when someone works on a release, worded for them.
+//! [`ReleaseError::status_and_code`] is the one mapping to an HTTP status:
+//! the API's JSON errors and the pages' error panels both take it from here.
 
 use crate::store::StoreError;
 use airlock_domain::access::Denied;
@@ -40,6 +41,22 @@ impl From<StoreError> for ReleaseError {
 }
 
 impl ReleaseError {
+    /// The HTTP status and stable code of this refusal, for every transport.
+    pub fn status_and_code(&self) -> (u16, &'static str) {
+        match self {
+            ReleaseError::Denied(Denied::Unauthenticated { .. }) => (401, "unauthenticated"),
+            ReleaseError::Denied(Denied::Forbidden { .. }) => (403, "forbidden"),
+            ReleaseError::Denied(Denied::NoRole) => (403, "no_role"),
+            ReleaseError::NotFound(_) | ReleaseError::NoSuchItem { .. } => (404, "not_found"),
+            ReleaseError::Invalid(_) => (422, "invalid"),
+            ReleaseError::SelfReview { .. } => (403, "self_review"),
+            ReleaseError::StaleRevision { .. } => (409, "stale_revision"),
+            ReleaseError::Conflict(_) => (409, "conflict"),
+            ReleaseError::Store(StoreError::Unavailable(_)) => (503, "unavailable"),
+            ReleaseError::Store(_) => (500, "internal"),
+        }
+    }
+
     pub fn invalid(field: &str, message: impl Into<String>) -> ReleaseError {
         ReleaseError::Invalid(vec![FieldError::new(field, message)])
     }

@@ -15,19 +15,32 @@ pub use review::{check_item, review, CheckRequest, ReviewRequest};
 
 use crate::store::{ReleaseFilter, ReleaseSummary, StoreTx};
 use crate::Backend;
-use airlock_domain::access::{authorize, Action, Identity};
+use airlock_domain::access::{authorize, tenant_scope, Action, Identity, TenantScope};
 use airlock_domain::audit::{AuditAction, AuditDraft};
 use airlock_domain::gate::{default_checklist, ReleaseDossier, ReleaseDraft};
 use chrono::{DateTime, Utc};
 
+/// A release, when `actor` may see it: a tenant admin sees only releases
+/// none of whose revisions targets another tenant, and gets `NotFound` for
+/// any other, as if it did not exist.
 pub async fn get(backend: &Backend, actor: Option<&Identity>, id: i64) -> Result<ReleaseDossier, ReleaseError> {
     authorize(actor, Action::Read)?;
-    backend.store.dossier(id).await?.ok_or(ReleaseError::NotFound(id))
+    let dossier = backend.store.dossier(id).await?.ok_or(ReleaseError::NotFound(id))?;
+    let tenants = dossier.revisions.iter().flat_map(|r| r.content.targets.iter().map(|t| t.tenant.as_str()));
+    if !tenant_scope(actor).includes_all(tenants) {
+        return Err(ReleaseError::NotFound(id));
+    }
+    Ok(dossier)
 }
 
 pub async fn list(backend: &Backend, actor: Option<&Identity>, filter: &ReleaseFilter) -> Result<Vec<ReleaseSummary>, ReleaseError> {
     authorize(actor, Action::Read)?;
-    Ok(backend.store.releases(filter).await?)
+    let mut filter = filter.clone();
+    filter.within_tenants = match tenant_scope(actor) {
+        TenantScope::Only(tenants) => Some(tenants.to_vec()),
+        TenantScope::All => None,
+    };
+    Ok(backend.store.releases(&filter).await?)
 }
 
 pub async fn create(backend: &Backend, actor: Option<&Identity>, draft: ReleaseDraft, now: DateTime<Utc>) -> Result<ReleaseDossier, ReleaseError> {

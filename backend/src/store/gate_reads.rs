@@ -37,6 +37,20 @@ macro_rules! impl_gate_reads {
                 if let Some(state) = filter.state {
                     query.push(" AND r.state = ").push_bind(state.as_str());
                 }
+                if let Some(tenants) = &filter.within_tenants {
+                    // No revision may target a tenant outside the list: the
+                    // page shows the whole history, so every revision counts.
+                    query.push(" AND NOT EXISTS (SELECT 1 FROM release_targets t WHERE t.release_id = r.id");
+                    if !tenants.is_empty() {
+                        query.push(" AND t.tenant NOT IN (");
+                        let mut list = query.separated(", ");
+                        for tenant in tenants {
+                            list.push_bind(tenant.clone());
+                        }
+                        list.push_unseparated(")");
+                    }
+                    query.push(")");
+                }
                 query.push(" ORDER BY r.id DESC LIMIT ").push_bind($crate::store::gate_reads::RELEASE_LIST_MAX);
                 type Row = (i64, String, String, String, String, i32, String, i64, chrono::DateTime<chrono::Utc>);
                 let rows: Vec<Row> = query.build_query_as().fetch_all(&self.pool).await?;
@@ -92,18 +106,10 @@ macro_rules! impl_gate_reads {
             }
 
             async fn token_by_hash(&self, token_hash: &str) -> Result<Option<$crate::store::StoredToken>, $crate::store::StoreError> {
-                let row: Option<(String, String, chrono::DateTime<chrono::Utc>)> =
-                    sqlx::query_as("SELECT name, roles, created_at FROM api_tokens WHERE token_hash = $1")
+                let row: Option<$crate::store::auth_sql::TokenRow> =
+                    sqlx::query_as("SELECT name, roles, tenants, created_at, revoked_at FROM api_tokens WHERE token_hash = $1")
                         .bind(token_hash).fetch_optional(&self.pool).await?;
-                row.map(|(name, roles, created_at)| {
-                    let roles = roles
-                        .split_whitespace()
-                        .map(|r| airlock_domain::access::Role::parse(r)
-                            .ok_or_else(|| $crate::store::StoreError::Corrupt(format!("token {name} has role {r:?}"))))
-                        .collect::<Result<Vec<_>, _>>()?;
-                    Ok($crate::store::StoredToken { name, roles, created_at })
-                })
-                .transpose()
+                row.map($crate::store::auth_sql::token).transpose()
             }
         }
     };

@@ -166,16 +166,11 @@ macro_rules! impl_gate_tx {
                 Ok(entry)
             }
 
-            async fn insert_token(
-                &mut self,
-                name: &str,
-                token_hash: &str,
-                roles: &[airlock_domain::access::Role],
-                now: chrono::DateTime<chrono::Utc>,
-            ) -> Result<(), $crate::store::StoreError> {
-                let roles = roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(" ");
-                sqlx::query("INSERT INTO api_tokens (name, token_hash, roles, created_at) VALUES ($1, $2, $3, $4)")
-                    .bind(name).bind(token_hash).bind(roles).bind(now).execute(&mut *self.0).await?;
+            async fn insert_token(&mut self, token: &$crate::store::StoredToken, token_hash: &str) -> Result<(), $crate::store::StoreError> {
+                let roles = token.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(" ");
+                sqlx::query("INSERT INTO api_tokens (name, token_hash, roles, tenants, created_at) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(&token.name).bind(token_hash).bind(roles).bind(token.tenants.join(" ")).bind(token.created_at)
+                    .execute(&mut *self.0).await?;
                 Ok(())
             }
 

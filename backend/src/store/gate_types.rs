@@ -23,6 +23,11 @@ pub struct ReleaseFilter {
     pub environment: Option<String>,
     pub service: Option<String>,
     pub state: Option<ReleaseState>,
+    /// Only releases none of whose revisions targets a tenant outside this
+    /// list (a tenant admin's view). Set by the release service from the
+    /// caller's scope, never from the request.
+    #[serde(skip)]
+    pub within_tenants: Option<Vec<String>>,
 }
 
 /// Narrows the audit log; entries come newest first.
@@ -42,7 +47,10 @@ pub struct AuditFilter {
 pub struct StoredToken {
     pub name: String,
     pub roles: Vec<Role>,
+    /// The tenants a `tenant_admin` token administers.
+    pub tenants: Vec<String>,
     pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
 }
 
 /// A checklist item being checked.
@@ -69,7 +77,7 @@ pub trait ReleaseStore: Send + Sync + 'static {
 
 /// One open transaction. Dropping it without [`StoreTx::commit`] rolls back.
 #[async_trait]
-pub trait StoreTx: Send {
+pub trait StoreTx: super::AuthTx + Send {
     /// Locks the release's row until commit (PostgreSQL: a row lock; SQLite:
     /// the database write lock) so concurrent changes to it run one by one.
     /// `false` when there is no such release.
@@ -87,6 +95,6 @@ pub trait StoreTx: Send {
     async fn put_review(&mut self, id: i64, author: &str, review: &Review) -> Result<(), StoreError>;
     async fn set_state(&mut self, id: i64, state: ReleaseState) -> Result<(), StoreError>;
     async fn append_audit(&mut self, draft: AuditDraft) -> Result<AuditEntry, StoreError>;
-    async fn insert_token(&mut self, name: &str, token_hash: &str, roles: &[Role], now: DateTime<Utc>) -> Result<(), StoreError>;
+    async fn insert_token(&mut self, token: &StoredToken, token_hash: &str) -> Result<(), StoreError>;
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;
 }

@@ -11,12 +11,16 @@ mod shared;
 mod gate_reads;
 #[macro_use]
 mod gate_tx;
+#[macro_use]
+mod auth_sql;
+mod auth_types;
 mod error;
 mod gate_rows;
 mod postgres;
 mod rows;
 mod sqlite;
 
+pub use auth_types::{AuthStore, AuthTx, Person, PersonRecord, SessionRow};
 pub use error::StoreError;
 pub use gate_types::{AuditFilter, ItemCheck, ReleaseFilter, ReleaseSummary, ReleaseStore, StoreTx, StoredToken, AUDIT_PAGE_MAX};
 
@@ -39,10 +43,10 @@ pub struct DeploymentScope {
     pub service: Option<String>,
 }
 
-/// Everything the backend stores: the world, and releases with their gate
-/// and audit log. Both databases implement both halves.
-pub trait Store: WorldStore + ReleaseStore {}
-impl<T: WorldStore + ReleaseStore> Store for T {}
+/// Everything the backend stores: the world, releases with their gate and
+/// audit log, and people with their sessions. Both databases implement all.
+pub trait Store: WorldStore + ReleaseStore + AuthStore {}
+impl<T: WorldStore + ReleaseStore + AuthStore> Store for T {}
 
 /// The world Airlock ships into: environments, regions, clusters, tenants,
 /// services and what runs where.

@@ -32,3 +32,5 @@ impl PostgresStore {
 impl_shared_store!(PostgresStore, sqlx::Postgres, "postgres", sqlx::migrate!("../migrations/postgres"));
 impl_gate_reads!(PostgresStore, sqlx::Postgres);
 impl_gate_tx!(sqlx::Postgres);
+impl_auth_store!(PostgresStore);
+impl_auth_tx!(sqlx::Postgres);

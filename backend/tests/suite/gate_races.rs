@@ -23,7 +23,7 @@ async fn racing_approvals_and_edits_leave_a_state_the_rules_allow_every_time(db:
         check_all(&backend, id).await;
         let audit_before = audit_count(&backend).await;
         let changes = race(&backend, id, round).await;
-        let dossier = backend.store.dossier(id).await.expect("read").expect("exists");
+        let dossier = airlock_backend::releases::get(&backend, Some(&root()), id).await.expect("read");
         assert_allowed(&backend, &dossier).await;
         assert_eq!(audit_count(&backend).await - audit_before, changes, "one audit entry per change (round {round})");
     }
@@ -86,7 +86,7 @@ async fn assert_allowed(backend: &Backend, dossier: &ReleaseDossier) {
             assert!(review.at <= next.at, "a review of an old revision was given while it was current");
         }
     }
-    let listed = backend.store.releases(&ReleaseFilter::default()).await.expect("list");
+    let listed = airlock_backend::releases::list(&backend, Some(&root()), &ReleaseFilter::default()).await.expect("list");
     let stored = listed.iter().find(|r| r.id == release.id).expect("listed").state;
     assert_eq!(stored, dossier.state(Utc::now()), "the stored state is the verdict of the stored data");
     if let Ok(approved) = dossier.verdict(Utc::now()) {
@@ -97,6 +97,6 @@ async fn assert_allowed(backend: &Backend, dossier: &ReleaseDossier) {
 
 async fn audit_count(backend: &Backend) -> usize {
     let filter = AuditFilter { limit: airlock_backend::store::AUDIT_PAGE_MAX, ..Default::default() };
-    let newest = backend.store.audit_entries(&filter).await.expect("audit");
+    let newest = airlock_backend::audit::entries(&backend, Some(&root()), &filter).await.expect("audit");
     newest.first().map_or(0, |e| e.seq as usize)
 }

@@ -6,6 +6,7 @@
 mod support;
 
 mod audit_chain;
+mod auth_conformance;
 mod gate_conformance;
 mod gate_races;
 mod store_conformance;

@@ -2,8 +2,15 @@
 //! for pages, server functions, the `/api/v1` routes and (later) the live push
 //! channel, so no transport can grant more than another.
 //!
-//! Identities come from different places (a service-account token today, the
-//! OpenID Connect sign-in next), but they all end up as an [`Identity`].
+//! Identities come from different places (a person's OpenID Connect sign-in,
+//! a service-account token), but they all end up as an [`Identity`], and what
+//! it may see is one [`TenantScope`].
+
+mod person;
+mod role_map;
+
+pub use person::Person;
+pub use role_map::{RoleMap, RoleMapError};
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -15,16 +22,19 @@ pub enum Role {
     ReleaseManager,
     /// Reviews releases: approves or rejects them.
     Approver,
-    /// Sees the status of their own tenants only.
+    /// Sees the status of their own tenants only (named in [`Identity::tenants`]).
     TenantAdmin,
     /// Reads everything, including the audit log; changes nothing.
     Auditor,
-    /// Manages the world (environments, regions, clusters, tenants, templates).
+    /// Manages the world (environments, regions, clusters, tenants, templates)
+    /// and sees who has signed in.
     Admin,
+    /// Reads everything but the audit log; changes nothing.
+    Viewer,
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [Role::ReleaseManager, Role::Approver, Role::TenantAdmin, Role::Auditor, Role::Admin];
+    pub const ALL: [Role; 6] = [Role::ReleaseManager, Role::Approver, Role::TenantAdmin, Role::Auditor, Role::Admin, Role::Viewer];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -33,6 +43,7 @@ impl Role {
             Role::TenantAdmin => "tenant_admin",
             Role::Auditor => "auditor",
             Role::Admin => "admin",
+            Role::Viewer => "viewer",
         }
     }
 
@@ -48,6 +59,7 @@ impl Role {
             Role::TenantAdmin => "tenant admin",
             Role::Auditor => "auditor",
             Role::Admin => "admin",
+            Role::Viewer => "viewer",
         }
     }
 }
@@ -72,34 +84,84 @@ pub struct Identity {
     pub name: String,
     pub kind: IdentityKind,
     pub roles: Vec<Role>,
+    /// The tenants a `tenant_admin` administers; meaningless without that role.
+    #[serde(default)]
+    pub tenants: Vec<String>,
+}
+
+/// Which tenants someone may see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TenantScope<'a> {
+    All,
+    /// Only these (a tenant admin with no other role).
+    Only(&'a [String]),
+}
+
+impl TenantScope<'_> {
+    pub fn includes(&self, tenant: &str) -> bool {
+        match self {
+            TenantScope::All => true,
+            TenantScope::Only(tenants) => tenants.iter().any(|t| t == tenant),
+        }
+    }
+
+    /// Whether every one of `tenants` is visible: a release is visible to a
+    /// tenant admin only when it touches none but their tenants, so that no
+    /// page or answer shows them another tenant's name.
+    pub fn includes_all<'t>(&self, mut tenants: impl Iterator<Item = &'t str>) -> bool {
+        tenants.all(|tenant| self.includes(tenant))
+    }
 }
 
 impl Identity {
+    pub fn person(name: impl Into<String>, roles: &[Role]) -> Identity {
+        Identity { name: name.into(), kind: IdentityKind::Person, roles: roles.to_vec(), tenants: Vec::new() }
+    }
+
     pub fn has(&self, role: Role) -> bool {
         self.roles.contains(&role)
     }
+
+    /// Every role but `tenant_admin` sees every tenant; `tenant_admin` alone
+    /// sees its own.
+    pub fn tenant_scope(&self) -> TenantScope<'_> {
+        if self.roles.iter().any(|role| *role != Role::TenantAdmin) {
+            TenantScope::All
+        } else {
+            TenantScope::Only(&self.tenants)
+        }
+    }
+}
+
+/// The tenants `identity` may see; nobody signed in sees none.
+pub fn tenant_scope(identity: Option<&Identity>) -> TenantScope<'_> {
+    identity.map_or(TenantScope::Only(&[]), Identity::tenant_scope)
 }
 
 /// Everything that needs a decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
-    /// Status pages and release lists and details.
+    /// Status pages and release lists and details (narrowed to the caller's
+    /// [`TenantScope`] by the service that reads them).
     Read,
     CreateRelease,
     EditRelease,
     CheckItem,
     Review,
     ReadAudit,
+    /// See who has signed in, and end their sessions.
+    ManagePeople,
 }
 
 impl Action {
     /// The roles of which any one grants the action.
     fn granted_by(self) -> &'static [Role] {
         match self {
-            Action::Read => &[],
+            Action::Read => &Role::ALL,
             Action::CreateRelease | Action::EditRelease | Action::CheckItem => &[Role::ReleaseManager, Role::Admin],
             Action::Review => &[Role::Approver],
             Action::ReadAudit => &[Role::Auditor, Role::Admin],
+            Action::ManagePeople => &[Role::Admin],
         }
     }
 
@@ -111,32 +173,35 @@ impl Action {
             Action::CheckItem => "check checklist items",
             Action::Review => "review releases",
             Action::ReadAudit => "read the audit log",
+            Action::ManagePeople => "manage people and sessions",
         }
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum Denied {
-    #[error("You need to identify yourself to {action}.")]
+    #[error("You need to sign in to {action}.")]
     Unauthenticated { action: String },
     #[error("Only someone with the {roles} role may {action}.")]
     Forbidden { action: String, roles: String },
+    #[error("You are signed in, but none of your groups grants an Airlock role.")]
+    NoRole,
 }
 
-/// The one authorisation decision. Reading is open to everyone until sign-in
-/// arrives (the next issue closes it and adds tenant scoping here); every
-/// change needs an identity holding one of the roles the action names.
+/// The one authorisation decision: every action, reading included, needs a
+/// signed-in identity holding one of the roles the action names. What a
+/// reader then sees is narrowed by [`Identity::tenant_scope`].
 pub fn authorize(identity: Option<&Identity>, action: Action) -> Result<(), Denied> {
     let granted_by = action.granted_by();
-    if granted_by.is_empty() {
-        return Ok(());
-    }
     let Some(identity) = identity else {
         return Err(Denied::Unauthenticated { action: action.describe().to_owned() });
     };
     if granted_by.iter().any(|role| identity.has(*role)) {
         Ok(())
     } else {
+        if identity.roles.is_empty() {
+            return Err(Denied::NoRole);
+        }
         let roles = granted_by.iter().map(|r| r.label()).collect::<Vec<_>>().join(" or ");
         Err(Denied::Forbidden { action: action.describe().to_owned(), roles })
     }

@@ -20,10 +20,15 @@ pub enum AuditAction {
     ReleaseApproved,
     ReleaseRejected,
     TokenCreated,
+    TokenRevoked,
+    SignedIn,
+    SignInFailed,
+    SignedOut,
+    SessionsEnded,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 7] = [
+    pub const ALL: [AuditAction; 12] = [
         AuditAction::ReleaseCreated,
         AuditAction::ReleaseEdited,
         AuditAction::ItemChecked,
@@ -31,6 +36,11 @@ impl AuditAction {
         AuditAction::ReleaseApproved,
         AuditAction::ReleaseRejected,
         AuditAction::TokenCreated,
+        AuditAction::TokenRevoked,
+        AuditAction::SignedIn,
+        AuditAction::SignInFailed,
+        AuditAction::SignedOut,
+        AuditAction::SessionsEnded,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -42,6 +52,11 @@ impl AuditAction {
             AuditAction::ReleaseApproved => "review.approved",
             AuditAction::ReleaseRejected => "review.rejected",
             AuditAction::TokenCreated => "token.created",
+            AuditAction::TokenRevoked => "token.revoked",
+            AuditAction::SignedIn => "session.signed_in",
+            AuditAction::SignInFailed => "session.sign_in_failed",
+            AuditAction::SignedOut => "session.signed_out",
+            AuditAction::SessionsEnded => "session.ended_by_admin",
         }
     }
 }

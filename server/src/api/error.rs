@@ -4,7 +4,6 @@
 
 use airlock_backend::releases::ReleaseError;
 use airlock_backend::StoreError;
-use airlock_domain::access::Denied;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -84,16 +83,8 @@ impl ApiError {
 }
 
 fn release_status(error: &ReleaseError) -> (StatusCode, &'static str) {
-    match error {
-        ReleaseError::Denied(Denied::Unauthenticated { .. }) => (StatusCode::UNAUTHORIZED, "unauthenticated"),
-        ReleaseError::Denied(Denied::Forbidden { .. }) => (StatusCode::FORBIDDEN, "forbidden"),
-        ReleaseError::NotFound(_) | ReleaseError::NoSuchItem { .. } => (StatusCode::NOT_FOUND, "not_found"),
-        ReleaseError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
-        ReleaseError::SelfReview { .. } => (StatusCode::FORBIDDEN, "self_review"),
-        ReleaseError::StaleRevision { .. } => (StatusCode::CONFLICT, "stale_revision"),
-        ReleaseError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
-        ReleaseError::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
-    }
+    let (status, code) = error.status_and_code();
+    (StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), code)
 }
 
 impl From<StoreError> for ApiError {

@@ -37,13 +37,13 @@ impl ReleaseQuery {
                 ApiError::BadQuery(format!("There is no release state \u{201c}{text}\u{201d}; use blocked, rejected or ready."))
             })?),
         };
-        Ok(ReleaseFilter { environment: non_empty(self.environment), service: non_empty(self.service), state })
+        Ok(ReleaseFilter { environment: non_empty(self.environment), service: non_empty(self.service), state, ..Default::default() })
     }
 }
 
 /// Lists releases, newest first.
 #[utoipa::path(get, path = "/releases", operation_id = "list_releases", tag = "releases", params(ReleaseQuery),
-    security((), ("bearer" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "Releases, newest first (at most the 200 newest).", body = Vec<ReleaseSummaryView>),
         (status = 400, description = "Unknown `state`.", body = ErrorBody),
@@ -60,7 +60,7 @@ pub async fn list(
 
 /// Reads one release with its gate's verdict, checklist, reviews and revisions.
 #[utoipa::path(get, path = "/releases/{id}", operation_id = "get_release", tag = "releases", params(("id" = i64, Path)),
-    security((), ("bearer" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "The release as it is now.", body = ReleaseDetail),
         (status = 404, description = "No such release (`not_found`).", body = ErrorBody),

@@ -52,10 +52,11 @@ impl From<Health> for HealthView {
     }
 }
 
-#[utoipa::path(get, path = "/tenants", operation_id = "list_tenants", tag = "world", security((), ("bearer" = [])),
+#[utoipa::path(get, path = "/tenants", operation_id = "list_tenants", tag = "world", security(("bearer" = [])),
     responses((status = 200, description = "Every tenant.", body = Vec<TenantView>)))]
-pub async fn list(State(state): State<AppState>, _: Caller) -> Result<Json<Vec<TenantView>>, ApiError> {
-    Ok(Json(state.backend.store.tenants().await?.into_iter().map(TenantView::from).collect()))
+pub async fn list(State(state): State<AppState>, Caller(caller): Caller) -> Result<Json<Vec<TenantView>>, ApiError> {
+    let tenants = airlock_backend::world::tenants(&state.backend, caller.as_ref()).await?;
+    Ok(Json(tenants.into_iter().map(TenantView::from).collect()))
 }
 
 /// One running workload, flattened for API consumers.
@@ -83,10 +84,10 @@ pub struct TenantStatus {
 
 /// What runs for one tenant, where, and how healthy it is.
 #[utoipa::path(get, path = "/tenants/{slug}/status", operation_id = "tenant_status", tag = "world", params(("slug" = String, Path)),
-    security((), ("bearer" = [])),
+    security(("bearer" = [])),
     responses((status = 200, description = "The tenant and its workloads.", body = TenantStatus), (status = 404, description = "No such tenant (`not_found`).", body = ErrorBody)))]
-pub async fn status(State(state): State<AppState>, _: Caller, ApiPath(slug): ApiPath<String>) -> Result<Json<TenantStatus>, ApiError> {
-    let detail = airlock_backend::status::tenant_detail(state.backend.store.as_ref(), &slug)
+pub async fn status(State(state): State<AppState>, Caller(caller): Caller, ApiPath(slug): ApiPath<String>) -> Result<Json<TenantStatus>, ApiError> {
+    let detail = airlock_backend::status::tenant_detail(&state.backend, caller.as_ref(), &slug)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("tenant \"{slug}\"")))?;
     let workloads = detail

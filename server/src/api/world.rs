@@ -6,6 +6,7 @@
 use super::identity::Caller;
 use super::ApiError;
 use crate::state::AppState;
+use airlock_backend::world;
 use airlock_domain::{Cluster, Environment, NamespaceStrategy, Region, Service};
 use axum::extract::State;
 use axum::Json;
@@ -61,10 +62,10 @@ pub struct ServiceView {
     pub image_repository: String,
 }
 
-#[utoipa::path(get, path = "/environments", operation_id = "list_environments", tag = "world", security((), ("bearer" = [])),
+#[utoipa::path(get, path = "/environments", operation_id = "list_environments", tag = "world", security(("bearer" = [])),
     responses((status = 200, description = "In promotion order.", body = Vec<EnvironmentView>)))]
-pub async fn environments(State(state): State<AppState>, _: Caller) -> Result<Json<Vec<EnvironmentView>>, ApiError> {
-    let all = state.backend.store.environments().await?;
+pub async fn environments(State(state): State<AppState>, Caller(caller): Caller) -> Result<Json<Vec<EnvironmentView>>, ApiError> {
+    let all = world::environments(&state.backend, caller.as_ref()).await?;
     Ok(Json(
         all.into_iter()
             .map(|Environment { name, position, protected, required_approvals }| EnvironmentView { name, position, protected, required_approvals })
@@ -72,24 +73,24 @@ pub async fn environments(State(state): State<AppState>, _: Caller) -> Result<Js
     ))
 }
 
-#[utoipa::path(get, path = "/regions", operation_id = "list_regions", tag = "world", security((), ("bearer" = [])),
+#[utoipa::path(get, path = "/regions", operation_id = "list_regions", tag = "world", security(("bearer" = [])),
     responses((status = 200, description = "In display order.", body = Vec<RegionView>)))]
-pub async fn regions(State(state): State<AppState>, _: Caller) -> Result<Json<Vec<RegionView>>, ApiError> {
-    let all = state.backend.store.regions().await?;
+pub async fn regions(State(state): State<AppState>, Caller(caller): Caller) -> Result<Json<Vec<RegionView>>, ApiError> {
+    let all = world::regions(&state.backend, caller.as_ref()).await?;
     Ok(Json(all.into_iter().map(|Region { name, display_name, position }| RegionView { name, display_name, position }).collect()))
 }
 
-#[utoipa::path(get, path = "/clusters", operation_id = "list_clusters", tag = "world", security((), ("bearer" = [])),
+#[utoipa::path(get, path = "/clusters", operation_id = "list_clusters", tag = "world", security(("bearer" = [])),
     responses((status = 200, description = "Every cluster, per environment and region.", body = Vec<ClusterView>)))]
-pub async fn clusters(State(state): State<AppState>, _: Caller) -> Result<Json<Vec<ClusterView>>, ApiError> {
-    let all = state.backend.store.clusters().await?;
+pub async fn clusters(State(state): State<AppState>, Caller(caller): Caller) -> Result<Json<Vec<ClusterView>>, ApiError> {
+    let all = world::clusters(&state.backend, caller.as_ref()).await?;
     Ok(Json(all.into_iter().map(cluster_view).collect()))
 }
 
-#[utoipa::path(get, path = "/services", operation_id = "list_services", tag = "world", security((), ("bearer" = [])),
+#[utoipa::path(get, path = "/services", operation_id = "list_services", tag = "world", security(("bearer" = [])),
     responses((status = 200, description = "Every service and its image repository.", body = Vec<ServiceView>)))]
-pub async fn services(State(state): State<AppState>, _: Caller) -> Result<Json<Vec<ServiceView>>, ApiError> {
-    let all = state.backend.store.services().await?;
+pub async fn services(State(state): State<AppState>, Caller(caller): Caller) -> Result<Json<Vec<ServiceView>>, ApiError> {
+    let all = world::services(&state.backend, caller.as_ref()).await?;
     Ok(Json(all.into_iter().map(|Service { name, image_repository }| ServiceView { name, image_repository }).collect()))
 }
 

@@ -6,7 +6,10 @@ use std::time::{Duration, Instant};
 
 fn airlock(data_dir: &std::path::Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_airlock"));
-    command.env("AIRLOCK_DATA_DIR", data_dir).env_remove("DATABASE_URL").env_remove("AIRLOCK_CONFIG");
+    command.env("AIRLOCK_DATA_DIR", data_dir).env_remove("DATABASE_URL").env_remove("AIRLOCK_CONFIG").env("AIRLOCK_DEMO_SIGN_IN", "true");
+    for variable in ["AIRLOCK_OIDC_ISSUER", "AIRLOCK_PUBLIC_URL", "AIRLOCK_ADDR"] {
+        command.env_remove(variable);
+    }
     command
 }
 
@@ -103,4 +106,39 @@ async fn audit_verify_passes_on_an_untouched_log_and_names_a_row_edited_by_hand(
     let (ok, stdout, _) = run(dir.path(), &["audit", "verify"]);
     assert!(!ok, "verify fails after tampering");
     assert!(stdout.contains("entry #1"), "{stdout}");
+}
+
+#[test]
+fn tokens_are_listed_scoped_to_tenants_and_refused_once_revoked() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    assert!(run(dir.path(), &["seed", "--demo"]).0);
+    let (ok, stdout, stderr) = run(dir.path(), &["token", "create", "--name", "acme-status", "--role", "tenant_admin", "--tenant", "acme"]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("token:acme-status") && stdout.contains("for tenants acme"), "{stdout}");
+    let (ok, _, stderr) = run(dir.path(), &["token", "create", "--name", "nowhere", "--role", "tenant_admin"]);
+    assert!(!ok && stderr.contains("needs --tenant"), "{stderr}");
+    let (ok, _, stderr) = run(dir.path(), &["token", "create", "--name", "ghost", "--role", "tenant_admin", "--tenant", "umbrella"]);
+    assert!(!ok && stderr.contains("There is no tenant umbrella."), "{stderr}");
+    let (ok, _, stderr) = run(dir.path(), &["token", "create", "--name", "wide", "--role", "approver", "--tenant", "acme"]);
+    assert!(!ok && stderr.contains("Only a tenant_admin token takes --tenant."), "{stderr}");
+    assert!(run(dir.path(), &["token", "revoke", "acme-status"]).0);
+    let (ok, stdout, _) = run(dir.path(), &["token", "list"]);
+    assert!(ok);
+    let line = stdout.lines().find(|l| l.starts_with("acme-status")).expect("listed");
+    assert!(line.contains("tenant_admin") && line.contains("acme") && line.contains("revoked"), "{line}");
+    let (ok, _, stderr) = run(dir.path(), &["token", "revoke", "acme-status"]);
+    assert!(!ok && stderr.contains("no active token named acme-status"), "{stderr}");
+    let (_, stdout, _) = run(dir.path(), &["audit", "verify"]);
+    assert!(stdout.contains("intact: 2 entries"), "created and revoked are audited: {stdout}");
+}
+
+#[test]
+fn serving_is_refused_when_nobody_could_sign_in_or_the_demo_sign_in_is_exposed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = airlock(dir.path()).env_remove("AIRLOCK_DEMO_SIGN_IN").env("AIRLOCK_ADDR", "127.0.0.1:0").args(["serve"]).output().expect("runs");
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("nobody could sign in"), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = airlock(dir.path()).env("AIRLOCK_ADDR", "0.0.0.0:0").args(["serve"]).output().expect("runs");
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("loopback address only"), "{}", String::from_utf8_lossy(&output.stderr));
 }

@@ -4,9 +4,12 @@
 
 mod support;
 
+mod access_matrix;
 mod api;
 mod cli;
 mod health;
+mod oidc_sign_in;
 mod pages;
 mod release_pages;
 mod releases_api;
+mod sessions;

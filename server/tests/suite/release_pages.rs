@@ -1,6 +1,6 @@
 //! The release pages and their forms, driven as a browser without JavaScript
-//! would: GET pages with a dev-identity cookie, POST forms to the server
-//! functions (`/rpc/...`, form-encoded, `Accept: text/html`).
+//! would: signed in through the demo sign-in, GET pages, POST forms to the
+//! server functions (`/rpc/...`, form-encoded, `Accept: text/html`).
 
 use crate::support::{spawn_app, TestApp};
 
@@ -19,15 +19,9 @@ fn encode(fields: &[(&str, &str)]) -> String {
     fields.iter().map(|(k, v)| format!("{}={}", escape(k), escape(v))).collect::<Vec<_>>().join("&")
 }
 
-/// GET `path` as `person` ("" for nobody): status and body.
+/// GET `path` as `person`, signed in ("" for nobody): status and body.
 async fn page_as(app: &TestApp, person: &str, path: &str) -> (u16, String) {
-    let response = app
-        .client
-        .get(format!("{}{path}", app.address))
-        .header("Cookie", format!("airlock_dev_identity={person}"))
-        .send()
-        .await
-        .expect("request sent");
+    let response = if person.is_empty() { app.client.get(format!("{}{path}", app.address)).send().await.expect("sent") } else { app.browser(person).await.get(path).await };
     let status = response.status().as_u16();
     (status, response.text().await.expect("body"))
 }
@@ -35,10 +29,11 @@ async fn page_as(app: &TestApp, person: &str, path: &str) -> (u16, String) {
 /// POSTs a plain form to a server function as `person`, from page `referer`:
 /// the status and the `Location` the browser would follow.
 async fn post_as(app: &TestApp, person: &str, endpoint: &str, referer: &str, fields: &[(&str, &str)]) -> (u16, String) {
-    let response = app
+    let browser = app.browser(person).await;
+    let response = browser
         .client
         .post(format!("{}/rpc/{endpoint}", app.address))
-        .header("Cookie", format!("airlock_dev_identity={person}"))
+        .header("Origin", &app.address)
         .header("Accept", PLAIN_FORM)
         .header("Referer", format!("{}{referer}", app.address))
         .header("Content-Type", "application/x-www-form-urlencoded")
@@ -100,8 +95,8 @@ async fn the_author_gets_no_review_form_and_approvers_do() {
     let (_, html) = page_as(&app, "ada", &format!("/releases/{id}")).await;
     assert!(html.contains("id=\"review-form\""));
     assert!(!html.contains("action=\"/rpc/check_item\""), "approvers do not tick the checklist");
-    let (_, html) = page_as(&app, "", &format!("/releases/{id}")).await;
-    assert!(html.contains("Choose who you are acting as"));
+    let (status, _) = page_as(&app, "", &format!("/releases/{id}")).await;
+    assert_eq!(status, 303, "nobody signed in is sent to sign in");
 }
 
 #[tokio::test]
@@ -165,7 +160,7 @@ async fn people_without_the_role_are_refused_with_a_reason() {
     assert_eq!(status, 403);
     assert!(html.contains("Only someone with the auditor or admin role may read the audit log."));
     let (status, _) = page_as(&app, "", "/audit").await;
-    assert_eq!(status, 403);
+    assert_eq!(status, 303, "nobody signed in is sent to sign in");
 }
 
 #[tokio::test]
@@ -174,39 +169,41 @@ async fn the_audit_page_shows_entries_and_verifies_the_chain() {
     let id = create_release(&app, "").await;
     let (status, html) = page_as(&app, "audrey", "/audit").await;
     assert_eq!(status, 200);
-    assert!(html.contains("Chain intact: 1 entry verified"), "{html}");
+    // Sign-ins of vic (the test's reader), rita and audrey, the reader's token, the release.
+    assert!(html.contains("Chain intact: 5 entries verified"), "{html}");
     assert!(html.contains("release.created") && html.contains(&format!("release/{id}")));
+    assert!(html.contains("session.signed_in") && html.contains("person/audrey"), "sign-ins are audited");
     let (_, html) = page_as(&app, "root", "/audit?actor=nobody").await;
     assert!(!html.contains("data-seq="), "the filter leaves nothing");
 }
 
 #[tokio::test]
-async fn the_identity_switch_sets_a_cookie_and_goes_back_only_within_the_site() {
+async fn the_demo_sign_in_starts_a_fresh_session_and_returns_only_within_the_site() {
     let app = spawn_app().await;
-    let response = app
-        .client
-        .post(format!("{}/rpc/switch_identity", app.address))
-        .header("Accept", PLAIN_FORM)
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .body("name=ada&back=%2Freleases%3Fstate%3Dblocked")
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(response.status().as_u16(), 302);
+    let browser = crate::support::Browser { address: app.address.clone(), client: crate::support::cookie_client() };
+    let (status, _) = browser.page("/auth/login?next=/tenants").await;
+    assert_eq!(status, 200);
+    let response = browser.post_form("/auth/demo", "person=ada&next=%2Freleases%3Fstate%3Dblocked".into()).await;
+    assert_eq!(response.status().as_u16(), 303);
     assert_eq!(response.headers()["location"], "/releases?state=blocked");
     let cookie = response.headers()["set-cookie"].to_str().expect("ascii");
-    assert!(cookie.starts_with("airlock_dev_identity=ada;") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
-    let (_, location) = post_as(&app, "", "switch_identity", "/", &[("name", "grace"), ("back", "//evil.example/")]).await;
-    assert_eq!(location, "/");
-    let (_, html) = page_as(&app, "grace", "/").await;
-    assert!(html.contains("development only") && html.contains("data-acting=\"grace\""));
+    assert!(cookie.starts_with("airlock_session=") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(!cookie.contains("Secure"), "plain http on loopback");
+    let (_, html) = browser.page("/").await;
+    assert!(html.contains("data-acting=\"ada\"") && html.contains("data-testid=\"demo-banner\""));
+    let response = browser.post_form("/auth/demo", "person=grace&next=//evil.example/".into()).await;
+    assert_eq!(response.headers()["location"], "/");
+    let response = browser.post_form("/auth/demo", "person=mallory&next=/".into()).await;
+    assert_eq!(response.status().as_u16(), 401, "no such demo person");
 }
 
 #[tokio::test]
 async fn the_live_channel_announces_changes_to_its_release() {
     let app = spawn_app().await;
     let id = create_release(&app, "").await;
-    let (status, _) = page_as(&app, "", "/live/releases/999999").await;
+    let (status, _) = page_as(&app, "", &format!("/live/releases/{id}")).await;
+    assert_eq!(status, 401, "nobody signed in follows nothing");
+    let (status, _) = app.page("/live/releases/999999").await;
     assert_eq!(status, 404);
     let mut events = app.get(&format!("/live/releases/{id}")).await;
     assert_eq!(events.status().as_u16(), 200);
@@ -260,20 +257,22 @@ async fn editing_makes_a_new_revision_and_a_stale_edit_is_refused() {
 #[tokio::test]
 async fn the_hydrated_apps_calls_get_a_status_that_fits_the_refusal() {
     let app = spawn_app().await;
-    let call = |person: &str, endpoint: &str, body: &str| {
-        app.client
+    let (rita, ada) = (app.browser("rita").await, app.browser("ada").await);
+    let call = |browser: &crate::support::Browser, endpoint: &str, body: &str| {
+        browser
+            .client
             .post(format!("{}/rpc/{endpoint}", app.address))
-            .header("Cookie", format!("airlock_dev_identity={person}"))
+            .header("Origin", &app.address)
             .header("Content-Type", "application/x-www-form-urlencoded")
             .body(body.to_owned())
             .send()
     };
-    let invalid = call("rita", "create_release", "service=api&version=latest&environment=production").await.expect("sent");
+    let invalid = call(&rita, "create_release", "service=api&version=latest&environment=production").await.expect("sent");
     assert_eq!(invalid.status().as_u16(), 422);
     let error: serde_json::Value = invalid.json().await.expect("json");
     assert!(error["Invalid"]["errors"].as_array().is_some_and(|e| e.len() == 2), "{error}");
-    let forbidden = call("ada", "create_release", "service=api&version=1.0.0&environment=production&targets[0]=acme/frankfurt").await.expect("sent");
+    let forbidden = call(&ada, "create_release", "service=api&version=1.0.0&environment=production&targets[0]=acme/frankfurt").await.expect("sent");
     assert_eq!(forbidden.status().as_u16(), 403);
-    let missing = call("ada", "review_release", "id=999999&revision=1&decision=approve&comment=").await.expect("sent");
+    let missing = call(&ada, "review_release", "id=999999&revision=1&decision=approve&comment=").await.expect("sent");
     assert_eq!(missing.status().as_u16(), 404);
 }

@@ -78,7 +78,7 @@ async fn a_new_production_release_is_created_blocked_by_its_approvals_and_checkl
     assert_eq!(status, 201, "{detail}");
     let id = detail["id"].as_i64().expect("id");
     assert_eq!(location.as_deref(), Some(format!("/api/v1/releases/{id}").as_str()));
-    assert_eq!((detail["author"].as_str(), detail["revision"].as_u64()), (Some("rita"), Some(1)));
+    assert_eq!((detail["author"].as_str(), detail["revision"].as_u64()), (Some("token:rita"), Some(1)));
     assert_eq!(detail["image"], "registry.airlock.internal/api:2.15.0");
     assert_eq!(detail["state"], "blocked");
     let checklist = detail["checklist"].as_array().expect("checklist");
@@ -129,15 +129,15 @@ async fn a_release_walked_to_ready(app: &TestApp) {
     let (_, ready) = review(app, id, &p.grace, "approve", "LGTM").await;
     assert_eq!(ready["blockers"], json!([]), "{ready}");
     assert_eq!((ready["state"].as_str(), ready["approvals"].as_u64()), (Some("ready"), Some(2)));
-    assert_eq!(ready["checklist"][0]["by"], "rita");
+    assert_eq!(ready["checklist"][0]["by"], "token:rita");
     let listed: Vec<Value> = app.get("/api/v1/releases?state=ready").await.json().await.expect("list");
     assert_eq!(listed.iter().map(|r| r["id"].as_i64()).collect::<Vec<_>>(), [Some(id)]);
     let (status, verified) = body(app.get_as("/api/v1/audit/verify", Some(&p.audrey)).await).await;
     assert_eq!(status, 200);
     assert_eq!(verified["ok"], true, "{verified}");
     assert_eq!(verified["first_broken"], Value::Null);
-    // Four tokens, the release, nine checks and two reviews.
-    assert_eq!(verified["entries_checked"], 16);
+    // The test viewer's sign-in and token, four tokens, the release, nine checks and two reviews.
+    assert_eq!(verified["entries_checked"], 18);
 }
 
 #[tokio::test]
@@ -165,7 +165,7 @@ async fn an_edit_dismissing_approvals(app: &TestApp) {
     assert_eq!(kinds(&edited), ["too_few_approvals", "stale_approval", "stale_approval", "unchecked_items"]);
     let changes = &edited["revisions"][1]["changes"];
     assert_eq!(changes[0], json!({"field": "version", "before": "2.15.0", "after": "2.15.1"}));
-    assert_eq!((edited["revisions"][1]["by"].as_str(), edited["revisions"][0]["changes"].as_array().map(Vec::len)), (Some("rita"), Some(0)));
+    assert_eq!((edited["revisions"][1]["by"].as_str(), edited["revisions"][0]["changes"].as_array().map(Vec::len)), (Some("token:rita"), Some(0)));
     let (status, stale) = body(app.patch_json(&path, Some(&p.rita), &json!({"notes": "late", "revision": 1})).await).await;
     assert_eq!((status, stale["code"].as_str()), (409, Some("stale_revision")));
     assert_eq!(detail(app, id).await["revision"], 2);
@@ -248,11 +248,11 @@ async fn bad_input_is_refused_with_its_own_status_and_code_and_changes_nothing()
         ("no token", "POST", "/api/v1/releases", None, release(|_| ()), 401, "unauthenticated"),
         ("invalid token", "POST", "/api/v1/releases", Some("airlock_0000"), release(|_| ()), 401, "invalid_token"),
         ("lacking the role", "POST", "/api/v1/releases", Some(&p.audrey), release(|_| ()), 403, "forbidden"),
-        ("unknown release", "GET", "/api/v1/releases/999999", None, String::new(), 404, "not_found"),
+        ("unknown release", "GET", "/api/v1/releases/999999", Some(&p.audrey), String::new(), 404, "not_found"),
         ("edit of unknown release", "PATCH", "/api/v1/releases/999999", Some(&p.rita), "{}".into(), 404, "not_found"),
-        ("non-numeric id", "GET", "/api/v1/releases/abc", None, String::new(), 404, "not_found"),
+        ("non-numeric id", "GET", "/api/v1/releases/abc", Some(&p.audrey), String::new(), 404, "not_found"),
         ("review of non-numeric id", "POST", "/api/v1/releases/abc/reviews", Some(&p.ada), "{\"decision\":\"approve\"}".into(), 404, "not_found"),
-        ("unknown state", "GET", "/api/v1/releases?state=shipped", None, String::new(), 400, "bad_query"),
+        ("unknown state", "GET", "/api/v1/releases?state=shipped", Some(&p.audrey), String::new(), 400, "bad_query"),
         ("changing the service", "PATCH", "/api/v1/releases/ID", Some(&p.rita), "{\"service\":\"web\"}".into(), 422, "invalid"),
     ];
     for (case, method, path, token, payload, status, code) in cases {
@@ -289,7 +289,7 @@ async fn only_auditors_and_admins_read_the_audit_log() {
     let (status, page) = body(app.get_as(&format!("/api/v1/audit?subject=release/{id}&limit=1"), Some(&p.audrey)).await).await;
     assert_eq!(status, 200, "{page}");
     assert_eq!(page["entries"][0]["action"], "review.approved");
-    assert_eq!(page["entries"][0]["actor"], "ada");
+    assert_eq!(page["entries"][0]["actor"], "token:ada");
     let older = page["next_before_seq"].as_i64().expect("more behind");
     let (_, rest) = body(app.get_as(&format!("/api/v1/audit?subject=release/{id}&before_seq={older}"), Some(&p.audrey)).await).await;
     assert_eq!(rest["entries"][0]["action"], "release.created");

@@ -2,6 +2,8 @@
 //! with the demo world, driven over HTTP like any client would.
 #![allow(dead_code)]
 
+pub mod oidc;
+
 use airlock_server::config::{Secret, Settings};
 use airlock_server::startup::Application;
 use sqlx::Connection;
@@ -10,13 +12,25 @@ pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/postg
 
 pub struct TestApp {
     pub address: String,
+    /// No cookies, no token: an anonymous caller.
     pub client: reqwest::Client,
     /// Set when the app runs on PostgreSQL: the admin URL and database name.
     pub postgres: Option<(String, String)>,
+    /// A viewer: a signed-in browser for pages, a token for the API.
+    reader: Browser,
+    reader_token: String,
     _dir: tempfile::TempDir,
 }
 
-impl TestApp {
+/// A browser: a cookie jar signed in as one demo person, sending `Origin`
+/// on every change as browsers do.
+#[derive(Clone)]
+pub struct Browser {
+    pub address: String,
+    pub client: reqwest::Client,
+}
+
+impl Browser {
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client.get(format!("{}{path}", self.address)).send().await.expect("request sent")
     }
@@ -26,6 +40,49 @@ impl TestApp {
         let status = response.status().as_u16();
         (status, response.text().await.expect("body"))
     }
+
+    /// POSTs a form-encoded body from this site's own pages.
+    pub async fn post_form(&self, path: &str, body: String) -> reqwest::Response {
+        self.client
+            .post(format!("{}{path}", self.address))
+            .header("Origin", &self.address)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .header("Accept", "text/html,application/xhtml+xml")
+            .body(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+}
+
+pub fn cookie_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .expect("client")
+}
+
+impl TestApp {
+    /// GET as a viewer: the reader token for `/api/...`, the signed-in browser otherwise.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        if path.starts_with("/api/") { self.get_as(path, Some(&self.reader_token)).await } else { self.reader.get(path).await }
+    }
+
+    pub async fn page(&self, path: &str) -> (u16, String) {
+        let response = self.get(path).await;
+        let status = response.status().as_u16();
+        (status, response.text().await.expect("body"))
+    }
+
+    /// A browser signed in as demo person `person` through the demo sign-in.
+    pub async fn browser(&self, person: &str) -> Browser {
+        let browser = Browser { address: self.address.clone(), client: cookie_client() };
+        let response = browser.post_form("/auth/demo", format!("person={person}&next=/")).await;
+        assert_eq!(response.status().as_u16(), 303, "demo sign-in as {person}");
+        browser
+    }
 }
 
 fn settings(dir: &tempfile::TempDir) -> Settings {
@@ -33,23 +90,53 @@ fn settings(dir: &tempfile::TempDir) -> Settings {
         addr: "127.0.0.1:0".parse().expect("address"),
         data_dir: dir.path().to_path_buf(),
         seed_demo: true,
-        dev_identities: true,
+        demo_sign_in: true,
         ..Settings::default()
     }
 }
 
-async fn start(settings: Settings, dir: tempfile::TempDir, postgres: Option<(String, String)>) -> TestApp {
-    let app = Application::build(&settings).await.expect("application starts");
+/// Starts the app with `settings` (port 0); its address.
+pub async fn run(settings: &Settings) -> String {
+    let app = Application::build(settings).await.expect("application starts");
     let address = format!("http://{}", app.local_addr());
     tokio::spawn(app.run_until_stopped(std::future::pending()));
+    address
+}
+
+async fn start(settings: Settings, dir: tempfile::TempDir, postgres: Option<(String, String)>) -> TestApp {
+    let address = run(&settings).await;
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).timeout(std::time::Duration::from_secs(30)).build().expect("client");
-    TestApp { address, client, postgres, _dir: dir }
+    let placeholder = Browser { address: address.clone(), client: client.clone() };
+    let mut app = TestApp { address, client, postgres, reader: placeholder, reader_token: String::new(), _dir: dir };
+    if settings.demo_sign_in {
+        app.reader = app.browser("vic").await;
+    }
+    app.reader_token = app.token("reader", &[airlock_domain::access::Role::Viewer]).await;
+    app
 }
 
 /// The app on the embedded default (SQLite in a fresh temp dir).
 pub async fn spawn_app() -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     start(settings(&dir), dir, None).await
+}
+
+/// The app signing people in through `provider` only (no demo sign-in).
+pub async fn spawn_app_with_provider(provider: &oidc::Provider) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    start(with_provider(settings(&dir), provider), dir, None).await
+}
+
+/// `settings` with sign-in through `provider` instead of the demo sign-in.
+pub fn with_provider(settings: Settings, provider: &oidc::Provider) -> Settings {
+    Settings {
+        demo_sign_in: false,
+        oidc_issuer: Some(provider.issuer.clone()),
+        oidc_client_id: Some(oidc::CLIENT_ID.into()),
+        oidc_client_secret: Some(Secret::new(oidc::CLIENT_SECRET)),
+        oidc_role_map: oidc::ROLE_MAP.into(),
+        ..settings
+    }
 }
 
 /// The app on a fresh PostgreSQL database.
@@ -81,14 +168,19 @@ impl TestApp {
 
     /// A backend on the app's own database, as the CLI would open it.
     pub async fn backend(&self) -> airlock_backend::Backend {
-        let store = airlock_server::startup::open_store(&self.same_settings()).await.expect("store opens");
-        airlock_backend::Backend::new(store)
+        airlock_server::startup::open_backend(&self.same_settings()).await.expect("database opens")
     }
 
-    /// Creates a service-account token named `name` (the identity it stands for).
+    /// Creates a service-account token named `name` (it acts as `token:<name>`).
     pub async fn token(&self, name: &str, roles: &[airlock_domain::access::Role]) -> String {
+        self.scoped_token(name, roles, &[]).await
+    }
+
+    /// The same, administering `tenants` (with the tenant_admin role).
+    pub async fn scoped_token(&self, name: &str, roles: &[airlock_domain::access::Role], tenants: &[&str]) -> String {
         let backend = self.backend().await;
-        airlock_backend::tokens::create(&backend, "test-operator", name, roles, chrono::Utc::now()).await.expect("token created")
+        let grant = airlock_backend::tokens::TokenGrant { roles: roles.to_vec(), tenants: tenants.iter().map(|t| t.to_string()).collect() };
+        airlock_backend::tokens::create(&backend, "test-operator", name, grant, chrono::Utc::now()).await.expect("token created")
     }
 
     pub async fn get_as(&self, path: &str, token: Option<&str>) -> reqwest::Response {

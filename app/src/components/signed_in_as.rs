@@ -1,0 +1,43 @@
+//! The header's "signed in as" with the sign-out button, and the demo
+//! banner while the demo sign-in is on. Sign-out is a plain form post: it
+//! ends the session on the server (and, for a provider sign-in, at the
+//! provider), with or without JavaScript.
+
+use crate::server_fns::identity::{load_acting, Acting};
+use leptos::prelude::*;
+
+#[component]
+pub fn SignedInAs() -> impl IntoView {
+    let acting = Resource::new(|| (), |_| load_acting());
+    view! {
+        <Suspense fallback=|| ()>
+            // The header never fails a page: without an answer it shows nothing.
+            {move || acting.get().and_then(Result::ok).map(|acting| view! { <ActingAs acting/> })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ActingAs(acting: Acting) -> impl IntoView {
+    let banner = acting.demo.then(|| {
+        view! {
+            <p class="demo-banner" role="alert" data-testid="demo-banner">
+                "Demo sign-in is ON: anyone who can reach this machine can act as anyone. For trying Airlock alone only, never for real releases."
+            </p>
+        }
+    });
+    let who = acting.identity.map(|identity| {
+        let roles = identity.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(", ");
+        let title = acting.display_name.clone().unwrap_or_else(|| identity.name.clone());
+        let admin = identity.has(airlock_domain::access::Role::Admin).then(|| view! { <a href="/admin/people">"People"</a>" " });
+        view! {
+            {admin}
+            <form class="acting" method="post" action="/auth/logout" data-testid="acting-as" data-acting=identity.name.clone()>
+                <span title=title>"Signed in as "<strong>{identity.name.clone()}</strong></span>
+                <span class="muted">{format!(" ({roles})")}</span>
+                <button type="submit" data-testid="sign-out">"Sign out"</button>
+            </form>
+        }
+    });
+    view! { {banner} {who} }
+}

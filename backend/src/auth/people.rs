@@ -1,0 +1,177 @@
+//! People: recorded at every sign-in (who the provider says they are, and
+//! the roles their groups grant now), listed for admins, who can end all of a
+//! person's sessions. Sign-ins, failed sign-ins, sign-outs and ended sessions
+//! are audit entries naming the person.
+
+use super::{SignInMethod, SignedInUser};
+use crate::releases::ReleaseError;
+use crate::store::{Person, PersonRecord};
+use crate::Backend;
+use airlock_domain::access::{authorize, Action, Identity, IdentityKind, RoleMap};
+use airlock_domain::audit::{AuditAction, AuditDraft};
+use chrono::{DateTime, Utc};
+
+/// A person as the identity provider (or the demo sign-in) vouches for them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderAccount {
+    pub issuer: String,
+    pub subject: String,
+    pub email: Option<String>,
+    pub display_name: Option<String>,
+    pub preferred_username: Option<String>,
+    pub groups: Vec<String>,
+}
+
+/// Records the sign-in and returns what goes into the session. Roles are
+/// recomputed from the groups now; the person's handle, chosen at their
+/// first sign-in, stays theirs.
+pub async fn sign_in(
+    backend: &Backend,
+    account: ProviderAccount,
+    role_map: &RoleMap,
+    method: SignInMethod,
+    id_token: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<SignedInUser, ReleaseError> {
+    let (roles, tenants) = role_map.resolve(&account.groups);
+    let mut tx = backend.store.begin().await?;
+    let handle = match tx.person_handle(&account.issuer, &account.subject).await? {
+        Some(handle) => handle,
+        None => {
+            let wanted = handle_from(&account);
+            let mut handle = wanted.clone();
+            let mut n = 2;
+            while tx.handle_taken(&handle).await? {
+                handle = format!("{wanted}-{n}");
+                n += 1;
+            }
+            handle
+        }
+    };
+    let record = PersonRecord {
+        handle: handle.clone(),
+        issuer: account.issuer,
+        subject: account.subject,
+        display_name: account.display_name.clone(),
+        email: account.email,
+        roles: roles.clone(),
+        tenants: tenants.clone(),
+        groups: account.groups.clone(),
+    };
+    tx.record_sign_in(&record, now).await?;
+    let after = serde_json::json!({ "roles": roles, "tenants": tenants, "groups": account.groups, "method": method });
+    tx.append_audit(AuditDraft {
+        at: now,
+        actor: handle.clone(),
+        action: AuditAction::SignedIn,
+        subject: format!("person/{handle}"),
+        before: None,
+        after: Some(after.to_string()),
+    })
+    .await?;
+    tx.commit().await?;
+    let identity = Identity { name: handle, kind: IdentityKind::Person, roles, tenants };
+    Ok(SignedInUser { identity, display_name: account.display_name, groups: account.groups, signed_in_at: now, touched_at: now, id_token, method })
+}
+
+/// A handle from what the provider says: the username, else the email's
+/// local part, else the subject; lowercase letters, digits and '-' only.
+fn handle_from(account: &ProviderAccount) -> String {
+    let source = account
+        .preferred_username
+        .as_deref()
+        .or_else(|| account.email.as_deref().and_then(|e| e.split('@').next()))
+        .unwrap_or(&account.subject);
+    let mut handle: String = source
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .collect::<String>()
+        .split('-')
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    handle.truncate(48);
+    if handle.is_empty() { "person".to_owned() } else { handle }
+}
+
+/// A sign-in that failed after the provider answered: why, for the audit log.
+/// `who` is the handle when the failure came after the person was known.
+pub async fn sign_in_failed(backend: &Backend, reason: &str, who: Option<&str>, now: DateTime<Utc>) -> Result<(), ReleaseError> {
+    let mut tx = backend.store.begin().await?;
+    tx.append_audit(AuditDraft {
+        at: now,
+        actor: who.unwrap_or("anonymous").to_owned(),
+        action: AuditAction::SignInFailed,
+        subject: who.map_or_else(|| "session".to_owned(), |w| format!("person/{w}")),
+        before: None,
+        after: Some(serde_json::json!({ "reason": reason }).to_string()),
+    })
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn signed_out(backend: &Backend, identity: &Identity, now: DateTime<Utc>) -> Result<(), ReleaseError> {
+    let mut tx = backend.store.begin().await?;
+    tx.append_audit(AuditDraft {
+        at: now,
+        actor: identity.name.clone(),
+        action: AuditAction::SignedOut,
+        subject: format!("person/{}", identity.name),
+        before: None,
+        after: None,
+    })
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Everyone who has signed in (admins only).
+pub async fn list(backend: &Backend, actor: Option<&Identity>) -> Result<Vec<Person>, ReleaseError> {
+    authorize(actor, Action::ManagePeople)?;
+    Ok(backend.store.people().await?)
+}
+
+/// Ends every session of `handle` (admins only); how many were open.
+pub async fn end_sessions(backend: &Backend, actor: Option<&Identity>, handle: &str, now: DateTime<Utc>) -> Result<u64, ReleaseError> {
+    authorize(actor, Action::ManagePeople)?;
+    let actor = crate::releases::acting(actor)?;
+    let mut tx = backend.store.begin().await?;
+    let ended = tx.end_sessions_of(handle).await?;
+    tx.append_audit(AuditDraft {
+        at: now,
+        actor: actor.name.clone(),
+        action: AuditAction::SessionsEnded,
+        subject: format!("person/{handle}"),
+        before: None,
+        after: Some(serde_json::json!({ "sessions_ended": ended }).to_string()),
+    })
+    .await?;
+    tx.commit().await?;
+    Ok(ended)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account(username: Option<&str>, email: Option<&str>) -> ProviderAccount {
+        ProviderAccount {
+            issuer: "https://id.example".into(),
+            subject: "8f3a-22".into(),
+            email: email.map(Into::into),
+            display_name: None,
+            preferred_username: username.map(Into::into),
+            groups: vec![],
+        }
+    }
+
+    #[test]
+    fn handles_come_from_the_username_then_the_email_then_the_subject() {
+        assert_eq!(handle_from(&account(Some("Ada.Lovelace"), Some("x@y"))), "ada-lovelace");
+        assert_eq!(handle_from(&account(None, Some("grace_hopper@navy.mil"))), "grace-hopper");
+        assert_eq!(handle_from(&account(None, None)), "8f3a-22");
+        assert_eq!(handle_from(&account(Some("token:ci"), None)), "token-ci");
+        assert_eq!(handle_from(&account(Some("--"), None)), "person");
+    }
+}

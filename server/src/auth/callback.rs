@@ -1,0 +1,84 @@
+//! The provider sends the person back here with a code. The pending login
+//! (state, nonce, PKCE verifier) is taken out of the session first, so it
+//! can be used once only; then the code is exchanged and the ID token
+//! verified (in `airlock_backend::auth::oidc`), the person recorded with the
+//! roles their groups grant now, and the session id rotated before the person
+//! is stored in it. Every failure is an audit entry with its reason.
+
+use super::login::PendingSignIn;
+use super::pages;
+use crate::state::AppState;
+use airlock_backend::auth::oidc::Callback;
+use airlock_backend::auth::people::{self, ProviderAccount};
+use airlock_backend::auth::{random_token, SignInMethod, CSRF_KEY, PENDING_LOGIN_KEY, USER_KEY};
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Utc;
+use tower_sessions::Session;
+
+pub async fn callback(State(state): State<AppState>, session: Session, Query(callback): Query<Callback>) -> Response {
+    let Some(oidc) = &state.auth.oidc else {
+        return pages::sign_in_failed("Sign-in through an identity provider is not configured.");
+    };
+    let mut pending: Vec<PendingSignIn> = session.get(PENDING_LOGIN_KEY).await.ok().flatten().unwrap_or_default();
+    let found = callback.state.as_deref().and_then(|sent| pending.iter().position(|p| p.login.state() == sent));
+    let Some(index) = found else {
+        return failed(&state, "state_mismatch", "This sign-in link is not one Airlock started, or it was used already.").await;
+    };
+    let PendingSignIn { login, next } = pending.remove(index);
+    // Used once: gone from the session before anything else can go wrong.
+    if let Err(error) = session.insert(PENDING_LOGIN_KEY, &pending).await {
+        tracing::warn!(error = %error, "could not update the session");
+        return pages::sign_in_failed("Airlock could not finish your sign-in. Try again in a moment.");
+    }
+    let signed_in = match oidc.finish(login, callback).await {
+        Ok(signed_in) => signed_in,
+        Err(failure) => {
+            tracing::warn!(reason = failure.reason(), error = %failure, "sign-in refused");
+            return failed(&state, failure.reason(), "Your identity provider's answer could not be verified, so you were not signed in.").await;
+        }
+    };
+    let account = ProviderAccount {
+        issuer: signed_in.issuer,
+        subject: signed_in.subject,
+        email: signed_in.email,
+        display_name: signed_in.name,
+        preferred_username: signed_in.preferred_username,
+        groups: signed_in.groups,
+    };
+    let now = Utc::now();
+    let user = match people::sign_in(&state.backend, account, &state.auth.role_map, SignInMethod::Oidc, Some(signed_in.id_token), now).await {
+        Ok(user) => user,
+        Err(error) => {
+            tracing::error!(error = %error, "could not record a sign-in");
+            return pages::sign_in_failed("Airlock could not record your sign-in. Try again in a moment.");
+        }
+    };
+    match start_session(&session, &user).await {
+        Ok(()) => Redirect::to(&next).into_response(),
+        Err(response) => response,
+    }
+}
+
+/// Rotates the session id (the pre-login id is worthless afterwards) and
+/// stores the person and a fresh CSRF token in it.
+pub(super) async fn start_session(session: &Session, user: &airlock_backend::auth::SignedInUser) -> Result<(), Response> {
+    let csrf = random_token().map_err(|_| pages::sign_in_failed("The system's random number generator is unavailable."))?;
+    let stored = async {
+        session.cycle_id().await?;
+        session.remove_value(PENDING_LOGIN_KEY).await?;
+        session.insert(USER_KEY, user).await?;
+        session.insert(CSRF_KEY, csrf).await
+    };
+    stored.await.map_err(|error| {
+        tracing::warn!(error = %error, "could not start a session");
+        pages::sign_in_failed("Airlock could not start your session. Try again in a moment.")
+    })
+}
+
+async fn failed(state: &AppState, reason: &str, message: &str) -> Response {
+    if let Err(error) = people::sign_in_failed(&state.backend, reason, None, Utc::now()).await {
+        tracing::error!(error = %error, "could not audit a failed sign-in");
+    }
+    pages::sign_in_failed(message)
+}

@@ -1,0 +1,44 @@
+//! The demo sign-in's form posts here: the chosen demo person is signed in
+//! through the same path as a provider's sign-in (person record, audit entry,
+//! fresh session id), with the demo role map.
+
+use super::callback::start_session;
+use super::login::local_path;
+use super::pages;
+use crate::state::AppState;
+use airlock_backend::auth::demo::{demo_account, demo_role_map};
+use airlock_backend::auth::people;
+use airlock_backend::auth::SignInMethod;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use chrono::Utc;
+use serde::Deserialize;
+use tower_sessions::Session;
+
+#[derive(Debug, Deserialize)]
+pub struct DemoSignIn {
+    person: String,
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn sign_in_as(State(state): State<AppState>, session: Session, Form(form): Form<DemoSignIn>) -> Response {
+    if !state.auth.demo_sign_in {
+        return pages::sign_in_failed("The demo sign-in is turned off.");
+    }
+    let Some(account) = demo_account(&form.person) else {
+        return pages::sign_in_failed("There is no such demo person.");
+    };
+    let user = match people::sign_in(&state.backend, account, &demo_role_map(), SignInMethod::Demo, None, Utc::now()).await {
+        Ok(user) => user,
+        Err(error) => {
+            tracing::error!(error = %error, "could not record a demo sign-in");
+            return pages::sign_in_failed("Airlock could not record your sign-in. Try again in a moment.");
+        }
+    };
+    match start_session(&session, &user).await {
+        Ok(()) => Redirect::to(local_path(if form.next.is_empty() { "/" } else { &form.next })).into_response(),
+        Err(response) => response,
+    }
+}
