@@ -9,6 +9,13 @@ import { defineConfig } from '@playwright/test';
  *
  *     AIRLOCK_BASE_URL=http://127.0.0.1:3000 npx playwright test
  *
+ * Every page needs sign-in. The specs sign in through the demo sign-in
+ * (`AIRLOCK_DEMO_SIGN_IN=true`) and through the test OpenID provider
+ * (`node oidc/provider.mjs oidc/e2e-accounts.json`, port 3100), so the server
+ * under test needs both, configured as the e2e stage of scripts/test does
+ * (AIRLOCK_OIDC_ISSUER, _CLIENT_ID, _CLIENT_SECRET, _ROLE_MAP), and the
+ * provider must be up before the server starts.
+ *
  * The browser is Debian's Chromium (`apt-get install chromium`):
  * `npx playwright install` downloads browsers and cannot work here.
  */

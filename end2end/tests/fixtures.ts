@@ -1,4 +1,4 @@
-import { test as base, expect, type Locator, type Page } from '@playwright/test';
+import { test as base, expect, type APIRequestContext, type Browser, type BrowserContext, type Locator, type Page } from '@playwright/test';
 
 /**
  * Every spec imports `test` and `expect` from here. In the `js` project a
@@ -46,6 +46,114 @@ export { expect };
 /** True in the project that runs without JavaScript. */
 export function withoutJs(projectName: string): boolean {
   return projectName === 'no-js';
+}
+
+// ------------------------------------------------------------------ sign-in
+
+/**
+ * The demo people of the demo sign-in (`AIRLOCK_DEMO_SIGN_IN=true`, which
+ * scripts/test turns on): rita release manager; ada, grace approvers; tom
+ * tenant admin of acme; audrey auditor; root admin; vic viewer; nobody has
+ * no role at all.
+ */
+export type DemoPerson = 'rita' | 'ada' | 'grace' | 'tom' | 'audrey' | 'root' | 'vic' | 'nobody';
+
+/** In the `js` project, waits until the page is hydrated, so clicks go through the app. */
+export async function hydrated(page: Page): Promise<void> {
+  if (!withoutJs(test.info().project.name)) await expect(page.locator('main')).toHaveAttribute('data-hydrated', 'true');
+}
+
+/**
+ * Signs `page`'s browser context in as a demo person through the sign-in
+ * page's form (as a visitor would), landing on `next`; waits until the
+ * header names them and, in the `js` project, until the page is hydrated.
+ */
+export async function signInAsDemo(page: Page, handle: DemoPerson, next = '/'): Promise<void> {
+  const response = await page.goto(`/auth/login?next=${encodeURIComponent(next)}`);
+  expect(response?.status(), 'the sign-in page answers').toBe(200);
+  await page.getByTestId(`demo-${handle}`).click();
+  await expect(page.getByTestId('acting-as')).toHaveAttribute('data-acting', handle);
+  await hydrated(page);
+}
+
+/** Signs out with the header's button and waits for the "signed out" page (demo sign-ins). */
+export async function signOut(page: Page): Promise<void> {
+  await page.getByTestId('sign-out').click();
+  await expect(page).toHaveURL(/\/auth\/signed-out$/);
+  await expect(page.getByTestId('signed-out')).toBeVisible();
+}
+
+/**
+ * For specs that only read: every test starts signed in as `vic` (viewer) on
+ * the overview. Call at the top of a spec file or inside a `describe`.
+ */
+export function signedInAsViewer(handle: DemoPerson = 'vic'): void {
+  test.beforeEach(async ({ page }) => {
+    await signInAsDemo(page, handle);
+  });
+}
+
+/**
+ * A second browser context (another person, another browser) that matches
+ * the running project (JavaScript on or off). Close it when done.
+ */
+export async function newPersonContext(browser: Browser): Promise<BrowserContext> {
+  const info = test.info();
+  return browser.newContext({
+    baseURL: info.project.use.baseURL,
+    javaScriptEnabled: !withoutJs(info.project.name),
+  });
+}
+
+/**
+ * Headers a state-changing request made with a signed-in context's cookies
+ * (`page.request`) needs: browsers send `Origin` on every POST, and Airlock
+ * refuses one carrying the session cookie from anywhere else.
+ */
+export function sameOrigin(): Record<string, string> {
+  return { Origin: new URL(test.info().project.use.baseURL!).origin };
+}
+
+// ---------------------------------------------------------------- releases
+
+/** A version no other run has used, so each test sees only its own release. */
+export function uniqueVersion(): string {
+  return `9.${Date.now() % 1_000_000}.${Math.floor(Math.random() * 1000)}`;
+}
+
+/**
+ * Creates a release to production for acme/frankfurt over HTTP, as the person
+ * `request` (a signed-in context's `page.request`) belongs to: the plain form
+ * post a browser without JavaScript makes. Returns its id.
+ */
+export async function createReleaseOverHttp(request: APIRequestContext, version: string): Promise<number> {
+  const response = await request.post('/rpc/create_release', {
+    headers: { ...sameOrigin(), Accept: 'text/html' },
+    form: { service: 'api', version, environment: 'production', 'targets[0]': 'acme/frankfurt', notes: '' },
+    maxRedirects: 0,
+  });
+  expect(response.status(), `create_release answered: ${(await response.text()).slice(0, 300)}`).toBe(302);
+  const match = /\/releases\/(\d+)$/.exec(response.headers()['location'] ?? '');
+  expect(match, 'redirected to the new release').not.toBeNull();
+  return Number(match![1]);
+}
+
+/** Ticks all 9 checklist items on the release page `page` shows, one form at a time. */
+export async function checkAllItems(page: Page): Promise<void> {
+  for (let item = 1; item <= 9; item++) {
+    const row = page.locator(`#item-${item}`);
+    await expect(row).toHaveAttribute('data-checked', 'false');
+    await row.getByRole('button', { name: 'Check' }).click();
+    await expect(page.locator(`#item-${item}`)).toHaveAttribute('data-checked', 'true');
+  }
+  await expect(page.getByTestId('gate').locator('[data-kind="unchecked_items"]')).toHaveCount(0);
+}
+
+/** The id of the release page `page` shows. */
+export function releaseIdOf(page: Page): number {
+  const match = /\/releases\/(\d+)(?:[?#].*)?$/.exec(page.url());
+  if (!match) throw new Error(`not on a release page: ${page.url()}`);
+  return Number(match[1]);
 }
 
 /** The tenants matrix and its parts, as the DOM contract names them. */

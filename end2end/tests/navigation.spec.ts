@@ -1,4 +1,7 @@
-import { test, expect } from './fixtures';
+import { test, expect, signedInAsViewer } from './fixtures';
+
+// Every page needs sign-in: these tests read as vic, a viewer (demo sign-in).
+signedInAsViewer();
 
 const REGIONS = ['lagos', 'johannesburg', 'frankfurt', 'ashburn', 'singapore'];
 const ENVIRONMENTS = ['development', 'staging', 'production'];

@@ -1,5 +1,8 @@
-import { test, expect, tenantMatrix, shownCount, visibleHealths, withoutJs } from './fixtures';
+import { test, expect, tenantMatrix, shownCount, visibleHealths, withoutJs, signedInAsViewer } from './fixtures';
 import type { Page } from '@playwright/test';
+
+// Every page needs sign-in: these tests read as vic, a viewer (demo sign-in).
+signedInAsViewer();
 
 const ATTENTION = ['degraded', 'failing'];
 

@@ -20,7 +20,6 @@ pub fn Layout(children: Children) -> impl IntoView {
                 <A href="/tenants">"Tenants"</A>
                 <A href="/environments/production">"Production"</A>
                 <A href="/releases">"Releases"</A>
-                <A href="/audit">"Audit"</A>
             </nav>
             <SignedInAs/>
         </header>

@@ -4,6 +4,7 @@
 //! provider), with or without JavaScript.
 
 use crate::server_fns::identity::{load_acting, Acting};
+use airlock_domain::access::Action;
 use leptos::prelude::*;
 
 #[component]
@@ -29,9 +30,12 @@ fn ActingAs(acting: Acting) -> impl IntoView {
     let who = acting.identity.map(|identity| {
         let roles = identity.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(", ");
         let title = acting.display_name.clone().unwrap_or_else(|| identity.name.clone());
-        let admin = identity.has(airlock_domain::access::Role::Admin).then(|| view! { <a href="/admin/people">"People"</a>" " });
+        // Links to what only some roles may open, offered only to them.
+        let may = |action| airlock_domain::access::authorize(Some(&identity), action).is_ok();
+        let audit = may(Action::ReadAudit).then(|| view! { <a href="/audit">"Audit log"</a> });
+        let people = may(Action::ManagePeople).then(|| view! { <a href="/admin/people">"People"</a> });
         view! {
-            {admin}
+            <nav class="role-links" aria-label="Your tools">{audit}{people}</nav>
             <form class="acting" method="post" action="/auth/logout" data-testid="acting-as" data-acting=identity.name.clone()>
                 <span title=title>"Signed in as "<strong>{identity.name.clone()}</strong></span>
                 <span class="muted">{format!(" ({roles})")}</span>
