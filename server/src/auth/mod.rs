@@ -136,7 +136,26 @@ pub fn router() -> Router<AppState> {
 
 #[cfg(test)]
 mod tests {
-    use super::origin_of;
+    use super::{origin_of, AuthConfig, AuthConfigError};
+    use crate::config::Settings;
+
+    #[tokio::test]
+    async fn cookies_are_secure_behind_an_https_public_url_and_the_origin_follows_it() {
+        let settings = Settings { public_url: Some("https://airlock.example.com/".into()), demo_sign_in: true, ..Settings::default() };
+        let auth = AuthConfig::from_settings(&settings, settings.addr).await.expect("valid");
+        assert!(auth.secure_cookies);
+        assert_eq!(auth.public_origin, "https://airlock.example.com");
+        let plain = Settings { demo_sign_in: true, ..Settings::default() };
+        assert!(!AuthConfig::from_settings(&plain, plain.addr).await.expect("valid").secure_cookies);
+    }
+
+    #[tokio::test]
+    async fn a_bad_role_map_or_a_provider_without_client_id_stops_the_start() {
+        let settings = Settings { demo_sign_in: true, oidc_role_map: "platform=superuser".into(), ..Settings::default() };
+        assert!(matches!(AuthConfig::from_settings(&settings, settings.addr).await, Err(AuthConfigError::RoleMap(_))));
+        let settings = Settings { oidc_issuer: Some("http://127.0.0.1:9".into()), ..Settings::default() };
+        assert!(matches!(AuthConfig::from_settings(&settings, settings.addr).await, Err(AuthConfigError::ClientIdMissing)));
+    }
 
     #[test]
     fn the_origin_is_scheme_host_and_port() {
