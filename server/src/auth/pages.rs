@@ -108,9 +108,11 @@ pub struct Me {
 }
 
 /// Who this session is: 401 when nobody.
-pub async fn me(State(_): State<AppState>, session: Session) -> Response {
-    // `/auth/*` is outside the identity layer; read the session directly.
+pub async fn me(State(state): State<AppState>, session: Session) -> Response {
+    // `/auth/*` is outside the identity layer; read the session directly, with
+    // the same absolute lifetime.
     let user: Option<airlock_backend::auth::SignedInUser> = session.get(airlock_backend::auth::USER_KEY).await.ok().flatten();
+    let user = user.filter(|u| !airlock_backend::auth::session_expired(u, state.auth.absolute, chrono::Utc::now()));
     let Some(user) = user else {
         return (StatusCode::UNAUTHORIZED, Json(serde_json::json!({ "code": "unauthenticated", "message": "Nobody is signed in." }))).into_response();
     };
