@@ -29,7 +29,7 @@ fn kinds(dossier: &ReleaseDossier) -> Vec<&'static str> {
 }
 
 async fn stored_state(backend: &Backend, id: i64) -> ReleaseState {
-    let list = airlock_backend::releases::list(&backend, Some(&root()), &ReleaseFilter::default()).await.expect("list");
+    let list = airlock_backend::releases::list(backend, Some(&root()), &ReleaseFilter::default()).await.expect("list");
     list.into_iter().find(|r| r.id == id).expect("listed").state
 }
 

@@ -86,7 +86,7 @@ async fn assert_allowed(backend: &Backend, dossier: &ReleaseDossier) {
             assert!(review.at <= next.at, "a review of an old revision was given while it was current");
         }
     }
-    let listed = airlock_backend::releases::list(&backend, Some(&root()), &ReleaseFilter::default()).await.expect("list");
+    let listed = airlock_backend::releases::list(backend, Some(&root()), &ReleaseFilter::default()).await.expect("list");
     let stored = listed.iter().find(|r| r.id == release.id).expect("listed").state;
     assert_eq!(stored, dossier.state(Utc::now()), "the stored state is the verdict of the stored data");
     if let Ok(approved) = dossier.verdict(Utc::now()) {
@@ -97,6 +97,6 @@ async fn assert_allowed(backend: &Backend, dossier: &ReleaseDossier) {
 
 async fn audit_count(backend: &Backend) -> usize {
     let filter = AuditFilter { limit: airlock_backend::store::AUDIT_PAGE_MAX, ..Default::default() };
-    let newest = airlock_backend::audit::entries(&backend, Some(&root()), &filter).await.expect("audit");
+    let newest = airlock_backend::audit::entries(backend, Some(&root()), &filter).await.expect("audit");
     newest.first().map_or(0, |e| e.seq as usize)
 }
