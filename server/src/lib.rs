@@ -10,6 +10,7 @@ pub mod config;
 pub mod health;
 pub mod live;
 pub mod metrics;
+pub mod request_id;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

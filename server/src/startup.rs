@@ -70,8 +70,8 @@ fn page_routes() -> Vec<AxumRouteListing> {
 
 /// Every route of the portal. Pages and server functions come from the Leptos
 /// app; everything else is plain axum. Every request passes, outermost
-/// first: compression, metrics, the session, the cross-site check, and the
-/// one layer that resolves who is asking.
+/// first: compression, the request id (and its log span), metrics, the
+/// session, the cross-site check, and the one layer that resolves who is asking.
 pub fn router(state: AppState) -> Router {
     let routes = page_routes();
     let backend = state.backend.clone();
@@ -98,6 +98,7 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), auth::csrf::same_origin_only))
         .layer(sessions)
         .layer(from_fn(metrics::track))
+        .layer(from_fn(crate::request_id::tag))
         .layer(CompressionLayer::new())
         .with_state(state)
 }

@@ -68,3 +68,17 @@ async fn metrics_count_requests_by_route_template_not_raw_path() {
     assert!(metrics.contains("http_request_duration_seconds_bucket"));
     assert!(!metrics.contains("/tenants/acme\""), "raw paths must not become labels");
 }
+
+#[tokio::test]
+async fn every_answer_carries_a_request_id_the_callers_own_when_it_is_sane() {
+    let app = spawn_app().await;
+    let fresh = app.client.get(format!("{}/health/live", app.address)).send().await.expect("sent");
+    let id = fresh.headers()["x-request-id"].to_str().expect("ascii").to_owned();
+    assert_eq!(id.len(), 24, "a fresh random id: {id}");
+    let again = app.client.get(format!("{}/health/live", app.address)).send().await.expect("sent");
+    assert_ne!(again.headers()["x-request-id"], id.as_str(), "one per request");
+    let echoed = app.client.get(format!("{}/api/v1/tenants", app.address)).header("X-Request-Id", "ci-4711.step-3").send().await.expect("sent");
+    assert_eq!((echoed.status().as_u16(), echoed.headers()["x-request-id"].to_str().ok()), (401, Some("ci-4711.step-3")), "refusals carry it too");
+    let forged = app.client.get(format!("{}/health/live", app.address)).header("X-Request-Id", "x\"} forged").send().await.expect("sent");
+    assert_ne!(forged.headers()["x-request-id"], "x\"} forged");
+}
