@@ -9,6 +9,15 @@ async fn liveness_answers_while_the_process_runs() {
 }
 
 #[tokio::test]
+async fn the_plain_health_check_answers_without_signing_in() {
+    let app = spawn_app().await;
+    let response = app.client.get(format!("{}/health", app.address)).send().await.expect("sent");
+    assert_eq!(response.status().as_u16(), 200);
+    let body: serde_json::Value = response.json().await.expect("json");
+    assert_eq!((body["status"].as_str(), body["database"].as_str()), (Some("ready"), Some("sqlite")));
+}
+
+#[tokio::test]
 async fn readiness_names_the_database_in_use() {
     let app = spawn_app().await;
     let response = app.get("/health/ready").await;
