@@ -133,6 +133,7 @@ pub async fn list(backend: &Backend, actor: Option<&Identity>) -> Result<Vec<Per
 }
 
 /// Ends every session of `handle` (admins only); how many were open.
+#[tracing::instrument(skip_all, fields(person = handle, actor = crate::releases::actor_name(actor)))]
 pub async fn end_sessions(backend: &Backend, actor: Option<&Identity>, handle: &str, now: DateTime<Utc>) -> Result<u64, ReleaseError> {
     authorize(actor, Action::ManagePeople)?;
     let actor = crate::releases::acting(actor)?;

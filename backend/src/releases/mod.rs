@@ -23,6 +23,7 @@ use chrono::{DateTime, Utc};
 /// A release, when `actor` may see it: a tenant admin sees only releases
 /// none of whose revisions targets another tenant, and gets `NotFound` for
 /// any other, as if it did not exist.
+#[tracing::instrument(skip_all, fields(release_id = id, actor = actor_name(actor)))]
 pub async fn get(backend: &Backend, actor: Option<&Identity>, id: i64) -> Result<ReleaseDossier, ReleaseError> {
     authorize(actor, Action::Read)?;
     let dossier = backend.store.dossier(id).await?.ok_or(ReleaseError::NotFound(id))?;
@@ -33,6 +34,7 @@ pub async fn get(backend: &Backend, actor: Option<&Identity>, id: i64) -> Result
     Ok(dossier)
 }
 
+#[tracing::instrument(skip_all, fields(actor = actor_name(actor)))]
 pub async fn list(backend: &Backend, actor: Option<&Identity>, filter: &ReleaseFilter) -> Result<Vec<ReleaseSummary>, ReleaseError> {
     authorize(actor, Action::Read)?;
     let mut filter = filter.clone();
@@ -43,6 +45,7 @@ pub async fn list(backend: &Backend, actor: Option<&Identity>, filter: &ReleaseF
     Ok(backend.store.releases(&filter).await?)
 }
 
+#[tracing::instrument(skip_all, fields(release_id = tracing::field::Empty, actor = actor_name(actor)))]
 pub async fn create(backend: &Backend, actor: Option<&Identity>, draft: ReleaseDraft, now: DateTime<Utc>) -> Result<ReleaseDossier, ReleaseError> {
     authorize(actor, Action::CreateRelease)?;
     let actor = acting(actor)?;
@@ -53,6 +56,7 @@ pub async fn create(backend: &Backend, actor: Option<&Identity>, draft: ReleaseD
         checklist = default_checklist(environment.protected);
     }
     let id = tx.insert_release(&actor.name, &content, &checklist, now).await?;
+    tracing::Span::current().record("release_id", id);
     let subject = format!("release/{id}");
     let entry = audit(actor, AuditAction::ReleaseCreated, &subject, None, Some(json(&content)), now);
     finish(backend, tx, id, now, |_| entry).await
@@ -61,6 +65,7 @@ pub async fn create(backend: &Backend, actor: Option<&Identity>, draft: ReleaseD
 /// Makes `draft` the release's next revision. `seen` is the revision the
 /// editor started from: if someone else edited since, nothing is saved.
 /// An edit that changes nothing makes no revision.
+#[tracing::instrument(skip_all, fields(release_id = id, actor = actor_name(actor)))]
 pub async fn edit(
     backend: &Backend,
     actor: Option<&Identity>,
@@ -92,6 +97,11 @@ pub async fn edit(
     let subject = format!("release/{id}");
     let entry = audit(actor, AuditAction::ReleaseEdited, &subject, Some(json(before)), Some(json(&content)), now);
     finish(backend, tx, id, now, |_| entry).await
+}
+
+/// Who is acting, for spans and logs.
+pub(crate) fn actor_name(actor: Option<&Identity>) -> &str {
+    actor.map_or("nobody", |a| a.name.as_str())
 }
 
 pub(crate) fn acting(actor: Option<&Identity>) -> Result<&Identity, ReleaseError> {

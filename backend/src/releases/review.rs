@@ -27,6 +27,7 @@ pub struct CheckRequest {
     pub note: Option<String>,
 }
 
+#[tracing::instrument(skip_all, fields(release_id = id, actor = super::actor_name(actor)))]
 pub async fn review(
     backend: &Backend,
     actor: Option<&Identity>,
@@ -75,6 +76,7 @@ pub async fn review(
     finish(backend, tx, id, now, |_| entry).await
 }
 
+#[tracing::instrument(skip_all, fields(release_id = id, item = item, actor = super::actor_name(actor)))]
 pub async fn check_item(
     backend: &Backend,
     actor: Option<&Identity>,
