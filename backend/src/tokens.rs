@@ -4,11 +4,11 @@
 //! no token can pass for a person in the audit log or at the gate. Tokens are
 //! managed by the local operator (the CLI), and every change is audited.
 
-use crate::releases::ReleaseError;
+use crate::releases::{audit, ReleaseError};
 use crate::store::StoredToken;
 use crate::{Backend, StoreError};
 use airlock_domain::access::{Identity, IdentityKind, Role};
-use airlock_domain::audit::{AuditAction, AuditDraft};
+use airlock_domain::audit::AuditAction;
 use airlock_domain::names::Slug;
 use chrono::{DateTime, Utc};
 use sha2::{Digest as _, Sha256};
@@ -56,9 +56,8 @@ pub async fn create(backend: &Backend, operator: &str, name: &str, grant: TokenG
     if let Some(unknown) = tenants.iter().find(|t| !known.iter().any(|k| &k.slug == *t)) {
         return Err(ReleaseError::invalid("tenant", format!("There is no tenant {unknown}.")));
     }
-    let mut secret = [0u8; 32];
-    getrandom::fill(&mut secret).map_err(|_| ReleaseError::invalid("token", "The system's random number generator is unavailable."))?;
-    let token = format!("{TOKEN_PREFIX}{}", secret.iter().map(|b| format!("{b:02x}")).collect::<String>());
+    let secret = crate::auth::random_hex(32).map_err(|_| ReleaseError::invalid("token", "The system's random number generator is unavailable."))?;
+    let token = format!("{TOKEN_PREFIX}{secret}");
     let stored = StoredToken { name: name.to_owned(), roles, tenants, created_at: now, revoked_at: None };
     let mut tx = backend.store.begin().await?;
     match tx.insert_token(&stored, &hash(&token)).await {
@@ -68,7 +67,7 @@ pub async fn create(backend: &Backend, operator: &str, name: &str, grant: TokenG
         other => other?,
     }
     let after = serde_json::json!({ "name": name, "roles": stored.roles, "tenants": stored.tenants }).to_string();
-    tx.append_audit(entry(operator, AuditAction::TokenCreated, name, None, Some(after), now)).await?;
+    tx.append_audit(audit(operator, AuditAction::TokenCreated, &format!("token/{name}"), None, Some(after), now)).await?;
     tx.commit().await?;
     Ok(token)
 }
@@ -84,13 +83,9 @@ pub async fn revoke(backend: &Backend, operator: &str, name: &str, now: DateTime
     if !tx.revoke_token(name, now).await? {
         return Err(ReleaseError::invalid("name", format!("There is no active token named {name}.")));
     }
-    tx.append_audit(entry(operator, AuditAction::TokenRevoked, name, None, None, now)).await?;
+    tx.append_audit(audit(operator, AuditAction::TokenRevoked, &format!("token/{name}"), None, None, now)).await?;
     tx.commit().await?;
     Ok(())
-}
-
-fn entry(operator: &str, action: AuditAction, name: &str, before: Option<String>, after: Option<String>, at: DateTime<Utc>) -> AuditDraft {
-    AuditDraft { at, actor: operator.to_owned(), action, subject: format!("token/{name}"), before, after }
 }
 
 /// The identity a bearer token stands for, if it is one of ours and not revoked.

@@ -28,13 +28,11 @@ fn acceptable(id: &str) -> bool {
 }
 
 fn fresh() -> String {
-    let mut bytes = [0u8; 12];
     // Without randomness the id is still unique enough to read logs by.
-    if getrandom::fill(&mut bytes).is_err() {
+    airlock_backend::auth::random_hex(12).unwrap_or_else(|_| {
         let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
-        return format!("t{nanos:x}");
-    }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+        format!("t{nanos:x}")
+    })
 }
 
 #[cfg(test)]

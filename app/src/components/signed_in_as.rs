@@ -7,6 +7,10 @@ use crate::server_fns::identity::{load_acting, Acting};
 use airlock_domain::access::Action;
 use leptos::prelude::*;
 
+/// What every page says while the demo sign-in is on (the sign-in pages too).
+pub const DEMO_SIGN_IN_WARNING: &str =
+    "Demo sign-in is ON: anyone who can reach this machine can act as anyone. For trying Airlock alone only, never for real releases.";
+
 #[component]
 pub fn SignedInAs() -> impl IntoView {
     let acting = Resource::new(|| (), |_| load_acting());
@@ -22,9 +26,7 @@ pub fn SignedInAs() -> impl IntoView {
 fn ActingAs(acting: Acting) -> impl IntoView {
     let banner = acting.demo.then(|| {
         view! {
-            <p class="demo-banner" role="alert" data-testid="demo-banner">
-                "Demo sign-in is ON: anyone who can reach this machine can act as anyone. For trying Airlock alone only, never for real releases."
-            </p>
+            <p class="demo-banner" role="alert" data-testid="demo-banner">{DEMO_SIGN_IN_WARNING}</p>
         }
     });
     let who = acting.identity.map(|identity| {

@@ -58,9 +58,10 @@ pub fn needs_touch(user: &SignedInUser, now: DateTime<Utc>) -> bool {
     now - user.touched_at > chrono::Duration::minutes(1)
 }
 
-/// A random, URL-safe secret (CSRF tokens).
-pub fn random_token() -> Result<String, getrandom::Error> {
-    let mut bytes = [0u8; 24];
+/// `len` random bytes from the system's generator, as lowercase hex: CSRF
+/// tokens, service-account tokens, request ids.
+pub fn random_hex(len: usize) -> Result<String, getrandom::Error> {
+    let mut bytes = vec![0u8; len];
     getrandom::fill(&mut bytes)?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }

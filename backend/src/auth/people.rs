@@ -4,7 +4,7 @@
 //! are audit entries naming the person.
 
 use super::{SignInMethod, SignedInUser};
-use crate::releases::ReleaseError;
+use crate::releases::{audit, ReleaseError};
 use crate::store::{Person, PersonRecord};
 use crate::Backend;
 use airlock_domain::access::{authorize, Action, Identity, IdentityKind, RoleMap};
@@ -60,15 +60,7 @@ pub async fn sign_in(
     };
     tx.record_sign_in(&record, now).await?;
     let after = serde_json::json!({ "roles": roles, "tenants": tenants, "groups": account.groups, "method": method });
-    tx.append_audit(AuditDraft {
-        at: now,
-        actor: handle.clone(),
-        action: AuditAction::SignedIn,
-        subject: format!("person/{handle}"),
-        before: None,
-        after: Some(after.to_string()),
-    })
-    .await?;
+    tx.append_audit(audit(&handle, AuditAction::SignedIn, &format!("person/{handle}"), None, Some(after.to_string()), now)).await?;
     tx.commit().await?;
     let identity = Identity { name: handle, kind: IdentityKind::Person, roles, tenants };
     Ok(SignedInUser { identity, display_name: account.display_name, groups: account.groups, signed_in_at: now, touched_at: now, id_token, method })
@@ -95,33 +87,21 @@ fn handle_from(account: &ProviderAccount) -> String {
 }
 
 /// A sign-in that failed after the provider answered: why, for the audit log.
-/// `who` is the handle when the failure came after the person was known.
-pub async fn sign_in_failed(backend: &Backend, reason: &str, who: Option<&str>, now: DateTime<Utc>) -> Result<(), ReleaseError> {
-    let mut tx = backend.store.begin().await?;
-    tx.append_audit(AuditDraft {
-        at: now,
-        actor: who.unwrap_or("anonymous").to_owned(),
-        action: AuditAction::SignInFailed,
-        subject: who.map_or_else(|| "session".to_owned(), |w| format!("person/{w}")),
-        before: None,
-        after: Some(serde_json::json!({ "reason": reason }).to_string()),
-    })
-    .await?;
-    tx.commit().await?;
-    Ok(())
+/// Nobody is known yet, so the entry names no person.
+pub async fn sign_in_failed(backend: &Backend, reason: &str, now: DateTime<Utc>) -> Result<(), ReleaseError> {
+    let after = serde_json::json!({ "reason": reason }).to_string();
+    append_alone(backend, audit("anonymous", AuditAction::SignInFailed, "session", None, Some(after), now)).await
 }
 
 pub async fn signed_out(backend: &Backend, identity: &Identity, now: DateTime<Utc>) -> Result<(), ReleaseError> {
+    let subject = format!("person/{}", identity.name);
+    append_alone(backend, audit(&identity.name, AuditAction::SignedOut, &subject, None, None, now)).await
+}
+
+/// An audit entry that goes with no other change, in a transaction of its own.
+async fn append_alone(backend: &Backend, entry: AuditDraft) -> Result<(), ReleaseError> {
     let mut tx = backend.store.begin().await?;
-    tx.append_audit(AuditDraft {
-        at: now,
-        actor: identity.name.clone(),
-        action: AuditAction::SignedOut,
-        subject: format!("person/{}", identity.name),
-        before: None,
-        after: None,
-    })
-    .await?;
+    tx.append_audit(entry).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -139,15 +119,8 @@ pub async fn end_sessions(backend: &Backend, actor: Option<&Identity>, handle: &
     let actor = crate::releases::acting(actor)?;
     let mut tx = backend.store.begin().await?;
     let ended = tx.end_sessions_of(handle).await?;
-    tx.append_audit(AuditDraft {
-        at: now,
-        actor: actor.name.clone(),
-        action: AuditAction::SessionsEnded,
-        subject: format!("person/{handle}"),
-        before: None,
-        after: Some(serde_json::json!({ "sessions_ended": ended }).to_string()),
-    })
-    .await?;
+    let after = serde_json::json!({ "sessions_ended": ended }).to_string();
+    tx.append_audit(audit(&actor.name, AuditAction::SessionsEnded, &format!("person/{handle}"), None, Some(after), now)).await?;
     tx.commit().await?;
     Ok(ended)
 }

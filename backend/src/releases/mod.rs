@@ -58,7 +58,7 @@ pub async fn create(backend: &Backend, actor: Option<&Identity>, draft: ReleaseD
     let id = tx.insert_release(&actor.name, &content, &checklist, now).await?;
     tracing::Span::current().record("release_id", id);
     let subject = format!("release/{id}");
-    let entry = audit(actor, AuditAction::ReleaseCreated, &subject, None, Some(json(&content)), now);
+    let entry = audit(&actor.name, AuditAction::ReleaseCreated, &subject, None, Some(json(&content)), now);
     finish(backend, tx, id, now, |_| entry).await
 }
 
@@ -95,7 +95,7 @@ pub async fn edit(
     let revision = current.release.revision + 1;
     tx.insert_revision(id, revision, &content, &actor.name, now).await?;
     let subject = format!("release/{id}");
-    let entry = audit(actor, AuditAction::ReleaseEdited, &subject, Some(json(before)), Some(json(&content)), now);
+    let entry = audit(&actor.name, AuditAction::ReleaseEdited, &subject, Some(json(before)), Some(json(&content)), now);
     finish(backend, tx, id, now, |_| entry).await
 }
 
@@ -144,14 +144,14 @@ pub(crate) async fn finish(
 }
 
 pub(crate) fn audit(
-    actor: &Identity,
+    actor: &str,
     action: AuditAction,
     subject: &str,
     before: Option<String>,
     after: Option<String>,
     at: DateTime<Utc>,
 ) -> AuditDraft {
-    AuditDraft { at, actor: actor.name.clone(), action, subject: subject.to_owned(), before, after }
+    AuditDraft { at, actor: actor.to_owned(), action, subject: subject.to_owned(), before, after }
 }
 
 pub(crate) fn json(value: &impl serde::Serialize) -> String {

@@ -72,7 +72,7 @@ pub async fn review(
         Decision::Approve => AuditAction::ReleaseApproved,
         Decision::Reject => AuditAction::ReleaseRejected,
     };
-    let entry = audit(actor, action, &format!("release/{id}"), None, Some(json(&review)), now);
+    let entry = audit(&actor.name, action, &format!("release/{id}"), None, Some(json(&review)), now);
     finish(backend, tx, id, now, |_| entry).await
 }
 
@@ -109,7 +109,7 @@ pub async fn check_item(
     // The item as committed, read once with everything else in `finish`.
     finish(backend, tx, id, now, |changed| {
         let after = changed.checklist.iter().find(|i| i.id == item).map(json);
-        audit(actor, action, &subject, before, after, now)
+        audit(&actor.name, action, &subject, before, after, now)
     })
     .await
 }

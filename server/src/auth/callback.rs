@@ -10,7 +10,7 @@ use super::pages;
 use crate::state::AppState;
 use airlock_backend::auth::oidc::Callback;
 use airlock_backend::auth::people::{self, ProviderAccount};
-use airlock_backend::auth::{random_token, SignInMethod, CSRF_KEY, PENDING_LOGIN_KEY, USER_KEY};
+use airlock_backend::auth::{random_hex, SignInMethod, CSRF_KEY, PENDING_LOGIN_KEY, USER_KEY};
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
@@ -63,7 +63,7 @@ pub async fn callback(State(state): State<AppState>, session: Session, Query(cal
 /// Rotates the session id (the pre-login id is worthless afterwards) and
 /// stores the person and a fresh CSRF token in it.
 pub(super) async fn start_session(session: &Session, user: &airlock_backend::auth::SignedInUser) -> Result<(), Response> {
-    let csrf = random_token().map_err(|_| pages::sign_in_failed("The system's random number generator is unavailable."))?;
+    let csrf = random_hex(24).map_err(|_| pages::sign_in_failed("The system's random number generator is unavailable."))?;
     let stored = async {
         session.cycle_id().await?;
         session.remove_value(PENDING_LOGIN_KEY).await?;
@@ -77,7 +77,7 @@ pub(super) async fn start_session(session: &Session, user: &airlock_backend::aut
 }
 
 async fn failed(state: &AppState, reason: &str, message: &str) -> Response {
-    if let Err(error) = people::sign_in_failed(&state.backend, reason, None, Utc::now()).await {
+    if let Err(error) = people::sign_in_failed(&state.backend, reason, Utc::now()).await {
         tracing::error!(error = %error, "could not audit a failed sign-in");
     }
     pages::sign_in_failed(message)

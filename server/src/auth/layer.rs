@@ -25,10 +25,10 @@ pub async fn resolve_caller(State(state): State<AppState>, mut request: Request,
         return next.run(request).await;
     }
     let demo_sign_in = state.auth.demo_sign_in;
-    let mut groups = Vec::new();
-    let caller = if path.starts_with("/api/") {
+    // The person's groups, for the "no access" page only.
+    let (caller, groups) = if path.starts_with("/api/") {
         match api_caller(&state, request.headers()).await {
-            Ok(Some(identity)) => RequestCaller { identity: Some(identity), display_name: None, demo_sign_in },
+            Ok(Some(identity)) => (RequestCaller { identity: Some(identity), display_name: None, demo_sign_in }, Vec::new()),
             // Every API route needs a token, the OpenAPI document included.
             Ok(None) => return ApiError::from(ReleaseError::Denied(Denied::Unauthenticated { action: "use the API".into() })).into_response(),
             Err(error) => return error.into_response(),
@@ -42,11 +42,12 @@ pub async fn resolve_caller(State(state): State<AppState>, mut request: Request,
             },
             None => None,
         };
-        let display_name = user.as_ref().and_then(|u| u.display_name.clone());
-        if let Some(user) = &user {
-            groups.clone_from(&user.groups);
+        match user {
+            Some(SignedInUser { identity, display_name, groups, .. }) => {
+                (RequestCaller { identity: Some(identity), display_name, demo_sign_in }, groups)
+            }
+            None => (RequestCaller { identity: None, display_name: None, demo_sign_in }, Vec::new()),
         }
-        RequestCaller { identity: user.map(|u| u.identity), display_name, demo_sign_in }
     };
     if is_page(request.method(), &path) {
         match &caller.identity {
@@ -61,7 +62,7 @@ pub async fn resolve_caller(State(state): State<AppState>, mut request: Request,
 
 /// The signed-in person of this session, unless the session has outlived its
 /// absolute lifetime (then it is ended here).
-async fn session_user(state: &AppState, session: &Session) -> Result<Option<SignedInUser>, Response> {
+pub(super) async fn session_user(state: &AppState, session: &Session) -> Result<Option<SignedInUser>, Response> {
     let user = match session.get::<SignedInUser>(USER_KEY).await {
         Ok(user) => user,
         Err(error) => {

@@ -5,6 +5,7 @@
 use super::AuthConfig;
 use crate::state::AppState;
 use airlock_backend::auth::demo::demo_people;
+use airlock_app::components::signed_in_as::DEMO_SIGN_IN_WARNING;
 use airlock_backend::auth::CSRF_KEY;
 use airlock_domain::access::Identity;
 use axum::extract::State;
@@ -27,7 +28,7 @@ fn escape(text: &str) -> String {
 }
 
 fn page(status: StatusCode, title: &str, demo: bool, body: &str) -> Response {
-    let banner = if demo { DEMO_BANNER } else { "" };
+    let banner = if demo { demo_banner() } else { String::new() };
     let html = format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <meta name=\"color-scheme\" content=\"light dark\"><title>{title} · Airlock</title>\
@@ -39,8 +40,9 @@ fn page(status: StatusCode, title: &str, demo: bool, body: &str) -> Response {
     (status, Html(html)).into_response()
 }
 
-pub const DEMO_BANNER: &str = "<p class=\"demo-banner\" role=\"alert\" data-testid=\"demo-banner\">Demo sign-in is ON: anyone who can reach \
-     this machine can act as anyone. For trying Airlock alone only, never for real releases.</p>";
+fn demo_banner() -> String {
+    format!("<p class=\"demo-banner\" role=\"alert\" data-testid=\"demo-banner\">{}</p>", escape(DEMO_SIGN_IN_WARNING))
+}
 
 /// The sign-in page: the provider's button, and the demo people when on.
 pub fn sign_in(auth: &AuthConfig, raw_next: &str) -> Response {
@@ -109,10 +111,11 @@ pub struct Me {
 
 /// Who this session is: 401 when nobody.
 pub async fn me(State(state): State<AppState>, session: Session) -> Response {
-    // `/auth/*` is outside the identity layer; read the session directly, with
-    // the same absolute lifetime.
-    let user: Option<airlock_backend::auth::SignedInUser> = session.get(airlock_backend::auth::USER_KEY).await.ok().flatten();
-    let user = user.filter(|u| !airlock_backend::auth::session_expired(u, state.auth.absolute, chrono::Utc::now()));
+    // `/auth/*` is outside the identity layer; read the session as it does.
+    let user = match super::layer::session_user(&state, &session).await {
+        Ok(user) => user,
+        Err(response) => return response,
+    };
     let Some(user) = user else {
         return (StatusCode::UNAUTHORIZED, Json(serde_json::json!({ "code": "unauthenticated", "message": "Nobody is signed in." }))).into_response();
     };
