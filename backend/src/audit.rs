@@ -1,11 +1,20 @@
 //! Reading and verifying the audit log. Appending happens inside each
 //! change's transaction (see `crate::releases`), never on its own.
+//!
+//! Verifying streams the log in one snapshot (`Store::audit_walk`), so memory
+//! stays flat however long it grows. Pages verify only what was appended
+//! since this process last verified: the checkpoint reached then must still
+//! hold, and only newer entries are read.
 
-use crate::releases::ReleaseError;
+use crate::releases::{audit, ReleaseError};
 use crate::store::AuditFilter;
 use crate::Backend;
 use airlock_domain::access::{authorize, Action, Identity};
-use airlock_domain::audit::{verify as verify_chain, AuditEntry, VerifyReport};
+use airlock_domain::audit::{AuditAction, AuditEntry, Checkpoint, Verifier, VerifyReport};
+use chrono::{DateTime, Utc};
+
+/// Who appends the entry that records the server starting to use a key.
+const SYSTEM_ACTOR: &str = "airlock";
 
 pub async fn entries(backend: &Backend, actor: Option<&Identity>, filter: &AuditFilter) -> Result<Vec<AuditEntry>, ReleaseError> {
     authorize(actor, Action::ReadAudit)?;
@@ -13,11 +22,54 @@ pub async fn entries(backend: &Backend, actor: Option<&Identity>, filter: &Audit
 }
 
 /// Walks the whole chain. `actor` is `None` only for the local CLI, which
-/// already has the database in hand.
-pub async fn verify(backend: &Backend, actor: Option<&Identity>, local_operator: bool) -> Result<VerifyReport, ReleaseError> {
+/// already has the database in hand. `checkpoint` is a position kept
+/// elsewhere (`airlock audit head`) that must still hold.
+pub async fn verify(
+    backend: &Backend,
+    actor: Option<&Identity>,
+    local_operator: bool,
+    checkpoint: Option<Checkpoint>,
+) -> Result<VerifyReport, ReleaseError> {
     if !local_operator {
         authorize(actor, Action::ReadAudit)?;
     }
-    let (entries, (head_seq, head_hash)) = backend.store.audit_chain().await?;
-    Ok(verify_chain(&entries, Some((head_seq, &head_hash))))
+    let mut verifier = Verifier::new(backend.store.audit_key(), checkpoint);
+    let (head_seq, head_hash) = backend.store.audit_walk(1, &mut |entry| verifier.feed(entry)).await?;
+    let report = verifier.finish(Some((head_seq, &head_hash)));
+    backend.remember_verified(&report, report.entries_checked);
+    Ok(report)
+}
+
+/// What a page shows: the entries appended since the last verification in
+/// this process, checked on from the checkpoint it reached (or the whole
+/// chain, the first time).
+pub async fn verify_recent(backend: &Backend, actor: Option<&Identity>) -> Result<VerifyReport, ReleaseError> {
+    authorize(actor, Action::ReadAudit)?;
+    let Some((from, verified_before)) = backend.verified_checkpoint() else {
+        return verify(backend, actor, false, None).await;
+    };
+    let mut verifier = Verifier::resume(backend.store.audit_key(), from.clone());
+    let (head_seq, head_hash) = backend.store.audit_walk(from.seq, &mut |entry| verifier.feed(entry)).await?;
+    let mut report = verifier.finish(Some((head_seq, &head_hash)));
+    // The checkpoint's own entry was counted before; count the log, not the reads.
+    report.entries_checked = verified_before + report.entries_checked.saturating_sub(1);
+    backend.remember_verified(&report, report.entries_checked);
+    Ok(report)
+}
+
+/// With a key configured, records that this server seals the log with it
+/// (a keyed entry), unless the newest entry already is keyed: from then on a
+/// verifier with the key expects the log to end in a keyed entry.
+pub async fn seal_with_key(backend: &Backend, now: DateTime<Utc>) -> Result<(), ReleaseError> {
+    if backend.store.audit_key().is_none() {
+        return Ok(());
+    }
+    let newest = backend.store.audit_entries(&AuditFilter { limit: 1, ..Default::default() }).await?;
+    if newest.first().is_none_or(AuditEntry::is_keyed) {
+        return Ok(());
+    }
+    let mut tx = backend.store.begin().await?;
+    tx.append_audit(audit(SYSTEM_ACTOR, AuditAction::KeyEnabled, "audit", None, None, now)).await?;
+    tx.commit().await?;
+    Ok(())
 }

@@ -13,7 +13,8 @@ pub mod world;
 
 pub use store::{connect, DatabaseTarget, DeploymentScope, ReleaseStore, Store, StoreError, WorldStore};
 
-use std::sync::Arc;
+use airlock_domain::audit::{Checkpoint, VerifyReport};
+use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::broadcast;
 
 /// Something changed that open pages may want to show at once.
@@ -33,6 +34,9 @@ pub enum LiveEvent {
 pub struct Backend {
     store: Arc<dyn Store>,
     events: broadcast::Sender<LiveEvent>,
+    /// Where the last successful audit verification got to, and how many
+    /// entries it covered: pages verify on from there (`audit::verify_recent`).
+    verified: Arc<Mutex<Option<(Checkpoint, u64)>>>,
 }
 
 impl Backend {
@@ -40,7 +44,18 @@ impl Backend {
         // Subscribers that fall this far behind skip ahead; they re-read the
         // release anyway, so a lost event costs nothing but a refresh.
         let (events, _) = broadcast::channel(256);
-        Backend { store, events }
+        Backend { store, events, verified: Arc::default() }
+    }
+
+    pub(crate) fn verified_checkpoint(&self) -> Option<(Checkpoint, u64)> {
+        self.verified.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// Keeps how far an intact verification got; forgets it on a broken one,
+    /// so the next page walks the whole log again.
+    pub(crate) fn remember_verified(&self, report: &VerifyReport, entries: u64) {
+        let reached = report.last.clone().filter(|_| report.first_broken.is_none()).map(|last| (last, entries));
+        *self.verified.lock().unwrap_or_else(PoisonError::into_inner) = reached;
     }
 
     /// "sqlite" or "postgres", for logs and `/health/ready`.

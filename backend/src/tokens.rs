@@ -7,10 +7,10 @@
 use crate::releases::{audit, ReleaseError};
 use crate::store::StoredToken;
 use crate::{Backend, StoreError};
-use airlock_domain::access::{Identity, IdentityKind, Role};
+use airlock_domain::access::{service_account_name, Identity, IdentityKind, Role};
 use airlock_domain::audit::AuditAction;
 use airlock_domain::names::Slug;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sha2::{Digest as _, Sha256};
 
 /// Every token starts with this, so secret scanners can recognise a leaked one.
@@ -18,7 +18,40 @@ pub const TOKEN_PREFIX: &str = "airlock_";
 
 /// What a token's identity is called: `token:ci-pipeline`.
 pub fn identity_name(token_name: &str) -> String {
-    format!("token:{token_name}")
+    service_account_name(token_name)
+}
+
+/// How long a token lives unless `--expires` says otherwise.
+pub const DEFAULT_LIFETIME_DAYS: i64 = 90;
+/// The longest lifetime a token may be given: a forgotten token must die.
+pub const MAX_LIFETIME_DAYS: i64 = 730;
+/// `last_used_at` is written at most this often per token, not per request.
+const LAST_USED_PRECISION: Duration = Duration::minutes(1);
+
+/// When a token made `now` expires: `90d` (days from now) or `2027-03-01`
+/// (the start of that day, UTC); `None` takes the default of 90 days.
+pub fn expiry(text: Option<&str>, now: DateTime<Utc>) -> Result<DateTime<Utc>, ReleaseError> {
+    let refuse = || {
+        ReleaseError::invalid(
+            "expires",
+            format!("Give --expires as days (e.g. 30d) or a date (e.g. 2027-03-01), at most {MAX_LIFETIME_DAYS} days ahead."),
+        )
+    };
+    let at = match text.map(str::trim) {
+        None => now + Duration::days(DEFAULT_LIFETIME_DAYS),
+        Some(text) => match text.strip_suffix('d').map(str::parse::<i64>) {
+            Some(Ok(days)) if (1..=MAX_LIFETIME_DAYS).contains(&days) => now + Duration::days(days),
+            Some(_) => return Err(refuse()),
+            None => {
+                let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| refuse())?;
+                date.and_hms_opt(0, 0, 0).ok_or_else(refuse)?.and_utc()
+            }
+        },
+    };
+    if at <= now || at > now + Duration::days(MAX_LIFETIME_DAYS) {
+        return Err(refuse());
+    }
+    Ok(at)
 }
 
 pub fn hash(token: &str) -> String {
@@ -31,6 +64,8 @@ pub struct TokenGrant {
     pub roles: Vec<Role>,
     /// The tenants a `tenant_admin` token administers (required with that role, refused without it).
     pub tenants: Vec<String>,
+    /// When it stops working (see [`expiry`]).
+    pub expires_at: DateTime<Utc>,
 }
 
 /// Creates a token and returns it; the only time it exists in clear text.
@@ -39,13 +74,19 @@ pub async fn create(backend: &Backend, operator: &str, name: &str, grant: TokenG
     if Slug::parse(name).is_err() {
         return Err(ReleaseError::invalid("name", "A token name may contain only lowercase letters, digits and '-', such as ci-pipeline."));
     }
-    let TokenGrant { mut roles, mut tenants } = grant;
+    let TokenGrant { mut roles, mut tenants, expires_at } = grant;
     roles.sort();
     roles.dedup();
     tenants.sort();
     tenants.dedup();
     if roles.is_empty() {
         return Err(ReleaseError::invalid("role", "Give the token at least one role."));
+    }
+    if roles.contains(&Role::Approver) {
+        return Err(ReleaseError::invalid(
+            "role",
+            "A token cannot hold the approver role: approvals that open a gate must come from people who signed in.",
+        ));
     }
     match (roles.contains(&Role::TenantAdmin), tenants.is_empty()) {
         (true, true) => return Err(ReleaseError::invalid("tenant", "A tenant_admin token needs --tenant naming the tenants it administers.")),
@@ -58,7 +99,15 @@ pub async fn create(backend: &Backend, operator: &str, name: &str, grant: TokenG
     }
     let secret = crate::auth::random_hex(32).map_err(|_| ReleaseError::invalid("token", "The system's random number generator is unavailable."))?;
     let token = format!("{TOKEN_PREFIX}{secret}");
-    let stored = StoredToken { name: name.to_owned(), roles, tenants, created_at: now, revoked_at: None };
+    let stored = StoredToken {
+        name: name.to_owned(),
+        roles,
+        tenants,
+        created_at: now,
+        expires_at: Some(expires_at),
+        last_used_at: None,
+        revoked_at: None,
+    };
     let mut tx = backend.store.begin().await?;
     match tx.insert_token(&stored, &hash(&token)).await {
         Err(StoreError::Conflict { .. }) => {
@@ -66,7 +115,7 @@ pub async fn create(backend: &Backend, operator: &str, name: &str, grant: TokenG
         }
         other => other?,
     }
-    let after = serde_json::json!({ "name": name, "roles": stored.roles, "tenants": stored.tenants }).to_string();
+    let after = serde_json::json!({ "name": name, "roles": stored.roles, "tenants": stored.tenants, "expires_at": expires_at }).to_string();
     tx.append_audit(audit(operator, AuditAction::TokenCreated, &format!("token/{name}"), None, Some(after), now)).await?;
     tx.commit().await?;
     Ok(token)
@@ -88,11 +137,47 @@ pub async fn revoke(backend: &Backend, operator: &str, name: &str, now: DateTime
     Ok(())
 }
 
-/// The identity a bearer token stands for, if it is one of ours and not revoked.
-pub async fn identify(backend: &Backend, token: &str) -> Result<Option<Identity>, ReleaseError> {
+/// The identity a bearer token stands for, if it is one of ours, not
+/// revoked and not expired; notes when it was last used.
+pub async fn identify(backend: &Backend, token: &str, now: DateTime<Utc>) -> Result<Option<Identity>, ReleaseError> {
     if !token.starts_with(TOKEN_PREFIX) {
         return Ok(None);
     }
-    let stored = backend.store.token_by_hash(&hash(token)).await?.filter(|t| t.revoked_at.is_none());
-    Ok(stored.map(|t| Identity { name: identity_name(&t.name), kind: IdentityKind::ServiceAccount, roles: t.roles, tenants: t.tenants }))
+    let Some(stored) = backend.store.token_by_hash(&hash(token)).await? else { return Ok(None) };
+    if !stored.is_usable(now) {
+        return Ok(None);
+    }
+    if stored.last_used_at.is_none_or(|at| now - at >= LAST_USED_PRECISION) {
+        backend.store.token_used(&stored.name, now).await?;
+    }
+    Ok(Some(Identity {
+        name: identity_name(&stored.name),
+        kind: IdentityKind::ServiceAccount,
+        roles: stored.roles,
+        tenants: stored.tenants,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 30, 12, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn tokens_expire_after_ninety_days_unless_told_otherwise() {
+        assert_eq!(expiry(None, now()).unwrap(), now() + Duration::days(90));
+        assert_eq!(expiry(Some("7d"), now()).unwrap(), now() + Duration::days(7));
+        assert_eq!(expiry(Some("2027-03-01"), now()).unwrap(), Utc.with_ymd_and_hms(2027, 3, 1, 0, 0, 0).unwrap());
+    }
+
+    #[test]
+    fn an_expiry_in_the_past_too_far_ahead_or_unreadable_is_refused() {
+        for text in ["0d", "-3d", "731d", "2026-11-30", "2020-01-01", "2031-01-01", "soon", "d", ""] {
+            assert!(expiry(Some(text), now()).is_err(), "{text} was accepted");
+        }
+    }
 }

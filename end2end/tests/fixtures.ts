@@ -56,7 +56,7 @@ export function withoutJs(projectName: string): boolean {
  * tenant admin of acme; audrey auditor; root admin; vic viewer; nobody has
  * no role at all.
  */
-export type DemoPerson = 'rita' | 'ada' | 'grace' | 'tom' | 'audrey' | 'root' | 'vic' | 'nobody';
+export type DemoPerson = 'rita' | 'ada' | 'grace' | 'sam' | 'tom' | 'audrey' | 'root' | 'vic' | 'nobody';
 
 /** In the `js` project, waits until the page is hydrated, so clicks go through the app. */
 export async function hydrated(page: Page): Promise<void> {

@@ -20,7 +20,7 @@ fn gate(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     let dir = tempfile::tempdir().expect("temp dir");
     let (backend, dossier) = runtime.block_on(async {
-        let store = connect(&DatabaseTarget::SqliteFile(dir.path().join("bench.db"))).await.expect("open store");
+        let store = connect(&DatabaseTarget::SqliteFile(dir.path().join("bench.db")), None).await.expect("open store");
         store.migrate().await.expect("migrate");
         let world = synthetic_world(500);
         store.import_world(&world).await.expect("seed 500 tenants");

@@ -22,7 +22,7 @@ fn tenants_matrix(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     let dir = tempfile::tempdir().expect("temp dir");
     let (app, backend, cookie) = runtime.block_on(async {
-        let store = connect(&DatabaseTarget::SqliteFile(dir.path().join("bench.db"))).await.expect("open store");
+        let store = connect(&DatabaseTarget::SqliteFile(dir.path().join("bench.db")), None).await.expect("open store");
         store.migrate().await.expect("migrate");
         store.import_world(&synthetic_world(1_000)).await.expect("seed 1,000 tenants");
         let settings = Settings { demo_sign_in: true, ..Settings::default() };

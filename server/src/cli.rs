@@ -2,6 +2,7 @@
 //! (defaults → TOML file → environment); the CLI only picks what to do.
 
 use airlock_domain::access::Role;
+use airlock_domain::audit::Checkpoint;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -43,14 +44,18 @@ pub enum TokenCommand {
         /// Lowercase letters, digits and '-', e.g. `ci-pipeline`.
         #[arg(long)]
         name: String,
-        /// release_manager, approver, tenant_admin, auditor, admin or viewer; repeat for several.
+        /// release_manager, tenant_admin, auditor, admin or viewer; repeat for several.
+        /// (Not approver: approvals must come from people.)
         #[arg(long = "role", required = true, value_parser = parse_role)]
         roles: Vec<Role>,
         /// With `--role tenant_admin`: a tenant it administers; repeat for several.
         #[arg(long = "tenant")]
         tenants: Vec<String>,
+        /// When it stops working: days (`30d`) or a date (`2027-03-01`, UTC); at most 730 days. Default: 90 days.
+        #[arg(long)]
+        expires: Option<String>,
     },
-    /// List every token: name, roles, tenants, created, and whether revoked.
+    /// List every token: name, roles, tenants, created, last used, expires, and whether revoked or expired.
     List,
     /// Revoke a token: it is refused from its next request on.
     Revoke {
@@ -62,7 +67,18 @@ pub enum TokenCommand {
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
     /// Walk the hash chain; exit 1 and name the first broken entry if any.
-    Verify,
+    Verify {
+        /// A checkpoint printed earlier by `airlock audit head` (`SEQ:HASH`):
+        /// proves nothing up to it changed since, even if the whole log was rebuilt.
+        #[arg(long, value_parser = parse_checkpoint)]
+        since_checkpoint: Option<Checkpoint>,
+    },
+    /// Verify the chain, then print its head as a checkpoint (`SEQ:HASH`) to keep elsewhere.
+    Head,
+}
+
+fn parse_checkpoint(text: &str) -> Result<Checkpoint, String> {
+    text.parse().map_err(str::to_owned)
 }
 
 fn parse_role(text: &str) -> Result<Role, String> {

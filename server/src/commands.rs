@@ -4,6 +4,8 @@ use crate::config::Settings;
 use crate::startup::{open_backend, Application, StartupError};
 use airlock_backend::demo::demo_world;
 use airlock_backend::tokens::TokenGrant;
+use airlock_domain::access::Role;
+use airlock_domain::audit::Checkpoint;
 use airlock_backend::{audit, tokens, Backend};
 
 pub async fn serve(settings: &Settings) -> Result<(), StartupError> {
@@ -43,26 +45,48 @@ pub async fn seed(settings: &Settings, demo: bool) -> Result<(), StartupError> {
 }
 
 /// Creates a token and prints it last, alone, so scripts can take the last word.
-pub async fn create_token(settings: &Settings, name: &str, grant: TokenGrant) -> Result<(), StartupError> {
+/// `expires` is `--expires` as typed (`30d`, `2027-03-01`; 90 days if absent).
+pub async fn create_token(settings: &Settings, name: &str, roles: Vec<Role>, tenants: Vec<String>, expires: Option<&str>) -> Result<(), StartupError> {
     let backend = migrated(settings).await?;
+    let now = chrono::Utc::now();
+    let grant = TokenGrant { roles, tenants, expires_at: tokens::expiry(expires, now)? };
     let roles: Vec<&str> = grant.roles.iter().map(|r| r.as_str()).collect();
     let scope = if grant.tenants.is_empty() { String::new() } else { format!(" for tenants {}", grant.tenants.join(", ")) };
     let roles = roles.join(", ");
-    let token = tokens::create(&backend, &local_operator(), name, grant, chrono::Utc::now()).await?;
-    println!("Created token '{name}' (acting as {}) with roles {roles}{scope}. It is shown only now; store it as a secret:", tokens::identity_name(name));
+    let until = grant.expires_at.format("%Y-%m-%d %H:%M UTC");
+    let token = tokens::create(&backend, &local_operator(), name, grant, now).await?;
+    println!(
+        "Created token '{name}' (acting as {}) with roles {roles}{scope}, valid until {until}. It is shown only now; store it as a secret:",
+        tokens::identity_name(name)
+    );
     println!("{token}");
     Ok(())
 }
 
-/// One line per token: name, roles, tenants, created, and whether revoked.
+/// One line per token: name, roles, tenants, created, last used, expires, status.
 pub async fn list_tokens(settings: &Settings) -> Result<(), StartupError> {
     let backend = migrated(settings).await?;
-    println!("{:<24} {:<32} {:<20} {:<22} STATUS", "NAME", "ROLES", "TENANTS", "CREATED");
+    let now = chrono::Utc::now();
+    let time = |at: Option<chrono::DateTime<chrono::Utc>>| at.map_or_else(|| "never".to_owned(), |at| at.format("%Y-%m-%d %H:%M").to_string());
+    println!("{:<24} {:<28} {:<16} {:<17} {:<17} {:<17} STATUS", "NAME", "ROLES", "TENANTS", "CREATED", "LAST USED", "EXPIRES");
     for token in tokens::list(&backend).await? {
         let roles: Vec<&str> = token.roles.iter().map(|r| r.as_str()).collect();
-        let status = token.revoked_at.map_or_else(|| "active".to_owned(), |at| format!("revoked {}", at.format("%Y-%m-%d %H:%M")));
+        let status = match (token.revoked_at, token.is_usable(now)) {
+            (Some(at), _) => format!("revoked {}", at.format("%Y-%m-%d %H:%M")),
+            (None, false) => "expired".to_owned(),
+            (None, true) => "active".to_owned(),
+        };
         let tenants = if token.tenants.is_empty() { "-".to_owned() } else { token.tenants.join(",") };
-        println!("{:<24} {:<32} {:<20} {:<22} {status}", token.name, roles.join(","), tenants, token.created_at.format("%Y-%m-%d %H:%M UTC").to_string());
+        let created = token.created_at.format("%Y-%m-%d %H:%M").to_string();
+        println!(
+            "{:<24} {:<28} {:<16} {:<17} {:<17} {:<17} {status}",
+            token.name,
+            roles.join(","),
+            tenants,
+            created,
+            time(token.last_used_at),
+            time(token.expires_at)
+        );
     }
     Ok(())
 }
@@ -74,15 +98,37 @@ pub async fn revoke_token(settings: &Settings, name: &str) -> Result<(), Startup
     Ok(())
 }
 
-/// Prints the verdict; `Ok(false)` when the chain is broken.
-pub async fn verify_audit(settings: &Settings) -> Result<bool, StartupError> {
+/// Prints the verdict; `Ok(false)` when the chain is broken (or does not
+/// pass through `checkpoint` with the hash it had).
+pub async fn verify_audit(settings: &Settings, checkpoint: Option<Checkpoint>) -> Result<bool, StartupError> {
     let backend = migrated(settings).await?;
-    let report = audit::verify(&backend, None, true).await?;
+    let since = checkpoint.as_ref().map(|c| format!(", including checkpoint #{}", c.seq)).unwrap_or_default();
+    let report = audit::verify(&backend, None, true, checkpoint).await?;
     match &report.first_broken {
-        None => println!("Audit log intact: {} entries verified.", report.entries_checked),
+        None => println!("Audit log intact: {} entries verified{since}.", report.entries_checked),
         Some(broken) => println!("Audit log BROKEN at entry #{}: {}", broken.seq, broken.message()),
     }
+    if report.unverified_keyed > 0 {
+        println!("{} keyed entries were checked for order only: set AIRLOCK_AUDIT_KEY to check their content.", report.unverified_keyed);
+    }
     Ok(report.first_broken.is_none())
+}
+
+/// Verifies the chain, then prints its head as `SEQ:HASH` (last, alone, for
+/// scripts); `Ok(false)` when the chain is broken: a checkpoint of a broken
+/// log proves nothing.
+pub async fn audit_head(settings: &Settings) -> Result<bool, StartupError> {
+    let backend = migrated(settings).await?;
+    let report = audit::verify(&backend, None, true, None).await?;
+    if let Some(broken) = &report.first_broken {
+        println!("Audit log BROKEN at entry #{}: {}", broken.seq, broken.message());
+        return Ok(false);
+    }
+    match report.last {
+        Some(head) => println!("Keep this checkpoint somewhere the database's operators cannot write; pass it back to `airlock audit verify --since-checkpoint`:\n{head}"),
+        None => println!("The audit log is empty: there is nothing to keep yet."),
+    }
+    Ok(true)
 }
 
 /// Who ran a CLI command, for the audit log: the OS user on this host.

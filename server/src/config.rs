@@ -81,6 +81,15 @@ pub struct Settings {
     pub session_idle_minutes: u32,
     /// …and this many hours after sign-in, however active (`AIRLOCK_SESSION_MAX_HOURS`).
     pub session_max_hours: u32,
+    /// Live-update streams (open release pages) the server keeps at most
+    /// (`AIRLOCK_LIVE_STREAMS_MAX`); beyond it, 503 with `Retry-After`.
+    pub live_streams_max: usize,
+    /// …and per person or token (`AIRLOCK_LIVE_STREAMS_PER_PERSON`); beyond it, 429.
+    pub live_streams_per_person: usize,
+    /// Seals the audit chain with keyed hashes (`AIRLOCK_AUDIT_KEY`, at least
+    /// 32 characters), or the file holding it (`AIRLOCK_AUDIT_KEY_FILE`).
+    pub audit_key: Option<Secret>,
+    pub audit_key_file: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -104,6 +113,10 @@ impl Default for Settings {
             demo_sign_in: false,
             session_idle_minutes: 8 * 60,
             session_max_hours: 24,
+            live_streams_max: 2_000,
+            live_streams_per_person: 32,
+            audit_key: None,
+            audit_key_file: None,
         }
     }
 }

@@ -3,6 +3,7 @@
 //! page can refetch at once. Events carry no data worth trusting: the page
 //! always re-reads the release through the normal (authorised) path.
 
+use crate::live_slots::{LiveFull, LiveSlots};
 use crate::state::{AppState, Stopping};
 use airlock_backend::auth::RequestCaller;
 use airlock_backend::releases::{self, ReleaseError};
@@ -24,6 +25,7 @@ pub fn router() -> Router<AppState> {
 async fn release_events(
     State(backend): State<Backend>,
     State(stopping): State<Stopping>,
+    State(slots): State<LiveSlots>,
     Path(id): Path<i64>,
     caller: Option<Extension<RequestCaller>>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, StatusCode> {
@@ -42,10 +44,17 @@ async fn release_events(
             return Err(StatusCode::SERVICE_UNAVAILABLE);
         }
     }
+    let person = actor.as_ref().map_or("", |a| a.name.as_str());
+    let slot = match slots.take(person) {
+        Ok(slot) => slot,
+        Err(LiveFull::Person) => return Err(StatusCode::TOO_MANY_REQUESTS),
+        Err(LiveFull::Server) => return Err(StatusCode::SERVICE_UNAVAILABLE),
+    };
     // Browsers reconnect on their own, to whichever replica is up, and the
     // page refetches on reconnect, so ending the stream on stop loses nothing.
     let stop = Box::pin(stopping.requested());
-    let stream = futures_util::stream::unfold((events, stop), move |(mut events, mut stop)| async move {
+    // The slot lives in the stream's state: it is freed when the stream ends.
+    let stream = futures_util::stream::unfold((events, stop, slot), move |(mut events, mut stop, slot)| async move {
         loop {
             tokio::select! {
                 received = events.recv() => match received {
@@ -58,7 +67,7 @@ async fn release_events(
                 () = &mut stop => return None,
             }
         }
-        Some((Ok(Event::default().data("changed")), (events, stop)))
+        Some((Ok(Event::default().data("changed")), (events, stop, slot)))
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }

@@ -21,12 +21,16 @@ async fn main() -> ExitCode {
         Command::Serve => commands::serve(&settings).await,
         Command::Migrate => commands::migrate(&settings).await,
         Command::Seed { demo } => commands::seed(&settings, demo).await,
-        Command::Token(TokenCommand::Create { name, roles, tenants }) => {
-            commands::create_token(&settings, &name, airlock_backend::tokens::TokenGrant { roles, tenants }).await
+        Command::Token(TokenCommand::Create { name, roles, tenants, expires }) => {
+            commands::create_token(&settings, &name, roles, tenants, expires.as_deref()).await
         }
         Command::Token(TokenCommand::List) => commands::list_tokens(&settings).await,
         Command::Token(TokenCommand::Revoke { name }) => commands::revoke_token(&settings, &name).await,
-        Command::Audit(AuditCommand::Verify) => match commands::verify_audit(&settings).await {
+        Command::Audit(AuditCommand::Verify { since_checkpoint }) => match commands::verify_audit(&settings, since_checkpoint).await {
+            Ok(false) => return ExitCode::FAILURE,
+            other => other.map(|_| ()),
+        },
+        Command::Audit(AuditCommand::Head) => match commands::audit_head(&settings).await {
             Ok(false) => return ExitCode::FAILURE,
             other => other.map(|_| ()),
         },

@@ -3,10 +3,12 @@
 
 use crate::auth::{AuthConfig, AuthConfigError, SESSION_COOKIE};
 use crate::config::Settings;
+use crate::live_slots::LiveSlots;
 use crate::state::{AppState, Stopping};
-use crate::{api, auth, health, metrics};
+use crate::{api, auth, health, metrics, resilience};
 use airlock_app::{shell, App};
 use airlock_backend::{connect, Backend, DatabaseTarget, StoreError};
+use airlock_domain::audit::AuditKey;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::Router;
 use leptos::config::{Env, LeptosOptions};
@@ -16,6 +18,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -34,17 +37,35 @@ pub enum StartupError {
     Refused(#[from] airlock_backend::releases::ReleaseError),
     #[error("sign-in is misconfigured: {0}")]
     Auth(#[from] AuthConfigError),
+    #[error("could not read the audit key file {path}")]
+    AuditKeyFile { path: String, #[source] source: std::io::Error },
+    #[error("the audit key must be at least 32 characters (e.g. `openssl rand -hex 32`)")]
+    AuditKeyTooShort,
 }
 
-/// The backend on the configured database (migrations not yet applied).
-pub async fn open_backend(settings: &Settings) -> Result<Backend, StoreError> {
+/// The backend on the configured database (migrations not yet applied),
+/// sealing audit entries with the configured key, if any.
+pub async fn open_backend(settings: &Settings) -> Result<Backend, StartupError> {
     let url = settings.database_url.as_ref().map(|s| s.expose());
     let target = DatabaseTarget::choose(url, &settings.data_dir);
     match &target {
         DatabaseTarget::SqliteFile(path) => tracing::info!(path = %path.display(), "using the embedded SQLite database"),
         DatabaseTarget::Postgres(_) => tracing::info!("using PostgreSQL from DATABASE_URL"),
     }
-    Ok(Backend::new(connect(&target).await?))
+    Ok(Backend::new(connect(&target, audit_key(settings)?).await?))
+}
+
+/// `AIRLOCK_AUDIT_KEY`, or the file `AIRLOCK_AUDIT_KEY_FILE` names (a mounted secret).
+fn audit_key(settings: &Settings) -> Result<Option<AuditKey>, StartupError> {
+    let secret = match (&settings.audit_key, &settings.audit_key_file) {
+        (Some(key), _) => key.expose().trim().to_owned(),
+        (None, Some(path)) => std::fs::read_to_string(path)
+            .map_err(|source| StartupError::AuditKeyFile { path: path.display().to_string(), source })?
+            .trim()
+            .to_owned(),
+        (None, None) => return Ok(None),
+    };
+    AuditKey::new(secret.as_bytes()).map(Some).ok_or(StartupError::AuditKeyTooShort)
 }
 
 pub fn leptos_options(settings: &Settings, addr: SocketAddr) -> LeptosOptions {
@@ -70,8 +91,10 @@ fn page_routes() -> Vec<AxumRouteListing> {
 
 /// Every route of the portal. Pages and server functions come from the Leptos
 /// app; everything else is plain axum. Every request passes, outermost
-/// first: compression, the request id (and its log span), metrics, the
-/// session, the cross-site check, and the one layer that resolves who is asking.
+/// first: compression, the request id (and its log span), `Retry-After` on
+/// every 503, metrics, the time limit, the panic catcher (the API has its
+/// own, answering JSON), the session, the cross-site check, and the one
+/// layer that resolves who is asking.
 pub fn router(state: AppState) -> Router {
     let routes = page_routes();
     let backend = state.backend.clone();
@@ -87,7 +110,7 @@ pub fn router(state: AppState) -> Router {
         .merge(health::router())
         .merge(metrics::router())
         .merge(auth::router())
-        .nest("/api/v1", api::router())
+        .nest("/api/v1", api::router().layer(CatchPanicLayer::custom(resilience::api_panic)))
         .merge(crate::live::router())
         .leptos_routes_with_context(&state, routes, provide_backend.clone(), {
             let options = options.clone();
@@ -97,7 +120,10 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), auth::layer::resolve_caller))
         .layer(from_fn_with_state(state.clone(), auth::csrf::same_origin_only))
         .layer(sessions)
+        .layer(CatchPanicLayer::custom(resilience::page_panic))
+        .layer(from_fn(resilience::time_limit))
         .layer(from_fn(metrics::track))
+        .layer(from_fn(resilience::retry_after))
         .layer(from_fn(crate::request_id::tag))
         .layer(CompressionLayer::new())
         .with_state(state)
@@ -133,6 +159,7 @@ impl Application {
     pub async fn build(settings: &Settings) -> Result<Application, StartupError> {
         let backend = open_backend(settings).await?;
         backend.migrate().await?;
+        airlock_backend::audit::seal_with_key(&backend, chrono::Utc::now()).await?;
         if settings.seed_demo {
             backend.import_world(&airlock_backend::demo::demo_world()).await?;
             tracing::info!("demo world loaded");
@@ -151,6 +178,7 @@ impl Application {
             backend,
             stopping: Stopping(stopping),
             auth: Arc::new(auth),
+            live_slots: LiveSlots::new(settings.live_streams_max, settings.live_streams_per_person),
         };
         spawn_session_sweeper(&state.backend, state.stopping.clone());
         metrics::install();
@@ -162,14 +190,14 @@ impl Application {
     }
 
     /// Serves until `shutdown` resolves, then tells open event streams to end
-    /// and lets in-flight requests finish.
+    /// and lets in-flight requests finish (within the drain deadline).
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), StartupError> {
         let stop = self.stop;
         let shutdown = async move {
             shutdown.await;
             let _ = stop.send(true);
         };
-        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await.map_err(StartupError::Serve)
+        crate::serve::serve(self.listener, self.router, shutdown).await.map_err(StartupError::Serve)
     }
 }
 

@@ -1,9 +1,10 @@
 //! What every handler can reach. Small on purpose: the backend (services
 //! only; the store is not reachable from here), the Leptos options the page
-//! renderer needs, how people sign in, and whether the server is stopping
-//! (open event streams end on it).
+//! renderer needs, how people sign in, whether the server is stopping
+//! (open event streams end on it), and how many more streams may open.
 
 use crate::auth::SharedAuth;
+use crate::live_slots::LiveSlots;
 use airlock_backend::Backend;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -16,6 +17,14 @@ pub struct AppState {
     pub stopping: Stopping,
     /// How people sign in (provider, role map, demo sign-in, public origin).
     pub auth: SharedAuth,
+    /// How many live-update streams may still open.
+    pub live_slots: LiveSlots,
+}
+
+impl FromRef<AppState> for LiveSlots {
+    fn from_ref(state: &AppState) -> LiveSlots {
+        state.live_slots.clone()
+    }
 }
 
 /// Turns `true` once the server has been asked to stop. A stream that never

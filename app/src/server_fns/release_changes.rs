@@ -112,6 +112,7 @@ pub async fn edit_release(
     super::answer(async move {
         let (backend, actor) = super::backend_and_actor()?;
         let draft = draft_from_form(&service, &version, &image, &environment, &targets, &notes);
+        let revision = revision.ok_or_else(revision_missing)?;
         use airlock_backend::releases::ReleaseError;
         airlock_backend::releases::edit(&backend, actor.as_ref(), id, draft.clone(), revision, chrono::Utc::now())
             .await
@@ -170,10 +171,19 @@ pub async fn review_release(
                 return Err(PageError::Invalid { errors, draft: None });
             }
         };
+        let revision = revision.ok_or_else(revision_missing)?;
         let request = ReviewRequest { decision, comment, revision };
         airlock_backend::releases::review(&backend, actor.as_ref(), id, request, chrono::Utc::now()).await?;
         redirect_plain_form(&format!("/releases/{id}#reviews"));
         Ok(())
     })
     .await
+}
+
+/// A change must name the revision it was made on; a form without one (an
+/// old page, a hand-made request) would otherwise act on whatever is current.
+#[cfg(feature = "ssr")]
+fn revision_missing() -> PageError {
+    let errors = vec![airlock_domain::gate::FieldError::new("revision", "The form did not say which revision you read; open the release again.")];
+    PageError::Invalid { errors, draft: None }
 }

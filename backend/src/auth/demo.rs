@@ -19,8 +19,10 @@ pub struct DemoPerson {
     pub groups: Vec<String>,
 }
 
-/// Release manager, two approvers (the gate needs two), a tenant admin of
-/// one tenant, an auditor, an admin, and someone whose groups grant nothing.
+/// Release manager, two approvers (the gate needs two), a senior engineer
+/// who both edits and approves (to see that nobody approves a release they
+/// changed), a tenant admin of one tenant, an auditor, an admin, a viewer and
+/// someone whose groups grant nothing.
 pub fn demo_people() -> Vec<DemoPerson> {
     let person = |handle: &str, description: &str, groups: &[&str]| DemoPerson {
         handle: handle.into(),
@@ -31,6 +33,7 @@ pub fn demo_people() -> Vec<DemoPerson> {
         person("rita", "release manager", &["platform"]),
         person("ada", "approver", &["sre-seniors"]),
         person("grace", "approver", &["sre-seniors"]),
+        person("sam", "release manager and approver", &["platform", "sre-seniors"]),
         person("tom", "tenant admin of acme", &["acme-ops"]),
         person("audrey", "auditor", &["audit"]),
         person("root", "admin", &["airlock-admins"]),

@@ -19,6 +19,8 @@ pub enum ReleaseError {
     Invalid(Vec<FieldError>),
     #[error("You wrote {what}; someone else must review it.")]
     SelfReview { what: &'static str },
+    #[error("A service account cannot approve a release: approvals that open a gate must come from people who signed in.")]
+    ServiceAccountApproval,
     #[error("You reviewed revision {seen}, but the release is now at revision {current}. Read the current revision and review again.")]
     StaleRevision { seen: u32, current: u32 },
     #[error("Someone changed the same data at the same moment; reload and try again.")]
@@ -50,6 +52,7 @@ impl ReleaseError {
             ReleaseError::NotFound(_) | ReleaseError::NoSuchItem { .. } => (404, "not_found"),
             ReleaseError::Invalid(_) => (422, "invalid"),
             ReleaseError::SelfReview { .. } => (403, "self_review"),
+            ReleaseError::ServiceAccountApproval => (403, "service_account"),
             ReleaseError::StaleRevision { .. } => (409, "stale_revision"),
             ReleaseError::Conflict(_) => (409, "conflict"),
             ReleaseError::Store(StoreError::Unavailable(_)) => (503, "unavailable"),

@@ -63,7 +63,8 @@ pub async fn create(backend: &Backend, actor: Option<&Identity>, draft: ReleaseD
 }
 
 /// Makes `draft` the release's next revision. `seen` is the revision the
-/// editor started from: if someone else edited since, nothing is saved.
+/// editor started from (required, so an edit never lands on a revision its
+/// author never saw): if someone else edited since, nothing is saved.
 /// An edit that changes nothing makes no revision.
 #[tracing::instrument(skip_all, fields(release_id = id, actor = actor_name(actor)))]
 pub async fn edit(
@@ -71,7 +72,7 @@ pub async fn edit(
     actor: Option<&Identity>,
     id: i64,
     draft: ReleaseDraft,
-    seen: Option<u32>,
+    seen: u32,
     now: DateTime<Utc>,
 ) -> Result<ReleaseDossier, ReleaseError> {
     authorize(actor, Action::EditRelease)?;
@@ -86,7 +87,7 @@ pub async fn edit(
             "A release's service and environment cannot change; create a new release instead.",
         ));
     }
-    if let Some(seen) = seen.filter(|seen| *seen != current.release.revision) {
+    if seen != current.release.revision {
         return Err(ReleaseError::StaleRevision { seen, current: current.release.revision });
     }
     if content.digest() == before.digest() {

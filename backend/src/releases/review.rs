@@ -2,9 +2,9 @@
 //! an open gate.
 
 use super::{acting, audit, finish, json, locked_dossier, ReleaseError};
-use crate::store::ItemCheck;
+use crate::store::{ItemCheck, StoreTx};
 use crate::Backend;
-use airlock_domain::access::{authorize, Action, Identity, Role};
+use airlock_domain::access::{authorize, Action, Identity, IdentityKind, Role};
 use airlock_domain::audit::AuditAction;
 use airlock_domain::gate::{Decision, ReleaseDossier, Review, MAX_COMMENT_LEN};
 use chrono::{DateTime, Utc};
@@ -16,8 +16,9 @@ pub const MAX_EVIDENCE_URL_LEN: usize = 2_000;
 pub struct ReviewRequest {
     pub decision: Decision,
     pub comment: String,
-    /// The revision the reviewer read; refused if the release has moved on.
-    pub revision: Option<u32>,
+    /// The revision the reviewer read; refused if the release has moved on,
+    /// so nobody approves what they never saw.
+    pub revision: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,6 +38,9 @@ pub async fn review(
 ) -> Result<ReleaseDossier, ReleaseError> {
     authorize(actor, Action::Review)?;
     let actor = acting(actor)?;
+    if request.decision == Decision::Approve && actor.kind == IdentityKind::ServiceAccount {
+        return Err(ReleaseError::ServiceAccountApproval);
+    }
     let comment = request.comment.trim().to_owned();
     if comment.chars().count() > MAX_COMMENT_LEN {
         return Err(ReleaseError::invalid("comment", format!("A comment may be at most {MAX_COMMENT_LEN} characters.")));
@@ -47,16 +51,16 @@ pub async fn review(
     let mut tx = backend.store.begin().await?;
     let (current, now) = locked_dossier(tx.as_mut(), id, now).await?;
     let release = &current.release;
-    if let Some(seen) = request.revision.filter(|seen| *seen != release.revision) {
-        return Err(ReleaseError::StaleRevision { seen, current: release.revision });
+    if request.revision != release.revision {
+        return Err(ReleaseError::StaleRevision { seen: request.revision, current: release.revision });
     }
     if actor.name == release.author {
         return Err(ReleaseError::SelfReview { what: "this release" });
     }
-    // Whoever made the current revision wrote what is being approved.
-    let editor = current.revisions.last().map(|r| r.by.as_str());
-    if editor == Some(actor.name.as_str()) {
-        return Err(ReleaseError::SelfReview { what: "the current revision of this release" });
+    // Whoever made any revision wrote part of what is being approved: a
+    // trivial edit by someone else must not launder an earlier editor's change.
+    if current.contributors().contains(&actor.name) {
+        return Err(ReleaseError::SelfReview { what: "a revision of this release" });
     }
     let review = Review {
         reviewer: actor.name.clone(),
@@ -66,6 +70,7 @@ pub async fn review(
         digest: release.content.digest(),
         comment,
         at: now,
+        dismissed: None,
     };
     tx.put_review(id, &release.author, &review).await?;
     let action = match review.decision {
@@ -101,6 +106,12 @@ pub async fn check_item(
     if before.checked.is_some() == request.checked && before.evidence_url == evidence_url && before.note == note {
         return Ok(current);
     }
+    // Approvers approved the evidence they could see: replacing or removing
+    // it takes their approval away (ticking an unchecked item does not).
+    let evidence_gone = before.checked.is_some() && (!request.checked || before.evidence_url != evidence_url);
+    if evidence_gone {
+        dismiss_approvals_resting_on(tx.as_mut(), &current, item, request.checked, &actor.name, now).await?;
+    }
     let check = request.checked.then(|| ItemCheck { by: actor.name.clone(), at: now, evidence_url, note });
     tx.set_item(id, item, check.as_ref()).await?;
     let action = if check.is_some() { AuditAction::ItemChecked } else { AuditAction::ItemUnchecked };
@@ -112,6 +123,32 @@ pub async fn check_item(
         audit(&actor.name, action, &subject, before, after, now)
     })
     .await
+}
+
+/// Dismisses every approval of the current revision given while item `item`
+/// held the evidence now being replaced (or removed), and records it.
+async fn dismiss_approvals_resting_on(
+    tx: &mut dyn StoreTx,
+    current: &ReleaseDossier,
+    item: u32,
+    still_checked: bool,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ReleaseError> {
+    let reviewers = current.approvals_resting_on(item);
+    let Some(text) = current.checklist.iter().find(|i| i.id == item).map(|i| i.text.as_str()) else { return Ok(()) };
+    if reviewers.is_empty() {
+        return Ok(());
+    }
+    let how = if still_checked { "replaced" } else { "removed" };
+    let reason = format!("the evidence of \u{201c}{text}\u{201d} was {how} after they approved.");
+    let id = current.release.id;
+    for reviewer in &reviewers {
+        tx.dismiss_review(id, current.release.revision, reviewer, &reason, now).await?;
+    }
+    let after = serde_json::json!({ "item": item, "reviewers": reviewers, "reason": reason }).to_string();
+    tx.append_audit(audit(actor, AuditAction::ApprovalDismissed, &format!("release/{id}"), None, Some(after), now)).await?;
+    Ok(())
 }
 
 fn blank_to_none(text: Option<String>) -> Option<String> {

@@ -19,12 +19,21 @@ pub(crate) fn roles(owner: &str, text: &str) -> Result<Vec<airlock_domain::acces
 }
 
 pub(crate) type PersonRow = (String, Option<String>, Option<String>, String, String, String, chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>, i64);
-pub(crate) type TokenRow = (String, String, String, chrono::DateTime<chrono::Utc>, Option<chrono::DateTime<chrono::Utc>>);
+/// The `SELECT … FROM api_tokens` that [`TokenRow`] reads.
+macro_rules! token_columns {
+    () => {
+        "SELECT name, roles, tenants, created_at, expires_at, last_used_at, revoked_at FROM api_tokens"
+    };
+}
+pub(crate) use token_columns as TOKEN_COLUMNS;
+
+type Time = chrono::DateTime<chrono::Utc>;
+pub(crate) type TokenRow = (String, String, String, Time, Option<Time>, Option<Time>, Option<Time>);
 
 pub(crate) fn token(row: TokenRow) -> Result<super::StoredToken, super::StoreError> {
-    let (name, role_text, tenants, created_at, revoked_at) = row;
+    let (name, role_text, tenants, created_at, expires_at, last_used_at, revoked_at) = row;
     let roles = roles(&format!("token {name}"), &role_text)?;
-    Ok(super::StoredToken { name, roles, tenants: words(&tenants), created_at, revoked_at })
+    Ok(super::StoredToken { name, roles, tenants: words(&tenants), created_at, expires_at, last_used_at, revoked_at })
 }
 
 macro_rules! impl_auth_store {
@@ -87,7 +96,7 @@ macro_rules! impl_auth_store {
 
             async fn tokens(&self) -> Result<Vec<$crate::store::StoredToken>, $crate::store::StoreError> {
                 let rows: Vec<$crate::store::auth_sql::TokenRow> =
-                    sqlx::query_as("SELECT name, roles, tenants, created_at, revoked_at FROM api_tokens ORDER BY name")
+                    sqlx::query_as(concat!($crate::store::auth_sql::TOKEN_COLUMNS!(), " ORDER BY name"))
                         .fetch_all(&self.pool).await?;
                 rows.into_iter().map($crate::store::auth_sql::token).collect()
             }

@@ -3,18 +3,20 @@
 
 /// The newest releases a list shows at most.
 pub const RELEASE_LIST_MAX: i64 = 200;
+/// Audit entries read per query while verifying.
+pub const AUDIT_WALK_PAGE: i64 = 1_000;
 
 macro_rules! impl_gate_reads {
     ($store:ty, $db:ty) => {
         #[async_trait::async_trait]
         impl $crate::store::ReleaseStore for $store {
             async fn begin(&self) -> Result<Box<dyn $crate::store::StoreTx>, $crate::store::StoreError> {
-                Ok(Box::new($crate::store::gate_tx::GateTx(self.begin_write().await?)))
+                Ok(Box::new($crate::store::gate_tx::GateTx(self.begin_write().await?, self.audit_key.clone())))
             }
 
             async fn dossier(&self, id: i64) -> Result<Option<airlock_domain::gate::ReleaseDossier>, $crate::store::StoreError> {
                 // A read-only transaction, so all the queries see one snapshot.
-                let mut tx = $crate::store::gate_tx::GateTx(self.pool.begin().await?);
+                let mut tx = $crate::store::gate_tx::GateTx(self.pool.begin().await?, None);
                 $crate::store::StoreTx::dossier(&mut tx, id).await
             }
 
@@ -92,24 +94,53 @@ macro_rules! impl_gate_reads {
                 Ok(rows.into_iter().map(Into::into).collect())
             }
 
-            async fn audit_chain(&self) -> Result<(Vec<airlock_domain::audit::AuditEntry>, (i64, String)), $crate::store::StoreError> {
-                // One snapshot for the entries and the head, so a concurrent
-                // append cannot look like a truncated log.
-                let mut tx = self.pool.begin().await?;
-                let rows: Vec<$crate::store::gate_reads::AuditRow> = sqlx::query_as(
-                    "SELECT seq, at, actor, action, subject, before_state, after_state, prev_hash, hash FROM audit_log ORDER BY seq",
-                )
-                .fetch_all(&mut *tx).await?;
+            fn audit_key(&self) -> Option<&airlock_domain::audit::AuditKey> {
+                self.audit_key.as_ref()
+            }
+
+            async fn audit_walk(
+                &self,
+                from_seq: i64,
+                visit: &mut (dyn for<'e> FnMut(&'e airlock_domain::audit::AuditEntry) -> bool + Send),
+            ) -> Result<(i64, String), $crate::store::StoreError> {
+                // One snapshot for the head and every page, so appends made
+                // meanwhile can look neither like a truncated log nor like a
+                // head that lags; pages keep memory flat however long the log.
+                let mut tx = self.begin_snapshot().await?;
                 let head: (i64, String) =
                     sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(&mut *tx).await?;
-                Ok((rows.into_iter().map(Into::into).collect(), head))
+                let mut after = from_seq - 1;
+                loop {
+                    let rows: Vec<$crate::store::gate_reads::AuditRow> = sqlx::query_as(
+                        "SELECT seq, at, actor, action, subject, before_state, after_state, prev_hash, hash FROM audit_log \
+                         WHERE seq > $1 ORDER BY seq LIMIT $2",
+                    )
+                    .bind(after).bind($crate::store::gate_reads::AUDIT_WALK_PAGE).fetch_all(&mut *tx).await?;
+                    let Some(last) = rows.last().map(|r| r.seq) else { break };
+                    let full_page = rows.len() as i64 == $crate::store::gate_reads::AUDIT_WALK_PAGE;
+                    for row in rows {
+                        if !visit(&row.into()) {
+                            return Ok(head);
+                        }
+                    }
+                    if !full_page {
+                        break;
+                    }
+                    after = last;
+                }
+                Ok(head)
             }
 
             async fn token_by_hash(&self, token_hash: &str) -> Result<Option<$crate::store::StoredToken>, $crate::store::StoreError> {
                 let row: Option<$crate::store::auth_sql::TokenRow> =
-                    sqlx::query_as("SELECT name, roles, tenants, created_at, revoked_at FROM api_tokens WHERE token_hash = $1")
+                    sqlx::query_as(concat!($crate::store::auth_sql::TOKEN_COLUMNS!(), " WHERE token_hash = $1"))
                         .bind(token_hash).fetch_optional(&self.pool).await?;
                 row.map($crate::store::auth_sql::token).transpose()
+            }
+
+            async fn token_used(&self, name: &str, now: chrono::DateTime<chrono::Utc>) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("UPDATE api_tokens SET last_used_at = $2 WHERE name = $1").bind(name).bind(now).execute(&self.pool).await?;
+                Ok(())
             }
         }
     };
@@ -117,7 +148,7 @@ macro_rules! impl_gate_reads {
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct AuditRow {
-    seq: i64,
+    pub(crate) seq: i64,
     at: chrono::DateTime<chrono::Utc>,
     actor: String,
     action: String,

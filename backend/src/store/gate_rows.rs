@@ -41,6 +41,7 @@ pub(crate) struct ReviewRow {
     pub digest: String,
     pub comment: String,
     pub at: DateTime<Utc>,
+    pub dismissed_reason: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -155,6 +156,7 @@ fn review(row: ReviewRow) -> Result<Review, StoreError> {
         digest,
         comment: row.comment,
         at: row.at,
+        dismissed: row.dismissed_reason,
     })
 }
 

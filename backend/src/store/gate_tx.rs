@@ -1,8 +1,9 @@
 //! `StoreTx` for both databases, written once: `impl_gate_tx!` expands per
 //! typed transaction. Every statement sticks to SQL both understand.
 
-/// An open transaction on one of the typed pools.
-pub struct GateTx<DB: sqlx::Database>(pub(crate) sqlx::Transaction<'static, DB>);
+/// An open transaction on one of the typed pools, and the key audit entries
+/// appended in it are sealed with (`None`: plain SHA-256).
+pub struct GateTx<DB: sqlx::Database>(pub(crate) sqlx::Transaction<'static, DB>, pub(crate) Option<airlock_domain::audit::AuditKey>);
 
 macro_rules! impl_gate_tx {
     ($db:ty) => {
@@ -34,7 +35,7 @@ macro_rules! impl_gate_tx {
                 )
                 .bind(id).fetch_all(&mut *self.0).await?;
                 let reviews: Vec<ReviewRow> = sqlx::query_as(
-                    "SELECT reviewer, reviewer_is_approver, decision, revision, digest, comment, at FROM reviews \
+                    "SELECT reviewer, reviewer_is_approver, decision, revision, digest, comment, at, dismissed_reason FROM reviews \
                      WHERE release_id = $1 ORDER BY at, id",
                 )
                 .bind(id).fetch_all(&mut *self.0).await?;
@@ -130,11 +131,29 @@ macro_rules! impl_gate_tx {
                     "INSERT INTO reviews (release_id, release_author, revision, reviewer, reviewer_is_approver, decision, digest, comment, at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (release_id, revision, reviewer) DO UPDATE SET \
                      reviewer_is_approver = excluded.reviewer_is_approver, decision = excluded.decision, \
-                     digest = excluded.digest, comment = excluded.comment, at = excluded.at",
+                     digest = excluded.digest, comment = excluded.comment, at = excluded.at, \
+                     dismissed_reason = NULL, dismissed_at = NULL",
                 )
                 .bind(id).bind(author).bind(review.revision as i32).bind(&review.reviewer).bind(review.reviewer_is_approver)
                 .bind($crate::store::gate_rows::decision_column(review.decision)).bind(review.digest.as_str())
                 .bind(&review.comment).bind(review.at)
+                .execute(&mut *self.0).await?;
+                Ok(())
+            }
+
+            async fn dismiss_review(
+                &mut self,
+                id: i64,
+                revision: u32,
+                reviewer: &str,
+                reason: &str,
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> Result<(), $crate::store::StoreError> {
+                sqlx::query(
+                    "UPDATE reviews SET dismissed_reason = $4, dismissed_at = $5 \
+                     WHERE release_id = $1 AND revision = $2 AND reviewer = $3",
+                )
+                .bind(id).bind(revision as i32).bind(reviewer).bind(reason).bind(at)
                 .execute(&mut *self.0).await?;
                 Ok(())
             }
@@ -154,7 +173,7 @@ macro_rules! impl_gate_tx {
                         .fetch_one(&mut *self.0).await?;
                 // Stamped while holding the head lock, so times rise with `seq`.
                 let at = truncate_to_micros(draft.at.max(chrono::Utc::now()));
-                let entry = AuditEntry::chained(airlock_domain::audit::AuditDraft { at, ..draft }, seq, prev_hash);
+                let entry = AuditEntry::chained(airlock_domain::audit::AuditDraft { at, ..draft }, seq, prev_hash, self.1.as_ref());
                 sqlx::query(
                     "INSERT INTO audit_log (seq, at, actor, action, subject, before_state, after_state, prev_hash, hash) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -168,8 +187,11 @@ macro_rules! impl_gate_tx {
 
             async fn insert_token(&mut self, token: &$crate::store::StoredToken, token_hash: &str) -> Result<(), $crate::store::StoreError> {
                 let roles = token.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(" ");
-                sqlx::query("INSERT INTO api_tokens (name, token_hash, roles, tenants, created_at) VALUES ($1, $2, $3, $4, $5)")
+                sqlx::query(
+                    "INSERT INTO api_tokens (name, token_hash, roles, tenants, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
                     .bind(&token.name).bind(token_hash).bind(roles).bind(token.tenants.join(" ")).bind(token.created_at)
+                    .bind(token.expires_at)
                     .execute(&mut *self.0).await?;
                 Ok(())
             }

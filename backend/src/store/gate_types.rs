@@ -50,7 +50,17 @@ pub struct StoredToken {
     /// The tenants a `tenant_admin` token administers.
     pub tenants: Vec<String>,
     pub created_at: DateTime<Utc>,
+    /// `None` only for tokens made before tokens expired.
+    pub expires_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl StoredToken {
+    /// Whether a request with this token is accepted `now`.
+    pub fn is_usable(&self, now: DateTime<Utc>) -> bool {
+        self.revoked_at.is_none() && self.expires_at.is_none_or(|at| now < at)
+    }
 }
 
 /// A checklist item being checked.
@@ -70,9 +80,15 @@ pub trait ReleaseStore: Send + Sync + 'static {
     async fn dossier(&self, id: i64) -> Result<Option<ReleaseDossier>, StoreError>;
     async fn releases(&self, filter: &ReleaseFilter) -> Result<Vec<ReleaseSummary>, StoreError>;
     async fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, StoreError>;
-    /// The whole log oldest first, and the head the store recorded last.
-    async fn audit_chain(&self) -> Result<(Vec<AuditEntry>, (i64, String)), StoreError>;
+    /// Feeds `visit` every entry from `from_seq` on, oldest first, until it
+    /// returns `false`; all read in one snapshot with the head the store
+    /// recorded last, which it returns.
+    async fn audit_walk(&self, from_seq: i64, visit: &mut (dyn for<'e> FnMut(&'e AuditEntry) -> bool + Send)) -> Result<(i64, String), StoreError>;
+    /// The key appended entries are sealed with, if one is configured.
+    fn audit_key(&self) -> Option<&airlock_domain::audit::AuditKey>;
     async fn token_by_hash(&self, token_hash: &str) -> Result<Option<StoredToken>, StoreError>;
+    /// Records that the token was used `now` (for `airlock token list`).
+    async fn token_used(&self, name: &str, now: DateTime<Utc>) -> Result<(), StoreError>;
 }
 
 /// One open transaction. Dropping it without [`StoreTx::commit`] rolls back.
@@ -93,6 +109,8 @@ pub trait StoreTx: super::AuthTx + Send {
     async fn set_item(&mut self, id: i64, position: u32, check: Option<&ItemCheck>) -> Result<bool, StoreError>;
     /// Records a review; a second review by the same person of the same revision replaces the first.
     async fn put_review(&mut self, id: i64, author: &str, review: &Review) -> Result<(), StoreError>;
+    /// Marks a review of `revision` as no longer counting, with the reason; a new review by the same person clears it.
+    async fn dismiss_review(&mut self, id: i64, revision: u32, reviewer: &str, reason: &str, at: DateTime<Utc>) -> Result<(), StoreError>;
     async fn set_state(&mut self, id: i64, state: ReleaseState) -> Result<(), StoreError>;
     async fn append_audit(&mut self, draft: AuditDraft) -> Result<AuditEntry, StoreError>;
     async fn insert_token(&mut self, token: &StoredToken, token_hash: &str) -> Result<(), StoreError>;

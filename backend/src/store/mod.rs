@@ -98,9 +98,10 @@ impl DatabaseTarget {
 
 /// Opens the store (creating the SQLite file and its directory on first run).
 /// Migrations are not applied here; call [`Store::migrate`].
-pub async fn connect(target: &DatabaseTarget) -> Result<Arc<dyn Store>, StoreError> {
+/// `audit_key`, when given, seals every audit entry appended through it.
+pub async fn connect(target: &DatabaseTarget, audit_key: Option<airlock_domain::audit::AuditKey>) -> Result<Arc<dyn Store>, StoreError> {
     Ok(match target {
-        DatabaseTarget::SqliteFile(path) => Arc::new(SqliteStore::open(path).await?),
-        DatabaseTarget::Postgres(url) => Arc::new(PostgresStore::connect(url).await?),
+        DatabaseTarget::SqliteFile(path) => Arc::new(SqliteStore::open(path, audit_key).await?),
+        DatabaseTarget::Postgres(url) => Arc::new(PostgresStore::connect(url, audit_key).await?),
     })
 }

@@ -200,7 +200,18 @@ macro_rules! impl_shared_store {
                     .bind(&d.version).bind(d.previous_version.as_deref()).bind(d.health.as_str()).bind(d.changed_at)
                     .execute(&mut *tx).await?;
                 }
-                tx.commit().await?;
+                // The world holds the gate's policy and target facts, so every
+                // release's stored state follows in the same transaction: lists
+                // (which filter on it) never disagree with the release's page.
+                let ids: Vec<(i64,)> = sqlx::query_as("SELECT id FROM releases ORDER BY id").fetch_all(&mut *tx).await?;
+                let mut gate = $crate::store::gate_tx::GateTx(tx, None);
+                for (id,) in ids {
+                    use $crate::store::StoreTx as _;
+                    if let Some(dossier) = gate.dossier(id).await? {
+                        gate.set_state(id, dossier.state(chrono::Utc::now())).await?;
+                    }
+                }
+                gate.0.commit().await?;
                 Ok(())
             }
         }

@@ -1,6 +1,7 @@
 //! The embedded default: one SQLite file, created on first run.
 
 use super::StoreError;
+use airlock_domain::audit::AuditKey;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 use std::path::Path;
@@ -8,10 +9,12 @@ use std::time::Duration;
 
 pub struct SqliteStore {
     pub(crate) pool: SqlitePool,
+    /// Seals appended audit entries (see `airlock_domain::audit::AuditKey`).
+    pub(crate) audit_key: Option<AuditKey>,
 }
 
 impl SqliteStore {
-    pub async fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+    pub async fn open(path: &Path, audit_key: Option<AuditKey>) -> Result<SqliteStore, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
                 .map_err(|source| StoreError::DataDir { path: dir.display().to_string(), source })?;
@@ -31,7 +34,7 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(StoreError::Unavailable)?;
-        Ok(SqliteStore { pool })
+        Ok(SqliteStore { pool, audit_key })
     }
 }
 
@@ -41,6 +44,12 @@ impl SqliteStore {
     /// another writer got in between, without waiting for the busy timeout.
     pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
         Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// A read transaction: in WAL mode its first read fixes one snapshot
+    /// for all that follow, while writers go on.
+    pub(crate) async fn begin_snapshot(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
+        Ok(self.pool.begin().await?)
     }
 }
 

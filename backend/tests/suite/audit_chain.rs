@@ -31,7 +31,7 @@ async fn every_change_appends_one_entry_and_the_chain_verifies(db: &TestStore) {
     assert!(entries.iter().all(|e| e.subject.starts_with(&format!("release/{id}"))));
     let by_ada = AuditFilter { actor: Some("ada".into()), limit: 100, ..Default::default() };
     assert_eq!(db.store.audit_entries(&by_ada).await.expect("filtered").len(), 1);
-    let report = audit::verify(&backend, None, true).await.expect("verify");
+    let report = audit::verify(&backend, None, true, None).await.expect("verify");
     assert_eq!((report.entries_checked, report.first_broken), (12, None));
 }
 
@@ -40,7 +40,7 @@ async fn the_database_refuses_to_update_or_delete_an_audit_entry(db: &TestStore)
     gate::create(&backend).await;
     assert!(db.raw_sql("UPDATE audit_log SET actor = 'mallory' WHERE seq = 1").await.is_err());
     assert!(db.raw_sql("DELETE FROM audit_log WHERE seq = 1").await.is_err());
-    assert_eq!(audit::verify(&backend, None, true).await.expect("verify").first_broken, None);
+    assert_eq!(audit::verify(&backend, None, true, None).await.expect("verify").first_broken, None);
 }
 
 async fn drop_append_only_triggers(db: &TestStore) {
@@ -59,7 +59,7 @@ async fn editing_an_audit_row_by_hand_makes_verify_name_that_row(db: &TestStore)
     gate::decide(&backend, &gate::approver("grace"), id, Decision::Approve).await.expect("grace");
     drop_append_only_triggers(db).await;
     db.raw_sql("UPDATE audit_log SET actor = 'mallory' WHERE seq = 2").await.expect("edited by hand");
-    let broken = audit::verify(&backend, None, true).await.expect("verify").first_broken.expect("broken");
+    let broken = audit::verify(&backend, None, true, None).await.expect("verify").first_broken.expect("broken");
     assert_eq!((broken.seq, broken.why.clone()), (2, Break::ContentChanged));
     assert!(broken.message().contains("#2"), "{}", broken.message());
 }
@@ -70,6 +70,6 @@ async fn deleting_the_newest_audit_rows_by_hand_is_detected(db: &TestStore) {
     gate::decide(&backend, &gate::approver("ada"), id, Decision::Approve).await.expect("ada");
     drop_append_only_triggers(db).await;
     db.raw_sql("DELETE FROM audit_log WHERE seq = 2").await.expect("deleted by hand");
-    let broken = audit::verify(&backend, None, true).await.expect("verify").first_broken.expect("broken");
+    let broken = audit::verify(&backend, None, true, None).await.expect("verify").first_broken.expect("broken");
     assert_eq!((broken.seq, broken.why), (2, Break::TailMissing { last_present: 1 }));
 }

@@ -132,13 +132,13 @@ async fn a_tenant_admin_sees_only_their_tenants_in_every_view(db: &TestStore) {
 
 async fn a_revoked_token_is_refused_and_a_tenant_token_is_scoped(db: &TestStore) {
     let backend = demo_backend(db).await;
-    let grant = TokenGrant { roles: vec![Role::TenantAdmin], tenants: vec!["acme".into()] };
+    let grant = TokenGrant { roles: vec![Role::TenantAdmin], tenants: vec!["acme".into()], expires_at: Utc::now() + chrono::Duration::days(1) };
     let token = tokens::create(&backend, "cli:ops", "acme-status", grant, Utc::now()).await.expect("created");
-    let identity = tokens::identify(&backend, &token).await.expect("read").expect("ours");
+    let identity = tokens::identify(&backend, &token, Utc::now()).await.expect("read").expect("ours");
     assert_eq!((identity.name.as_str(), identity.tenants.as_slice()), ("token:acme-status", ["acme".to_owned()].as_slice()));
     assert_eq!(world::tenants(&backend, Some(&identity)).await.expect("tenants").len(), 1);
     tokens::revoke(&backend, "cli:ops", "acme-status", Utc::now()).await.expect("revoked");
-    assert_eq!(tokens::identify(&backend, &token).await.expect("read"), None);
+    assert_eq!(tokens::identify(&backend, &token, Utc::now()).await.expect("read"), None);
     assert!(tokens::revoke(&backend, "cli:ops", "acme-status", Utc::now()).await.is_err(), "revoked already");
     let listed = tokens::list(&backend).await.expect("list");
     assert!(listed[0].revoked_at.is_some());

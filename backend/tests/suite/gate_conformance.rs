@@ -84,13 +84,13 @@ async fn an_edit_dismisses_approvals_and_records_what_changed(db: &TestStore) {
     decide(&backend, &approver("grace"), id, Decision::Approve).await.expect("grace");
     let mut changed = draft("production", &[("acme", "frankfurt")]);
     changed.version = "2.15.1".into();
-    let edited = releases::edit(&backend, Some(&rita()), id, changed, Some(1), Utc::now()).await.expect("edited");
+    let edited = releases::edit(&backend, Some(&rita()), id, changed, 1, Utc::now()).await.expect("edited");
     assert_eq!(edited.release.revision, 2);
     assert_eq!(kinds(&edited), ["too_few_approvals", "stale_approval", "stale_approval"]);
     let history = airlock_domain::gate::changes(&edited.revisions[0].content, &edited.revisions[1].content);
     assert_eq!(history.iter().map(|c| c.field.as_str()).collect::<Vec<_>>(), ["version", "image"]);
     assert_eq!(stored_state(&backend, id).await, ReleaseState::Blocked);
-    let stale = releases::edit(&backend, Some(&rita()), id, draft("production", &[("acme", "frankfurt")]), Some(1), Utc::now()).await;
+    let stale = releases::edit(&backend, Some(&rita()), id, draft("production", &[("acme", "frankfurt")]), 1, Utc::now()).await;
     assert!(matches!(stale, Err(ReleaseError::StaleRevision { seen: 1, current: 2 })), "{stale:?}");
 }
 
@@ -105,7 +105,7 @@ async fn a_rejection_blocks_until_a_new_revision(db: &TestStore) {
     assert_eq!(stored_state(&backend, id).await, ReleaseState::Rejected);
     let mut fixed = draft("production", &[("acme", "frankfurt")]);
     fixed.notes = "Adds invoice export; migration reviewed".into();
-    let edited = releases::edit(&backend, Some(&rita()), id, fixed, None, Utc::now()).await.expect("edited");
+    let edited = releases::edit(&backend, Some(&rita()), id, fixed, 1, Utc::now()).await.expect("edited");
     assert!(!kinds(&edited).contains(&"rejected"));
 }
 
@@ -157,6 +157,7 @@ async fn the_database_refuses_a_self_review_even_when_the_rules_are_bypassed(db:
         digest: release.release.content.digest(),
         comment: String::new(),
         at: Utc::now(),
+        dismissed: None,
     };
     let id = release.release.id;
     let mut tx = db.store.begin().await.expect("begin");

@@ -6,7 +6,9 @@
 mod support;
 
 mod audit_chain;
+mod audit_integrity;
 mod auth_conformance;
 mod gate_conformance;
+mod gate_integrity;
 mod gate_races;
 mod store_conformance;

@@ -77,6 +77,21 @@ pub enum IdentityKind {
     ServiceAccount,
 }
 
+/// Service accounts act under names in their own namespace (`token:ci`),
+/// which no person's handle can take (handles hold no `:`), so a token can
+/// never pass for a person in the audit log or at the gate.
+pub const SERVICE_ACCOUNT_PREFIX: &str = "token:";
+
+/// The name a service-account token acts under.
+pub fn service_account_name(token_name: &str) -> String {
+    format!("{SERVICE_ACCOUNT_PREFIX}{token_name}")
+}
+
+/// Whether `name` is a service account's: its approvals never count.
+pub fn is_service_account(name: &str) -> bool {
+    name.starts_with(SERVICE_ACCOUNT_PREFIX)
+}
+
 /// Someone acting in Airlock. `name` is what the audit log records and what
 /// the gate compares: two names are two people.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

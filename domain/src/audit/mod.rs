@@ -1,11 +1,40 @@
 //! The audit log's hash chain. Every entry carries the hash of the one before
 //! it, and its own hash covers its content and that link, so editing,
 //! deleting or inserting a row anywhere breaks the chain at that row.
-//! Pure: the store appends and reads rows, this module hashes and verifies.
+//! With a key ([`AuditKey`]) the hashes are HMACs: someone with write access
+//! to the database but not the key can no longer rewrite the chain and
+//! recompute it. Pure: the store appends and reads rows, this module hashes
+//! and verifies ([`Verifier`]).
+
+mod verify;
+
+pub use verify::{verify, Break, BrokenLink, Checkpoint, Verifier, VerifyReport};
 
 use chrono::{DateTime, Utc};
+use hmac::{Hmac, Mac as _};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
+
+/// Keyed hashes are stored with this prefix, so a verifier knows which
+/// entries need the key and notices one that lost it.
+pub const KEYED_PREFIX: &str = "hmac-sha256:";
+
+/// The secret that turns the chain into keyed hashes (`AIRLOCK_AUDIT_KEY`).
+#[derive(Clone)]
+pub struct AuditKey(Vec<u8>);
+
+impl AuditKey {
+    /// At least 32 bytes: anything shorter is guessable.
+    pub fn new(secret: &[u8]) -> Option<AuditKey> {
+        (secret.len() >= 32).then(|| AuditKey(secret.to_vec()))
+    }
+}
+
+impl std::fmt::Debug for AuditKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AuditKey(**redacted**)")
+    }
+}
 
 /// The `prev_hash` of the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -19,28 +48,32 @@ pub enum AuditAction {
     ItemUnchecked,
     ReleaseApproved,
     ReleaseRejected,
+    ApprovalDismissed,
     TokenCreated,
     TokenRevoked,
     SignedIn,
     SignInFailed,
     SignedOut,
     SessionsEnded,
+    KeyEnabled,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 12] = [
+    pub const ALL: [AuditAction; 14] = [
         AuditAction::ReleaseCreated,
         AuditAction::ReleaseEdited,
         AuditAction::ItemChecked,
         AuditAction::ItemUnchecked,
         AuditAction::ReleaseApproved,
         AuditAction::ReleaseRejected,
+        AuditAction::ApprovalDismissed,
         AuditAction::TokenCreated,
         AuditAction::TokenRevoked,
         AuditAction::SignedIn,
         AuditAction::SignInFailed,
         AuditAction::SignedOut,
         AuditAction::SessionsEnded,
+        AuditAction::KeyEnabled,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -51,12 +84,14 @@ impl AuditAction {
             AuditAction::ItemUnchecked => "checklist.unchecked",
             AuditAction::ReleaseApproved => "review.approved",
             AuditAction::ReleaseRejected => "review.rejected",
+            AuditAction::ApprovalDismissed => "review.dismissed",
             AuditAction::TokenCreated => "token.created",
             AuditAction::TokenRevoked => "token.revoked",
             AuditAction::SignedIn => "session.signed_in",
             AuditAction::SignInFailed => "session.sign_in_failed",
             AuditAction::SignedOut => "session.signed_out",
             AuditAction::SessionsEnded => "session.ended_by_admin",
+            AuditAction::KeyEnabled => "audit.keyed",
         }
     }
 }
@@ -96,8 +131,9 @@ pub fn truncate_to_micros(at: DateTime<Utc>) -> DateTime<Utc> {
 
 impl AuditEntry {
     /// The entry `draft` becomes when appended after `prev_hash` as number
-    /// `seq`, hash included. `draft.at` must already be truncated to micros.
-    pub fn chained(draft: AuditDraft, seq: i64, prev_hash: String) -> AuditEntry {
+    /// `seq`, hash included (keyed when `key` is given). `draft.at` must
+    /// already be truncated to micros.
+    pub fn chained(draft: AuditDraft, seq: i64, prev_hash: String, key: Option<&AuditKey>) -> AuditEntry {
         let mut entry = AuditEntry {
             seq,
             at: draft.at,
@@ -109,17 +145,38 @@ impl AuditEntry {
             prev_hash,
             hash: String::new(),
         };
-        entry.hash = entry.expected_hash();
+        entry.hash = match key {
+            Some(key) => entry.keyed_hash(key),
+            None => entry.expected_hash(),
+        };
         entry
+    }
+
+    /// Whether this entry's hash is keyed.
+    pub fn is_keyed(&self) -> bool {
+        self.hash.starts_with(KEYED_PREFIX)
     }
 
     /// SHA-256 over a length-prefixed encoding of every field and the
     /// previous entry's hash, as lowercase hex.
     pub fn expected_hash(&self) -> String {
         let mut hasher = Sha256::new();
+        self.encode(|bytes| hasher.update(bytes));
+        hex(&hasher.finalize())
+    }
+
+    /// HMAC-SHA256 with `key` over the same encoding, prefixed.
+    pub fn keyed_hash(&self, key: &AuditKey) -> String {
+        // Any key length is valid for HMAC; `new_from_slice` cannot fail here.
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&key.0) else { return String::new() };
+        self.encode(|bytes| mac.update(bytes));
+        format!("{KEYED_PREFIX}{}", hex(&mac.finalize().into_bytes()))
+    }
+
+    fn encode(&self, mut sink: impl FnMut(&[u8])) {
         let mut field = |text: &str| {
-            hasher.update((text.len() as u64).to_be_bytes());
-            hasher.update(text.as_bytes());
+            sink(&(text.len() as u64).to_be_bytes());
+            sink(text.as_bytes());
         };
         field("airlock-audit-v1");
         field(&self.prev_hash);
@@ -138,85 +195,13 @@ impl AuditEntry {
                 None => field("none"),
             }
         }
-        hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
     }
 }
 
-/// Why the chain breaks at an entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "reason", rename_all = "snake_case")]
-pub enum Break {
-    /// The entry's content no longer matches its hash: it was edited.
-    ContentChanged,
-    /// The entry does not point at the one before it: something was deleted or inserted before it.
-    LinkBroken { expected_prev_hash: String },
-    /// Sequence numbers skip: entries before this one were deleted.
-    Gap { expected_seq: i64 },
-    /// The log ends before the last entry the database recorded writing.
-    TailMissing { last_present: i64 },
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BrokenLink {
-    pub seq: i64,
-    #[serde(flatten)]
-    pub why: Break,
-}
-
-impl BrokenLink {
-    pub fn message(&self) -> String {
-        match &self.why {
-            Break::ContentChanged => format!("Entry #{} was changed after it was written: its content no longer matches its hash.", self.seq),
-            Break::LinkBroken { .. } => format!("Entry #{} does not follow the entry before it: an entry was removed or inserted.", self.seq),
-            Break::Gap { expected_seq } => format!("Entries #{expected_seq} to #{} are missing.", self.seq - 1),
-            Break::TailMissing { last_present } => {
-                format!("Entries #{} to #{} are missing from the end of the log.", last_present + 1, self.seq)
-            }
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct VerifyReport {
-    pub entries_checked: u64,
-    /// The first broken link, oldest first; `None` when the chain is whole.
-    pub first_broken: Option<BrokenLink>,
-}
-
-/// Walks the chain from the first entry (entries must be in `seq` order).
-/// `head` is the sequence number and hash the store recorded for its latest
-/// append, which catches entries deleted from the end.
-pub fn verify<'a>(entries: impl IntoIterator<Item = &'a AuditEntry>, head: Option<(i64, &str)>) -> VerifyReport {
-    let mut prev_hash = GENESIS.to_owned();
-    let mut expected_seq = 1;
-    let mut checked = 0;
-    for entry in entries {
-        checked += 1;
-        let why = if entry.seq != expected_seq {
-            Some(Break::Gap { expected_seq })
-        } else if entry.prev_hash != prev_hash {
-            Some(Break::LinkBroken { expected_prev_hash: prev_hash.clone() })
-        } else if entry.hash != entry.expected_hash() {
-            Some(Break::ContentChanged)
-        } else {
-            None
-        };
-        if let Some(why) = why {
-            return VerifyReport { entries_checked: checked, first_broken: Some(BrokenLink { seq: entry.seq, why }) };
-        }
-        prev_hash = entry.hash.clone();
-        expected_seq += 1;
-    }
-    let last_present = expected_seq - 1;
-    let first_broken = match head {
-        Some((seq, _)) if seq > last_present => Some(BrokenLink { seq, why: Break::TailMissing { last_present } }),
-        Some((seq, hash)) if seq == last_present && seq > 0 && hash != prev_hash => {
-            Some(BrokenLink { seq, why: Break::ContentChanged })
-        }
-        _ => None,
-    };
-    VerifyReport { entries_checked: checked, first_broken }
-}
 
 #[cfg(test)]
 mod tests;

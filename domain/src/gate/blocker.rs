@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 pub enum Blocker {
     TooFewApprovals { have: u32, need: u32 },
     AuthorApproved { author: String },
+    ContributorApproved { reviewer: String },
+    NotAPerson { reviewer: String },
+    DismissedApproval { reviewer: String, reason: String },
     NotAnApprover { reviewer: String },
     StaleApproval { reviewer: String, revision: u32 },
     ExpiredApproval { reviewer: String },
@@ -26,6 +29,9 @@ impl Blocker {
         match self {
             Blocker::TooFewApprovals { .. } => "too_few_approvals",
             Blocker::AuthorApproved { .. } => "author_approved",
+            Blocker::ContributorApproved { .. } => "contributor_approved",
+            Blocker::NotAPerson { .. } => "not_a_person",
+            Blocker::DismissedApproval { .. } => "dismissed_approval",
             Blocker::NotAnApprover { .. } => "not_an_approver",
             Blocker::StaleApproval { .. } => "stale_approval",
             Blocker::ExpiredApproval { .. } => "expired_approval",
@@ -45,6 +51,15 @@ impl Blocker {
             }
             Blocker::AuthorApproved { author } => {
                 format!("{author} wrote this release and cannot approve it; their approval does not count.")
+            }
+            Blocker::ContributorApproved { reviewer } => {
+                format!("{reviewer} edited this release and cannot approve it; their approval does not count.")
+            }
+            Blocker::NotAPerson { reviewer } => {
+                format!("{reviewer} is a service account; only people's approvals count.")
+            }
+            Blocker::DismissedApproval { reviewer, reason } => {
+                format!("{reviewer}'s approval was dismissed: {reason} They must approve again.")
             }
             Blocker::NotAnApprover { reviewer } => {
                 format!("{reviewer} does not hold the approver role; their approval does not count.")

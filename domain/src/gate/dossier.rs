@@ -117,17 +117,43 @@ pub struct ReleaseDossier {
 
 impl ReleaseDossier {
     pub fn verdict(&self, now: DateTime<Utc>) -> Result<ApprovedRelease, Vec<Blocker>> {
-        evaluate(&self.release, &self.reviews, &self.checklist, &self.policy, &self.facts, now)
+        evaluate(&self.release, &self.contributors(), &self.reviews, &self.checklist, &self.policy, &self.facts, now)
+    }
+
+    /// Everyone who made a revision: the author and every editor, in order.
+    pub fn contributors(&self) -> Vec<String> {
+        let mut names = vec![self.release.author.clone()];
+        for revision in &self.revisions {
+            if !names.contains(&revision.by) {
+                names.push(revision.by.clone());
+            }
+        }
+        names
     }
 
     /// The approvers whose approval counts now, as the gate counts them.
     pub fn counted_approvers(&self, now: DateTime<Utc>) -> Vec<String> {
         let digest = self.release.content.digest();
-        super::review_blockers(&self.release, &digest, &self.reviews, &self.policy, now).0.into_iter().collect()
+        super::review_blockers(&self.release, &self.contributors(), &digest, &self.reviews, &self.policy, now).0.into_iter().collect()
     }
 
     pub fn state(&self, now: DateTime<Utc>) -> ReleaseState {
         ReleaseState::of(&self.verdict(now))
+    }
+
+    /// Who approved the current revision while checklist item `item` held
+    /// the evidence it holds now: the approvals that replacing or removing
+    /// that evidence must dismiss. Approvals given before the item was
+    /// checked never saw it, and are not affected.
+    pub fn approvals_resting_on(&self, item: u32) -> Vec<String> {
+        let Some((_, checked_at)) = self.checklist.iter().find(|i| i.id == item).and_then(|i| i.checked.as_ref()) else {
+            return Vec::new();
+        };
+        self.current_reviews()
+            .into_iter()
+            .filter(|r| r.decision == super::Decision::Approve && r.dismissed.is_none() && r.at >= *checked_at)
+            .map(|r| r.reviewer.clone())
+            .collect()
     }
 
     /// The reviews of the current revision, each reviewer's latest only.

@@ -16,6 +16,7 @@ pub use draft::{check_image, check_version, FieldError, ReleaseDraft, MAX_COMMEN
 pub use release::{ContentDigest, ReleaseContent, Target};
 pub use template::{default_checklist, PRODUCTION_CHECKLIST};
 
+use crate::access::is_service_account;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -47,6 +48,10 @@ pub struct Review {
     pub digest: ContentDigest,
     pub comment: String,
     pub at: DateTime<Utc>,
+    /// Why this approval no longer counts although its revision is current:
+    /// the checklist evidence the approver saw was replaced or removed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dismissed: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -100,8 +105,11 @@ impl ApprovedRelease {
 }
 
 /// Every reason the release is blocked, or the approved release.
+/// `contributors` are everyone who made a revision of it (the author and
+/// every editor): none of them may approve it.
 pub fn evaluate(
     release: &Release,
+    contributors: &[String],
     reviews: &[Review],
     checklist: &[ChecklistItem],
     policy: &GatePolicy,
@@ -112,15 +120,17 @@ pub fn evaluate(
     let mut blockers = target_blockers(&release.content.targets, facts);
     let mut approvers = BTreeSet::new();
     if policy.protected {
-        let (counted, mut review_blockers) = review_blockers(release, &digest, reviews, policy, now);
+        let (counted, mut review_blockers) = review_blockers(release, contributors, &digest, reviews, policy, now);
         approvers = counted;
         let have = approvers.len() as u32;
         if have < policy.required_approvals {
             blockers.push(Blocker::TooFewApprovals { have, need: policy.required_approvals });
         } else {
             // Enough approvals stand: approvals that do not count no longer
-            // explain anything, but a self-approval or a rejection still blocks.
-            review_blockers.retain(|b| matches!(b, Blocker::AuthorApproved { .. } | Blocker::Rejected { .. }));
+            // explain anything, but a contributor's approval or a rejection still blocks.
+            review_blockers.retain(|b| {
+                matches!(b, Blocker::AuthorApproved { .. } | Blocker::ContributorApproved { .. } | Blocker::Rejected { .. })
+            });
         }
         blockers.append(&mut review_blockers);
         let unchecked: Vec<String> = checklist.iter().filter(|i| i.checked.is_none()).map(|i| i.text.clone()).collect();
@@ -160,6 +170,7 @@ fn target_blockers(targets: &[Target], facts: &TargetFacts) -> Vec<Blocker> {
 /// Only each reviewer's latest review of the current revision matters.
 fn review_blockers(
     release: &Release,
+    contributors: &[String],
     digest: &ContentDigest,
     reviews: &[Review],
     policy: &GatePolicy,
@@ -190,6 +201,16 @@ fn review_blockers(
             Decision::Approve if review.reviewer == release.author => {
                 blockers.push(Blocker::AuthorApproved { author: review.reviewer.clone() })
             }
+            Decision::Approve if contributors.contains(&review.reviewer) => {
+                blockers.push(Blocker::ContributorApproved { reviewer: review.reviewer.clone() })
+            }
+            Decision::Approve if is_service_account(&review.reviewer) => {
+                blockers.push(Blocker::NotAPerson { reviewer: review.reviewer.clone() })
+            }
+            Decision::Approve if review.dismissed.is_some() => blockers.push(Blocker::DismissedApproval {
+                reviewer: review.reviewer.clone(),
+                reason: review.dismissed.clone().unwrap_or_default(),
+            }),
             Decision::Approve if !review.reviewer_is_approver => {
                 blockers.push(Blocker::NotAnApprover { reviewer: review.reviewer.clone() })
             }

@@ -31,6 +31,7 @@ fn review(who: &str, decision: Decision, of: &Release, minute: i64) -> Review {
         digest: of.content.digest(),
         comment: String::new(),
         at: at(minute),
+        dismissed: None,
     }
 }
 
@@ -60,7 +61,7 @@ fn facts() -> TargetFacts {
 }
 
 fn verdict(release: &Release, reviews: &[Review], checked: bool) -> Result<ApprovedRelease, Vec<Blocker>> {
-    evaluate(release, reviews, &checklist(checked), &policy(), &facts(), at(60))
+    evaluate(release, &[release.author.clone()], reviews, &checklist(checked), &policy(), &facts(), at(60))
 }
 
 fn kinds(result: &Result<ApprovedRelease, Vec<Blocker>>) -> Vec<&'static str> {
@@ -91,6 +92,32 @@ fn the_author_cannot_approve_their_own_release() {
     let r = release();
     let reviews = [review("rita", Decision::Approve, &r, 1), review("ana", Decision::Approve, &r, 2), review("ben", Decision::Approve, &r, 3)];
     assert_eq!(kinds(&verdict(&r, &reviews, true)), ["author_approved"]);
+}
+
+#[test]
+fn someone_who_edited_any_revision_cannot_approve_a_later_one() {
+    let r = Release { revision: 3, ..release() };
+    let contributors = ["rita".to_owned(), "ed".to_owned(), "max".to_owned()];
+    let reviews = [review("ed", Decision::Approve, &r, 1), review("ana", Decision::Approve, &r, 2), review("ben", Decision::Approve, &r, 3)];
+    let result = evaluate(&r, &contributors, &reviews, &checklist(true), &policy(), &facts(), at(60));
+    assert_eq!(result.unwrap_err(), vec![Blocker::ContributorApproved { reviewer: "ed".into() }]);
+}
+
+#[test]
+fn a_service_accounts_approval_never_counts() {
+    let r = release();
+    let reviews = [review("token:ada", Decision::Approve, &r, 1), review("ana", Decision::Approve, &r, 2)];
+    assert_eq!(kinds(&verdict(&r, &reviews, true)), ["too_few_approvals", "not_a_person"]);
+}
+
+#[test]
+fn a_dismissed_approval_does_not_count_and_says_why() {
+    let r = release();
+    let mut dismissed = review("ana", Decision::Approve, &r, 1);
+    dismissed.dismissed = Some("the evidence of \u{201c}Security scan clean\u{201d} changed.".into());
+    let blockers = verdict(&r, &[dismissed, review("ben", Decision::Approve, &r, 2)], true).unwrap_err();
+    assert_eq!(kinds(&Err(blockers.clone())), ["too_few_approvals", "dismissed_approval"]);
+    assert!(blockers[1].message().contains("Security scan clean"), "{}", blockers[1].message());
 }
 
 #[test]
@@ -127,7 +154,7 @@ fn a_missing_checklist_item_blocks_and_is_named() {
     let mut items = checklist(true);
     items[1].checked = None;
     let reviews = [review("ana", Decision::Approve, &r, 1), review("ben", Decision::Approve, &r, 2)];
-    let result = evaluate(&r, &reviews, &items, &policy(), &facts(), at(60));
+    let result = evaluate(&r, &[r.author.clone()], &reviews, &items, &policy(), &facts(), at(60));
     assert_eq!(result.unwrap_err(), vec![Blocker::UncheckedItems { items: vec!["On-call team notified".into()] }]);
 }
 
@@ -149,7 +176,7 @@ fn a_region_without_a_cluster_and_an_unknown_tenant_block() {
     let mut facts = facts();
     facts.served_regions.retain(|region| region != "ashburn");
     let reviews = [review("ana", Decision::Approve, &r, 1), review("ben", Decision::Approve, &r, 2)];
-    let result = evaluate(&r, &reviews, &checklist(true), &policy(), &facts, at(60));
+    let result = evaluate(&r, &[r.author.clone()], &reviews, &checklist(true), &policy(), &facts, at(60));
     assert_eq!(kinds(&result), ["unknown_tenant", "target_without_cluster"]);
 }
 
@@ -158,7 +185,7 @@ fn an_approval_older_than_the_policy_allows_has_expired() {
     let r = release();
     let reviews = [review("ana", Decision::Approve, &r, 1), review("ben", Decision::Approve, &r, 2)];
     let later = at(60 * 25);
-    let result = evaluate(&r, &reviews, &checklist(true), &policy(), &facts(), later);
+    let result = evaluate(&r, &[r.author.clone()], &reviews, &checklist(true), &policy(), &facts(), later);
     assert_eq!(kinds(&result), ["too_few_approvals", "expired_approval", "expired_approval"]);
 }
 
@@ -182,7 +209,7 @@ fn a_later_approval_replaces_the_same_reviewers_earlier_rejection() {
 fn an_unprotected_environment_needs_only_valid_targets() {
     let r = release();
     let open = GatePolicy { protected: false, required_approvals: 0, approval_ttl: None };
-    assert!(evaluate(&r, &[], &checklist(false), &open, &facts(), at(0)).is_ok());
+    assert!(evaluate(&r, &[r.author.clone()], &[], &checklist(false), &open, &facts(), at(0)).is_ok());
 }
 
 #[test]
@@ -234,7 +261,7 @@ proptest! {
                 Action::Check(i) => items[*i].checked = Some(("rita".into(), at(minute as i64))),
             }
         }
-        let result = evaluate(&current, &reviews, &items, &policy(), &facts(), at(30));
+        let result = evaluate(&current, &[current.author.clone()], &reviews, &items, &policy(), &facts(), at(30));
         let digest = current.content.digest();
         let latest = |who: &str| reviews.iter().filter(|r| r.reviewer == who).max_by_key(|r| r.at);
         let standing: Vec<&Review> = PEOPLE.iter().filter_map(|p| latest(p)).filter(|r| r.digest == digest).collect();

@@ -90,7 +90,8 @@ pub struct VerifyView {
 #[schema(as = BrokenLink)]
 pub struct BrokenLinkView {
     pub seq: i64,
-    /// content_changed, link_broken, gap or tail_missing.
+    /// content_changed, link_broken, gap, tail_missing, head_behind, not_keyed,
+    /// checkpoint_mismatch or checkpoint_missing.
     pub reason: &'static str,
     pub message: String,
 }
@@ -103,7 +104,7 @@ pub struct BrokenLinkView {
         (status = 401, description = "No token (`unauthenticated`) or an unknown one (`invalid_token`).", body = ErrorBody), (status = 403, description = "The token's roles do not allow it (`forbidden`).", body = ErrorBody),
     ))]
 pub async fn verify(State(state): State<AppState>, Caller(caller): Caller) -> Result<Json<VerifyView>, ApiError> {
-    let report = audit::verify(&state.backend, caller.as_ref(), false).await?;
+    let report = audit::verify(&state.backend, caller.as_ref(), false, None).await?;
     Ok(Json(VerifyView::from(report)))
 }
 
@@ -127,5 +128,9 @@ fn reason(link: &BrokenLink) -> &'static str {
         Break::LinkBroken { .. } => "link_broken",
         Break::Gap { .. } => "gap",
         Break::TailMissing { .. } => "tail_missing",
+        Break::HeadBehind { .. } => "head_behind",
+        Break::NotKeyed => "not_keyed",
+        Break::CheckpointMismatch { .. } => "checkpoint_mismatch",
+        Break::CheckpointMissing => "checkpoint_missing",
     }
 }

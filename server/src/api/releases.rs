@@ -114,8 +114,9 @@ pub struct ReleaseChanges {
     environment: Option<String>,
     targets: Option<Vec<TargetView>>,
     notes: Option<String>,
-    /// The revision the editor started from; 409 `stale_revision` if the release has moved on.
-    revision: Option<u32>,
+    /// The revision the editor started from (required): 409 `stale_revision`,
+    /// naming both revisions, if the release has moved on since.
+    revision: u32,
 }
 
 impl ReleaseChanges {
@@ -156,10 +157,10 @@ pub async fn edit(
     ApiJson(changes): ApiJson<ReleaseChanges>,
 ) -> Result<Json<ReleaseDetail>, ApiError> {
     let current = releases::get(&state.backend, caller.as_ref(), id).await?;
-    // The draft is merged onto the revision just read, so if the caller gave
-    // no revision that one is what must still be current when the edit lands.
-    let seen = changes.revision.unwrap_or(current.release.revision);
+    let seen = changes.revision;
+    // Fields left out keep the values of the revision just read; the edit
+    // lands only if that is still the one the caller named.
     let draft = changes.onto(&current.release.content);
-    let dossier = releases::edit(&state.backend, caller.as_ref(), id, draft, Some(seen), Utc::now()).await?;
+    let dossier = releases::edit(&state.backend, caller.as_ref(), id, draft, seen, Utc::now()).await?;
     Ok(Json(ReleaseDetail::of(&dossier, Utc::now())))
 }

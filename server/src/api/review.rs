@@ -53,17 +53,18 @@ pub struct NewReview {
     /// Required when rejecting: what the author must fix.
     #[serde(default)]
     comment: String,
-    /// The revision the reviewer read; 409 `stale_revision` if it has moved on.
-    revision: Option<u32>,
+    /// The revision the reviewer read (required): 409 `stale_revision`,
+    /// naming both revisions, if it has moved on.
+    revision: u32,
 }
 
-/// Approves or rejects the current revision (approvers only; never the author or last editor).
+/// Approves or rejects the current revision (approvers only; never anyone who made a revision of it; service accounts may reject but never approve).
 #[utoipa::path(post, path = "/releases/{id}/reviews", operation_id = "review_release", tag = "releases", params(("id" = i64, Path)), request_body = NewReview,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The release as it is now.", body = ReleaseDetail),
         (status = 401, description = "No token (`unauthenticated`) or an unknown one (`invalid_token`).", body = ErrorBody),
-        (status = 403, description = "`forbidden` (not an approver) or `self_review` (the author or last editor).", body = ErrorBody),
+        (status = 403, description = "`forbidden` (not an approver), `self_review` (the author or an editor of any revision) or `service_account` (a token approving).", body = ErrorBody),
         (status = 404, description = "No such release (`not_found`).", body = ErrorBody),
         (status = 409, description = "`stale_revision`.", body = ErrorBody),
         (status = 422, description = "E.g. a rejection without a comment.", body = ErrorBody),

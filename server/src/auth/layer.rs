@@ -98,7 +98,7 @@ async fn api_caller(state: &AppState, headers: &HeaderMap) -> Result<Option<airl
         return Ok(None);
     };
     let token = header.to_str().ok().and_then(bearer).ok_or(ApiError::InvalidToken)?;
-    match tokens::identify(&state.backend, token).await? {
+    match tokens::identify(&state.backend, token, chrono::Utc::now()).await? {
         Some(identity) => Ok(Some(identity)),
         None => Err(ApiError::InvalidToken),
     }

@@ -74,11 +74,11 @@ fn run(dir: &std::path::Path, args: &[&str]) -> (bool, String, String) {
 #[test]
 fn a_created_token_is_the_last_word_printed_and_names_must_be_unique() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let (ok, stdout, stderr) = run(dir.path(), &["token", "create", "--name", "ci-pipeline", "--role", "release_manager", "--role", "approver"]);
+    let (ok, stdout, stderr) = run(dir.path(), &["token", "create", "--name", "ci-pipeline", "--role", "release_manager", "--role", "auditor"]);
     assert!(ok, "{stderr}");
     let token = stdout.split_whitespace().last().expect("a word");
     assert!(token.starts_with("airlock_") && token.len() == "airlock_".len() + 64, "{token}");
-    let (again, _, stderr) = run(dir.path(), &["token", "create", "--name", "ci-pipeline", "--role", "approver"]);
+    let (again, _, stderr) = run(dir.path(), &["token", "create", "--name", "ci-pipeline", "--role", "viewer"]);
     assert!(!again, "a second token with the same name is refused");
     let said = stderr.lines().last().unwrap_or_default();
     assert_eq!(said, "airlock: A token named ci-pipeline already exists; choose another name.");
@@ -86,12 +86,32 @@ fn a_created_token_is_the_last_word_printed_and_names_must_be_unique() {
     assert!(!bad_role && stderr.contains("unknown role"), "{stderr}");
 }
 
+#[test]
+fn no_token_may_approve_and_every_token_expires_and_says_when_it_was_last_used() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (ok, _, stderr) = run(dir.path(), &["token", "create", "--name", "ada", "--role", "approver"]);
+    assert!(!ok && stderr.contains("cannot hold the approver role"), "{stderr}");
+    let (ok, _, stderr) = run(dir.path(), &["token", "create", "--name", "forever", "--role", "viewer", "--expires", "5000d"]);
+    assert!(!ok && stderr.contains("--expires"), "{stderr}");
+    let (ok, stdout, stderr) = run(dir.path(), &["token", "create", "--name", "ci", "--role", "viewer", "--expires", "30d"]);
+    assert!(ok && stdout.contains("valid until"), "{stderr}");
+    assert!(run(dir.path(), &["token", "create", "--name", "nightly", "--role", "viewer"]).0);
+    let (_, listed, _) = run(dir.path(), &["token", "list"]);
+    let header = listed.lines().next().unwrap_or_default();
+    assert!(["NAME", "ROLES", "CREATED", "LAST USED", "EXPIRES", "STATUS"].iter().all(|c| header.contains(c)), "{header}");
+    let in_days = |days: i64| (chrono::Utc::now() + chrono::Duration::days(days)).format("%Y-%m-%d").to_string();
+    let ci = listed.lines().find(|l| l.starts_with("ci ")).expect("ci listed");
+    assert!(ci.contains("never") && ci.contains(&in_days(30)) && ci.ends_with("active"), "{ci}");
+    let nightly = listed.lines().find(|l| l.starts_with("nightly")).expect("nightly listed");
+    assert!(nightly.contains(&in_days(90)), "90 days by default: {nightly}");
+}
+
 #[tokio::test]
 async fn audit_verify_passes_on_an_untouched_log_and_names_a_row_edited_by_hand() {
     use sqlx::Connection;
     let dir = tempfile::tempdir().expect("temp dir");
     for name in ["first-bot", "second-bot"] {
-        assert!(run(dir.path(), &["token", "create", "--name", name, "--role", "approver"]).0);
+        assert!(run(dir.path(), &["token", "create", "--name", name, "--role", "viewer"]).0);
     }
     let (ok, stdout, _) = run(dir.path(), &["audit", "verify"]);
     assert!(ok && stdout.contains("intact: 2 entries"), "{stdout}");
@@ -119,7 +139,7 @@ fn tokens_are_listed_scoped_to_tenants_and_refused_once_revoked() {
     assert!(!ok && stderr.contains("needs --tenant"), "{stderr}");
     let (ok, _, stderr) = run(dir.path(), &["token", "create", "--name", "ghost", "--role", "tenant_admin", "--tenant", "umbrella"]);
     assert!(!ok && stderr.contains("There is no tenant umbrella."), "{stderr}");
-    let (ok, _, stderr) = run(dir.path(), &["token", "create", "--name", "wide", "--role", "approver", "--tenant", "acme"]);
+    let (ok, _, stderr) = run(dir.path(), &["token", "create", "--name", "wide", "--role", "viewer", "--tenant", "acme"]);
     assert!(!ok && stderr.contains("Only a tenant_admin token takes --tenant."), "{stderr}");
     assert!(run(dir.path(), &["token", "revoke", "acme-status"]).0);
     let (ok, stdout, _) = run(dir.path(), &["token", "list"]);

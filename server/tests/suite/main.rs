@@ -7,6 +7,7 @@ mod support;
 mod access_matrix;
 mod api;
 mod cli;
+mod gate_attacks;
 mod health;
 mod oidc_sign_in;
 mod pages;

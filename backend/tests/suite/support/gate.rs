@@ -45,16 +45,27 @@ pub async fn create(backend: &Backend) -> ReleaseDossier {
     releases::create(backend, Some(&rita()), draft("production", &[("acme", "frankfurt")]), Utc::now()).await.expect("created")
 }
 
+/// Reviews the revision that is current now, as a reviewer who just read it.
 pub async fn decide(backend: &Backend, who: &Identity, id: i64, decision: Decision) -> Result<ReleaseDossier, ReleaseError> {
+    let revision = releases::get(backend, Some(&root()), id).await?.release.revision;
+    decide_on(backend, who, id, revision, decision).await
+}
+
+pub async fn decide_on(backend: &Backend, who: &Identity, id: i64, revision: u32, decision: Decision) -> Result<ReleaseDossier, ReleaseError> {
     let comment = if decision == Decision::Reject { "Migration not reviewed" } else { "" };
-    releases::review(backend, Some(who), id, ReviewRequest { decision, comment: comment.into(), revision: None }, Utc::now()).await
+    releases::review(backend, Some(who), id, ReviewRequest { decision, comment: comment.into(), revision }, Utc::now()).await
+}
+
+/// Checks item `item` with `evidence`, as rita.
+pub async fn check_with(backend: &Backend, id: i64, item: u32, evidence: Option<&str>) -> Result<ReleaseDossier, ReleaseError> {
+    let request = CheckRequest { checked: true, evidence_url: evidence.map(str::to_owned), note: None };
+    releases::check_item(backend, Some(&rita()), id, item, request, Utc::now()).await
 }
 
 pub async fn check_all(backend: &Backend, id: i64) {
     let items = releases::get(backend, Some(&root()), id).await.expect("read").checklist;
     for item in items {
-        let request = CheckRequest { checked: true, evidence_url: None, note: None };
-        releases::check_item(backend, Some(&rita()), id, item.id, request, Utc::now()).await.expect("checked");
+        check_with(backend, id, item.id, Some("https://ci.example.com/runs/1")).await.expect("checked");
     }
 }
 

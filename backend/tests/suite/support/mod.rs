@@ -40,6 +40,15 @@ impl TestStore {
         }
     }
 
+    /// The same database through a second store that seals audit entries with `key`.
+    pub async fn keyed(&self, key: airlock_domain::audit::AuditKey) -> Arc<dyn Store> {
+        let target = match &self.raw {
+            Raw::Sqlite(path) => DatabaseTarget::SqliteFile(path.clone()),
+            Raw::Postgres(url) => DatabaseTarget::Postgres(url.clone()),
+        };
+        connect(&target, Some(key)).await.expect("the same database, keyed")
+    }
+
     /// Which SQL dialect `raw_sql` speaks.
     pub fn is_postgres(&self) -> bool {
         matches!(self.raw, Raw::Postgres(_))
@@ -49,7 +58,7 @@ impl TestStore {
 pub async fn sqlite() -> TestStore {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("airlock.db");
-    let store = connect(&DatabaseTarget::SqliteFile(path.clone())).await.expect("open sqlite");
+    let store = connect(&DatabaseTarget::SqliteFile(path.clone()), None).await.expect("open sqlite");
     store.migrate().await.expect("migrate sqlite");
     TestStore { store, raw: Raw::Sqlite(path), _dir: Some(dir) }
 }
@@ -65,7 +74,7 @@ pub async fn postgres() -> TestStore {
         Some((server, _)) => format!("{server}/{name}"),
         None => panic!("AIRLOCK_TEST_POSTGRES_URL must name a database"),
     };
-    let store = connect(&DatabaseTarget::Postgres(url.clone())).await.expect("connect postgres");
+    let store = connect(&DatabaseTarget::Postgres(url.clone()), None).await.expect("connect postgres");
     store.migrate().await.expect("migrate postgres");
     TestStore { store, raw: Raw::Postgres(url), _dir: None }
 }

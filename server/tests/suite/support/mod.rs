@@ -179,7 +179,10 @@ impl TestApp {
     /// The same, administering `tenants` (with the tenant_admin role).
     pub async fn scoped_token(&self, name: &str, roles: &[airlock_domain::access::Role], tenants: &[&str]) -> String {
         let backend = self.backend().await;
-        let grant = airlock_backend::tokens::TokenGrant { roles: roles.to_vec(), tenants: tenants.iter().map(|t| t.to_string()).collect() };
+        let now = chrono::Utc::now();
+        let tenants = tenants.iter().map(|t| t.to_string()).collect();
+        let expires_at = airlock_backend::tokens::expiry(None, now).expect("the default expiry");
+        let grant = airlock_backend::tokens::TokenGrant { roles: roles.to_vec(), tenants, expires_at };
         airlock_backend::tokens::create(&backend, "test-operator", name, grant, chrono::Utc::now()).await.expect("token created")
     }
 

@@ -1,0 +1,175 @@
+//! The ways around the two-engineer rule, each performed through the API and
+//! the pages' server functions on SQLite and PostgreSQL, and shown refused
+//! with the gate unchanged.
+
+use crate::support::{spawn_app, spawn_app_on_postgres, Browser, TestApp};
+use airlock_domain::access::Role;
+use serde_json::{json, Value};
+
+/// Calls a server function as the hydrated page does: status and JSON body.
+async fn rpc(browser: &Browser, endpoint: &str, body: &str) -> (u16, Value) {
+    let response = browser
+        .client
+        .post(format!("{}/rpc/{endpoint}", browser.address))
+        .header("Origin", &browser.address)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(body.to_owned())
+        .send()
+        .await
+        .expect("sent");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn api(response: reqwest::Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    (status, response.json().await.expect("JSON body"))
+}
+
+fn kinds(detail: &Value) -> Vec<&str> {
+    detail["blockers"].as_array().expect("blockers").iter().filter_map(|b| b["kind"].as_str()).collect()
+}
+
+/// rita's token creates a production release for acme in frankfurt.
+async fn create(app: &TestApp, rita: &str) -> i64 {
+    let release = json!({"service": "api", "version": "2.15.0", "environment": "production", "targets": [{"tenant": "acme", "region": "frankfurt"}]});
+    let (status, detail) = api(app.post_json("/api/v1/releases", Some(rita), &release).await).await;
+    assert_eq!(status, 201, "{detail}");
+    detail["id"].as_i64().expect("id")
+}
+
+async fn check(app: &TestApp, rita: &str, id: i64, item: u32, evidence: &str) -> Value {
+    let body = json!({"checked": true, "evidence_url": evidence});
+    let (status, detail) = api(app.post_json(&format!("/api/v1/releases/{id}/checklist/{item}"), Some(rita), &body).await).await;
+    assert_eq!(status, 200, "{detail}");
+    detail
+}
+
+async fn detail(app: &TestApp, id: i64) -> Value {
+    api(app.get(&format!("/api/v1/releases/{id}")).await).await.1
+}
+
+async fn approve(browser: &Browser, id: i64, revision: u32) -> (u16, Value) {
+    rpc(browser, "review_release", &format!("id={id}&revision={revision}&decision=approve&comment=")).await
+}
+
+async fn tokens_never_count_as_approvers(app: TestApp) {
+    let rita = app.token("rita", &[Role::ReleaseManager]).await;
+    let id = create(&app, &rita).await;
+    // No token holds the approver role any more, so a token cannot review at all…
+    let review = json!({"decision": "approve", "comment": "", "revision": 1});
+    let (status, error) = api(app.post_json(&format!("/api/v1/releases/{id}/reviews"), Some(&rita), &review).await).await;
+    assert_eq!((status, error["code"].as_str()), (403, Some("forbidden")), "{error}");
+    // …and its name can never be a person's: the author is `token:rita`, not rita.
+    let after = detail(&app, id).await;
+    assert_eq!((after["author"].as_str(), after["approvals"].as_u64()), (Some("token:rita"), Some(0)));
+}
+
+async fn an_earlier_editor_cannot_approve_after_someone_elses_trivial_edit(app: TestApp) {
+    let rita = app.token("rita", &[Role::ReleaseManager]).await;
+    let id = create(&app, &rita).await;
+    let sam = app.browser("sam").await;
+    let swap = format!("id={id}&revision=1&service=api&version=2.15.0&image=registry.airlock.internal/api:evil&environment=production&targets[0]=acme/frankfurt&notes=");
+    assert_eq!(rpc(&sam, "edit_release", &swap).await.0, 200, "sam edits revision 2");
+    let (status, trivial) = api(app.patch_json(&format!("/api/v1/releases/{id}"), Some(&rita), &json!({"notes": "typo", "revision": 2})).await).await;
+    assert_eq!((status, trivial["revision"].as_u64()), (200, Some(3)), "{trivial}");
+    let (status, refusal) = approve(&sam, id, 3).await;
+    assert_eq!(status, 403, "{refusal}");
+    assert_eq!(detail(&app, id).await["reviews"], json!([]));
+}
+
+async fn a_change_without_the_revision_it_was_made_on_is_refused_everywhere(app: TestApp) {
+    let rita = app.token("rita", &[Role::ReleaseManager]).await;
+    let id = create(&app, &rita).await;
+    let path = format!("/api/v1/releases/{id}");
+    let (status, error) = api(app.patch_json(&path, Some(&rita), &json!({"notes": "no revision"})).await).await;
+    assert_eq!((status, error["code"].as_str()), (422, Some("invalid_json")), "{error}");
+    let review = json!({"decision": "reject", "comment": "no revision"});
+    let (status, error) = api(app.post_json(&format!("{path}/reviews"), Some(&rita), &review).await).await;
+    assert_eq!((status, error["code"].as_str()), (422, Some("invalid_json")), "{error}");
+    let ada = app.browser("ada").await;
+    let (status, _) = rpc(&ada, "review_release", &format!("id={id}&decision=approve&comment=")).await;
+    assert_eq!(status, 422, "a page's review must name its revision");
+    let (status, _) = rpc(&app.browser("rita").await, "edit_release", &format!("id={id}&service=api&version=2.15.9&environment=production&targets[0]=acme/frankfurt")).await;
+    assert_eq!(status, 422, "a page's edit must name its revision");
+    // A stale one is 409, naming both revisions.
+    api(app.patch_json(&path, Some(&rita), &json!({"notes": "revision 2", "revision": 1})).await).await;
+    let (status, error) = api(app.patch_json(&path, Some(&rita), &json!({"notes": "late", "revision": 1})).await).await;
+    assert_eq!((status, error["code"].as_str()), (409, Some("stale_revision")));
+    let message = error["message"].as_str().unwrap_or_default();
+    assert!(message.contains("revision 1") && message.contains("revision 2"), "{message}");
+    let (status, error) = approve(&ada, id, 1).await;
+    assert_eq!(status, 409, "{error}");
+    let after = detail(&app, id).await;
+    assert_eq!((after["revision"].as_u64(), after["approvals"].as_u64()), (Some(2), Some(0)));
+}
+
+async fn swapping_evidence_after_approval_dismisses_those_approvals(app: TestApp) {
+    let rita = app.token("rita", &[Role::ReleaseManager]).await;
+    let id = create(&app, &rita).await;
+    for item in 1..=9 {
+        check(&app, &rita, id, item, "https://ci.example.com/runs/1").await;
+    }
+    for person in ["ada", "grace"] {
+        assert_eq!(approve(&app.browser(person).await, id, 1).await.0, 200);
+    }
+    assert_eq!(detail(&app, id).await["state"], "ready");
+    let swapped = check(&app, &rita, id, 4, "https://ci.example.com/runs/forged").await;
+    assert_eq!(swapped["state"], "blocked");
+    assert_eq!(kinds(&swapped), ["too_few_approvals", "dismissed_approval", "dismissed_approval"]);
+    let ready: Vec<Value> = app.get("/api/v1/releases?state=ready").await.json().await.expect("list");
+    assert!(ready.is_empty());
+    // The page says so too, and the same through its own form.
+    let (_, html) = app.page(&format!("/releases/{id}")).await;
+    assert!(html.contains("approval was dismissed"), "{html}");
+    let ada = app.browser("ada").await;
+    assert_eq!(approve(&ada, id, 1).await.0, 200);
+    let rita_page = app.browser("rita").await;
+    let swap = format!("id={id}&item=4&checked=true&evidence_url=https%3A%2F%2Fci.example.com%2Fruns%2F2&note=");
+    assert_eq!(rpc(&rita_page, "check_item", &swap).await.0, 200);
+    assert_eq!(kinds(&detail(&app, id).await), ["too_few_approvals", "dismissed_approval", "dismissed_approval"]);
+}
+
+async fn lists_agree_with_the_release_page_after_a_policy_change(app: TestApp) {
+    let rita = app.token("rita", &[Role::ReleaseManager]).await;
+    let id = create(&app, &rita).await;
+    for item in 1..=9 {
+        check(&app, &rita, id, item, "https://ci.example.com/runs/1").await;
+    }
+    for person in ["ada", "grace"] {
+        approve(&app.browser(person).await, id, 1).await;
+    }
+    let mut world = airlock_backend::demo::demo_world();
+    world.environments.iter_mut().filter(|e| e.name == "production").for_each(|e| e.required_approvals = 3);
+    app.backend().await.import_world(&world).await.expect("policy changed");
+    assert_eq!(kinds(&detail(&app, id).await), ["too_few_approvals"]);
+    let ready: Vec<Value> = app.get("/api/v1/releases?state=ready").await.json().await.expect("list");
+    assert!(ready.is_empty(), "{ready:?}");
+    let (_, html) = app.page("/releases?state=ready").await;
+    assert!(!html.contains(&format!("href=\"/releases/{id}\"")), "the page's list agrees");
+}
+
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$name(super::spawn_app().await).await;
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$name(super::spawn_app_on_postgres().await).await;
+            })*
+        }
+    };
+}
+
+on_both_databases!(
+    tokens_never_count_as_approvers,
+    an_earlier_editor_cannot_approve_after_someone_elses_trivial_edit,
+    a_change_without_the_revision_it_was_made_on_is_refused_everywhere,
+    swapping_evidence_after_approval_dismisses_those_approvals,
+    lists_agree_with_the_release_page_after_a_policy_change,
+);
