@@ -50,9 +50,7 @@ impl PageError {
     /// The messages for one form field (empty unless this is `Invalid`).
     pub fn field_messages(&self, field: &str) -> Vec<String> {
         match self {
-            PageError::Invalid { errors, .. } => {
-                errors.iter().filter(|e| e.field == field).map(|e| e.message.clone()).collect()
-            }
+            PageError::Invalid { errors, .. } => errors.iter().filter(|e| e.field == field).map(|e| e.message.clone()).collect(),
             _ => Vec::new(),
         }
     }

@@ -6,10 +6,10 @@
 //! since this process last verified: the checkpoint reached then must still
 //! hold, and only newer entries are read.
 
-use crate::releases::{audit, ReleaseError};
-use crate::store::AuditFilter;
 use crate::Backend;
-use airlock_domain::access::{authorize, Action, Identity};
+use crate::releases::{ReleaseError, audit};
+use crate::store::AuditFilter;
+use airlock_domain::access::{Action, Identity, authorize};
 use airlock_domain::audit::{AuditAction, AuditEntry, Checkpoint, Verifier, VerifyReport};
 use chrono::{DateTime, Utc};
 

@@ -5,13 +5,8 @@
 use airlock_domain::{Cluster, Deployment, Environment, Health, NamespaceStrategy, Region, Service, Tenant, World};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
-const REGIONS: [(&str, &str); 5] = [
-    ("lagos", "Lagos"),
-    ("johannesburg", "Johannesburg"),
-    ("frankfurt", "Frankfurt"),
-    ("ashburn", "Ashburn"),
-    ("singapore", "Singapore"),
-];
+const REGIONS: [(&str, &str); 5] =
+    [("lagos", "Lagos"), ("johannesburg", "Johannesburg"), ("frankfurt", "Frankfurt"), ("ashburn", "Ashburn"), ("singapore", "Singapore")];
 
 /// slug, display name, residency, primary region, allowed regions.
 const TENANTS: [(&str, &str, &str, &str, &[&str]); 14] = [
@@ -32,11 +27,8 @@ const TENANTS: [(&str, &str, &str, &str, &[&str]); 14] = [
 ];
 
 /// service, version per environment (development, staging, production).
-const SERVICES: [(&str, [&str; 3]); 3] = [
-    ("api", ["2.16.0-rc.1", "2.15.0", "2.14.3"]),
-    ("web", ["5.3.0", "5.2.1", "5.2.1"]),
-    ("worker", ["1.9.0", "1.8.4", "1.8.2"]),
-];
+const SERVICES: [(&str, [&str; 3]); 3] =
+    [("api", ["2.16.0-rc.1", "2.15.0", "2.14.3"]), ("web", ["5.3.0", "5.2.1", "5.2.1"]), ("worker", ["1.9.0", "1.8.4", "1.8.2"])];
 
 /// Exceptions that make the demo look like a real fleet: drift, trouble, gaps.
 /// (tenant, environment, region, service) → (version, health).
@@ -141,9 +133,7 @@ pub fn demo_world() -> World {
             let served = clusters.iter().filter(|c| c.environment == *environment && allowed.contains(&c.region.as_str()));
             for c in served {
                 for (s, (service, versions)) in SERVICES.iter().enumerate() {
-                    let exception = EXCEPTIONS
-                        .iter()
-                        .find(|x| x.0 == *slug && x.1 == *environment && x.2 == c.region && x.3 == *service);
+                    let exception = EXCEPTIONS.iter().find(|x| x.0 == *slug && x.1 == *environment && x.2 == c.region && x.3 == *service);
                     let (version, health) = exception.map_or((versions[e], Health::Healthy), |x| (x.4, x.5));
                     let hours = (t * 7 + e * 29 + s * 3) as i64;
                     deployments.push(Deployment {

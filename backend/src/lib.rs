@@ -11,7 +11,7 @@ pub mod store;
 pub mod tokens;
 pub mod world;
 
-pub use store::{connect, DatabaseTarget, DeploymentScope, ReleaseStore, Store, StoreError, WorldStore};
+pub use store::{DatabaseTarget, DeploymentScope, ReleaseStore, Store, StoreError, WorldStore, connect};
 
 use airlock_domain::audit::{Checkpoint, VerifyReport};
 use std::sync::{Arc, Mutex, PoisonError};

@@ -4,12 +4,12 @@
 //! asking for another tenant gets `NotFound`, exactly as for one that does
 //! not exist, so a 404 reveals nothing.
 
+use crate::Backend;
 use crate::releases::ReleaseError;
 use crate::store::{DeploymentScope, Store, StoreError};
-use crate::Backend;
-use airlock_domain::access::{authorize, tenant_scope, Action, Identity};
-use airlock_domain::status::{self, EnvironmentDetail, Overview, RegionDetail, TenantDetail, TenantMatrix};
 use airlock_domain::World;
+use airlock_domain::access::{Action, Identity, authorize, tenant_scope};
+use airlock_domain::status::{self, EnvironmentDetail, Overview, RegionDetail, TenantDetail, TenantMatrix};
 
 /// The world without deployments; callers add the deployments they need.
 async fn skeleton(store: &dyn Store) -> Result<World, StoreError> {
@@ -56,7 +56,11 @@ pub async fn tenant_detail(backend: &Backend, actor: Option<&Identity>, slug: &s
     Ok(status::tenant_detail(&visible_world(backend, actor, scope).await?, slug))
 }
 
-pub async fn environment_detail(backend: &Backend, actor: Option<&Identity>, name: &str) -> Result<Option<EnvironmentDetail>, ReleaseError> {
+pub async fn environment_detail(
+    backend: &Backend,
+    actor: Option<&Identity>,
+    name: &str,
+) -> Result<Option<EnvironmentDetail>, ReleaseError> {
     let scope = DeploymentScope { environment: Some(name.to_owned()), ..Default::default() };
     Ok(status::environment_detail(&visible_world(backend, actor, scope).await?, name))
 }

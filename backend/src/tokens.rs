@@ -4,10 +4,10 @@
 //! no token can pass for a person in the audit log or at the gate. Tokens are
 //! managed by the local operator (the CLI), and every change is audited.
 
-use crate::releases::{audit, ReleaseError};
+use crate::releases::{ReleaseError, audit};
 use crate::store::StoredToken;
 use crate::{Backend, StoreError};
-use airlock_domain::access::{service_account_name, Identity, IdentityKind, Role};
+use airlock_domain::access::{Identity, IdentityKind, Role, service_account_name};
 use airlock_domain::audit::AuditAction;
 use airlock_domain::names::Slug;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -89,7 +89,9 @@ pub async fn create(backend: &Backend, operator: &str, name: &str, grant: TokenG
         ));
     }
     match (roles.contains(&Role::TenantAdmin), tenants.is_empty()) {
-        (true, true) => return Err(ReleaseError::invalid("tenant", "A tenant_admin token needs --tenant naming the tenants it administers.")),
+        (true, true) => {
+            return Err(ReleaseError::invalid("tenant", "A tenant_admin token needs --tenant naming the tenants it administers."));
+        }
         (false, false) => return Err(ReleaseError::invalid("tenant", "Only a tenant_admin token takes --tenant.")),
         _ => {}
     }
@@ -97,7 +99,8 @@ pub async fn create(backend: &Backend, operator: &str, name: &str, grant: TokenG
     if let Some(unknown) = tenants.iter().find(|t| !known.iter().any(|k| &k.slug == *t)) {
         return Err(ReleaseError::invalid("tenant", format!("There is no tenant {unknown}.")));
     }
-    let secret = crate::auth::random_hex(32).map_err(|_| ReleaseError::invalid("token", "The system's random number generator is unavailable."))?;
+    let secret =
+        crate::auth::random_hex(32).map_err(|_| ReleaseError::invalid("token", "The system's random number generator is unavailable."))?;
     let token = format!("{TOKEN_PREFIX}{secret}");
     let stored = StoredToken {
         name: name.to_owned(),

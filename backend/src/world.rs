@@ -3,9 +3,9 @@
 //! regions, clusters and services name no tenant, so every reader sees them
 //! all; the tenants list is narrowed to the caller's tenants.
 
-use crate::releases::ReleaseError;
 use crate::Backend;
-use airlock_domain::access::{authorize, tenant_scope, Action, Identity};
+use crate::releases::ReleaseError;
+use airlock_domain::access::{Action, Identity, authorize, tenant_scope};
 use airlock_domain::{Cluster, Environment, Region, Service, Tenant};
 
 pub async fn environments(backend: &Backend, actor: Option<&Identity>) -> Result<Vec<Environment>, ReleaseError> {

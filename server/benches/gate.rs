@@ -6,11 +6,11 @@
 
 use airlock_backend::demo::synthetic_world;
 use airlock_backend::releases::{self, ReviewRequest};
-use airlock_backend::{connect, Backend, DatabaseTarget};
+use airlock_backend::{Backend, DatabaseTarget, connect};
 use airlock_domain::access::{Identity, Role};
 use airlock_domain::gate::{Decision, ReleaseDraft, Target};
 use chrono::Utc;
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{Criterion, criterion_group, criterion_main};
 
 fn person(name: &str, role: Role) -> Identity {
     Identity::person(name, &[role])
@@ -45,7 +45,7 @@ fn gate(c: &mut Criterion) {
     c.bench_function("approve a 500-target release (SQLite, one transaction)", |b| {
         b.iter(|| {
             turn += 1;
-            let request = ReviewRequest { decision: Decision::Approve, comment: String::new(), revision: None };
+            let request = ReviewRequest { decision: Decision::Approve, comment: String::new(), revision: dossier.release.revision };
             runtime.block_on(releases::review(&backend, Some(&approvers[turn % 2]), id, request, Utc::now())).expect("approved")
         })
     });

@@ -6,7 +6,7 @@
 //! `cargo bench -p airlock-server --bench tenants_matrix`.
 
 use airlock_backend::demo::synthetic_world;
-use airlock_backend::{connect, Backend, DatabaseTarget};
+use airlock_backend::{Backend, DatabaseTarget, connect};
 use airlock_domain::access::{Identity, Role};
 use airlock_server::auth::AuthConfig;
 use airlock_server::config::Settings;
@@ -14,7 +14,7 @@ use airlock_server::startup::{leptos_options, router};
 use airlock_server::state::{AppState, Stopping};
 use axum::body::Body;
 use axum::http::Request;
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{Criterion, criterion_group, criterion_main};
 use std::time::Duration;
 use tower::ServiceExt;
 
@@ -34,6 +34,7 @@ fn tenants_matrix(c: &mut Criterion) {
             backend: backend.clone(),
             stopping,
             auth: std::sync::Arc::new(AuthConfig::from_settings(&settings, settings.addr).await.expect("demo sign-in")),
+            live_slots: airlock_server::live_slots::LiveSlots::new(settings.live_streams_max, settings.live_streams_per_person),
         };
         let app = router(state);
         let sign_in = Request::post("/auth/demo")

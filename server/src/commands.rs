@@ -1,12 +1,12 @@
 //! What each subcommand does.
 
 use crate::config::Settings;
-use crate::startup::{open_backend, Application, StartupError};
+use crate::startup::{Application, StartupError, open_backend};
 use airlock_backend::demo::demo_world;
 use airlock_backend::tokens::TokenGrant;
+use airlock_backend::{Backend, audit, tokens};
 use airlock_domain::access::Role;
 use airlock_domain::audit::Checkpoint;
-use airlock_backend::{audit, tokens, Backend};
 
 pub async fn serve(settings: &Settings) -> Result<(), StartupError> {
     let app = Application::build(settings).await?;
@@ -46,7 +46,13 @@ pub async fn seed(settings: &Settings, demo: bool) -> Result<(), StartupError> {
 
 /// Creates a token and prints it last, alone, so scripts can take the last word.
 /// `expires` is `--expires` as typed (`30d`, `2027-03-01`; 90 days if absent).
-pub async fn create_token(settings: &Settings, name: &str, roles: Vec<Role>, tenants: Vec<String>, expires: Option<&str>) -> Result<(), StartupError> {
+pub async fn create_token(
+    settings: &Settings,
+    name: &str,
+    roles: Vec<Role>,
+    tenants: Vec<String>,
+    expires: Option<&str>,
+) -> Result<(), StartupError> {
     let backend = migrated(settings).await?;
     let now = chrono::Utc::now();
     let grant = TokenGrant { roles, tenants, expires_at: tokens::expiry(expires, now)? };
@@ -67,7 +73,8 @@ pub async fn create_token(settings: &Settings, name: &str, roles: Vec<Role>, ten
 pub async fn list_tokens(settings: &Settings) -> Result<(), StartupError> {
     let backend = migrated(settings).await?;
     let now = chrono::Utc::now();
-    let time = |at: Option<chrono::DateTime<chrono::Utc>>| at.map_or_else(|| "never".to_owned(), |at| at.format("%Y-%m-%d %H:%M").to_string());
+    let time =
+        |at: Option<chrono::DateTime<chrono::Utc>>| at.map_or_else(|| "never".to_owned(), |at| at.format("%Y-%m-%d %H:%M").to_string());
     println!("{:<24} {:<28} {:<16} {:<17} {:<17} {:<17} STATUS", "NAME", "ROLES", "TENANTS", "CREATED", "LAST USED", "EXPIRES");
     for token in tokens::list(&backend).await? {
         let roles: Vec<&str> = token.roles.iter().map(|r| r.as_str()).collect();
@@ -125,7 +132,9 @@ pub async fn audit_head(settings: &Settings) -> Result<bool, StartupError> {
         return Ok(false);
     }
     match report.last {
-        Some(head) => println!("Keep this checkpoint somewhere the database's operators cannot write; pass it back to `airlock audit verify --since-checkpoint`:\n{head}"),
+        Some(head) => println!(
+            "Keep this checkpoint somewhere the database's operators cannot write; pass it back to `airlock audit verify --since-checkpoint`:\n{head}"
+        ),
         None => println!("The audit log is empty: there is nothing to keep yet."),
     }
     Ok(true)

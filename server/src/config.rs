@@ -2,8 +2,8 @@
 //! environment variables (plus the conventional `DATABASE_URL`). Secrets are
 //! wrapped so that printing the settings never prints them.
 
-use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::net::SocketAddr;
@@ -124,25 +124,31 @@ impl Default for Settings {
 impl Settings {
     /// Reads every layer. An explicitly named file must exist; the implicit
     /// `airlock.toml` is optional.
-    pub fn load(config_file: Option<&Path>) -> Result<Settings, figment::Error> {
+    /// (The error is boxed: figment's is large, and it only ever ends the process.)
+    pub fn load(config_file: Option<&Path>) -> Result<Settings, Box<figment::Error>> {
         let file = match config_file {
             Some(path) if !path.exists() => {
-                return Err(figment::Error::from(format!("configuration file {} does not exist", path.display())));
+                return Err(Box::new(figment::Error::from(format!("configuration file {} does not exist", path.display()))));
             }
             Some(path) => path.to_path_buf(),
             None => PathBuf::from("airlock.toml"),
         };
         Figment::from(Serialized::defaults(Settings::default()))
             .merge(Toml::file(file))
-            .merge(Env::raw().only(&["DATABASE_URL", "LEPTOS_SITE_ROOT"]).map(|key| {
-                if key == "leptos_site_root" { "site_root".into() } else { key.as_str().to_owned().into() }
-            }))
+            .merge(
+                Env::raw()
+                    .only(&["DATABASE_URL", "LEPTOS_SITE_ROOT"])
+                    .map(|key| if key == "leptos_site_root" { "site_root".into() } else { key.as_str().to_owned().into() }),
+            )
             .merge(Env::prefixed("AIRLOCK_").ignore(&["CONFIG"]))
             .extract()
+            .map_err(Box::new)
     }
 }
 
 #[cfg(test)]
+// figment's `Jail` fixes the closures' error type to its own, large one.
+#[allow(clippy::result_large_err)]
 mod tests {
     use super::*;
     use figment::Jail;
@@ -150,7 +156,7 @@ mod tests {
     #[test]
     fn without_any_configuration_airlock_uses_the_embedded_default() {
         Jail::expect_with(|_| {
-            let settings = Settings::load(None)?;
+            let settings = Settings::load(None).map_err(|e| *e)?;
             assert_eq!(settings, Settings::default());
             assert_eq!(settings.addr.to_string(), "127.0.0.1:3000");
             Ok(())
@@ -162,7 +168,7 @@ mod tests {
         Jail::expect_with(|jail| {
             jail.create_file("airlock.toml", "addr = \"127.0.0.1:4000\"\ndata_dir = \"/srv/airlock\"\nlog_format = \"json\"")?;
             jail.set_env("AIRLOCK_ADDR", "0.0.0.0:5000");
-            let settings = Settings::load(None)?;
+            let settings = Settings::load(None).map_err(|e| *e)?;
             assert_eq!(settings.addr.to_string(), "0.0.0.0:5000");
             assert_eq!(settings.data_dir, PathBuf::from("/srv/airlock"));
             assert_eq!(settings.log_format, LogFormat::Json);
@@ -174,7 +180,7 @@ mod tests {
     fn database_url_is_read_without_prefix_and_never_printed() {
         Jail::expect_with(|jail| {
             jail.set_env("DATABASE_URL", "postgres://airlock:hunter2@db/airlock");
-            let settings = Settings::load(None)?;
+            let settings = Settings::load(None).map_err(|e| *e)?;
             let url = settings.database_url.as_ref().map(Secret::expose);
             assert_eq!(url, Some("postgres://airlock:hunter2@db/airlock"));
             assert!(!format!("{settings:?}").contains("hunter2"));

@@ -3,11 +3,11 @@
 //! elsewhere) and the server keeps serving; a request that has no answer
 //! within [`REQUEST_TIMEOUT`] gets 503; every 503 says `Retry-After`.
 
+use axum::Json;
 use axum::extract::Request;
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
-use axum::Json;
 use std::any::Any;
 use std::time::Duration;
 
@@ -62,10 +62,10 @@ pub async fn retry_after(request: Request, next: Next) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::Router;
     use axum::body::Body;
     use axum::middleware::from_fn;
     use axum::routing::get;
-    use axum::Router;
     use tower::ServiceExt;
     use tower_http::catch_panic::CatchPanicLayer;
 

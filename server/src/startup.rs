@@ -6,13 +6,13 @@ use crate::config::Settings;
 use crate::live_slots::LiveSlots;
 use crate::state::{AppState, Stopping};
 use crate::{api, auth, health, metrics, resilience};
-use airlock_app::{shell, App};
-use airlock_backend::{connect, Backend, DatabaseTarget, StoreError};
+use airlock_app::{App, shell};
+use airlock_backend::{Backend, DatabaseTarget, StoreError, connect};
 use airlock_domain::audit::AuditKey;
-use axum::middleware::{from_fn, from_fn_with_state};
 use axum::Router;
+use axum::middleware::{from_fn, from_fn_with_state};
 use leptos::config::{Env, LeptosOptions};
-use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
@@ -28,7 +28,11 @@ pub enum StartupError {
     #[error("the database could not be opened or migrated")]
     Store(#[from] StoreError),
     #[error("could not listen on {addr}")]
-    Bind { addr: SocketAddr, #[source] source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("the server stopped unexpectedly")]
     Serve(#[source] std::io::Error),
     #[error("nothing to seed: pass --demo to load the demo world")]
@@ -38,7 +42,11 @@ pub enum StartupError {
     #[error("sign-in is misconfigured: {0}")]
     Auth(#[from] AuthConfigError),
     #[error("could not read the audit key file {path}")]
-    AuditKeyFile { path: String, #[source] source: std::io::Error },
+    AuditKeyFile {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("the audit key must be at least 32 characters (e.g. `openssl rand -hex 32`)")]
     AuditKeyTooShort,
 }
@@ -164,9 +172,7 @@ impl Application {
             backend.import_world(&airlock_backend::demo::demo_world()).await?;
             tracing::info!("demo world loaded");
         }
-        let listener = TcpListener::bind(settings.addr)
-            .await
-            .map_err(|source| StartupError::Bind { addr: settings.addr, source })?;
+        let listener = TcpListener::bind(settings.addr).await.map_err(|source| StartupError::Bind { addr: settings.addr, source })?;
         let addr = listener.local_addr().map_err(|source| StartupError::Bind { addr: settings.addr, source })?;
         let auth = AuthConfig::from_settings(settings, addr).await?;
         if auth.demo_sign_in {
@@ -208,7 +214,7 @@ impl Application {
 pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
     let (interrupt, terminate) = {
-        use tokio::signal::unix::{signal, SignalKind};
+        use tokio::signal::unix::{SignalKind, signal};
         (signal(SignalKind::interrupt()), signal(SignalKind::terminate()))
     };
     async move {

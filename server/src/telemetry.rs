@@ -2,10 +2,10 @@
 //! The sink is a parameter so tests can capture what would be logged.
 
 use crate::config::LogFormat;
+use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
-use tracing_subscriber::EnvFilter;
 
 /// Builds the subscriber for `format`, writing to `sink`.
 pub fn subscriber<W>(format: &LogFormat, filter: &str, sink: W) -> Box<dyn tracing::Subscriber + Send + Sync>
@@ -17,9 +17,9 @@ where
     let registry = tracing_subscriber::registry().with(filter);
     match format {
         LogFormat::Human => Box::new(registry.with(tracing_subscriber::fmt::layer().with_writer(sink))),
-        LogFormat::Json => Box::new(
-            registry.with(tracing_subscriber::fmt::layer().json().flatten_event(true).with_current_span(false).with_writer(sink)),
-        ),
+        LogFormat::Json => {
+            Box::new(registry.with(tracing_subscriber::fmt::layer().json().flatten_event(true).with_current_span(false).with_writer(sink)))
+        }
     }
 }
 

@@ -30,9 +30,7 @@ pub fn Failure(error: PageError) -> impl IntoView {
 /// Sets the response status when rendering on the server; a no-op in the browser.
 pub fn set_status(code: u16) {
     #[cfg(feature = "ssr")]
-    if let (Some(response), Ok(status)) =
-        (use_context::<leptos_axum::ResponseOptions>(), http::StatusCode::from_u16(code))
-    {
+    if let (Some(response), Ok(status)) = (use_context::<leptos_axum::ResponseOptions>(), http::StatusCode::from_u16(code)) {
         response.set_status(status);
     }
     #[cfg(not(feature = "ssr"))]

@@ -2,7 +2,7 @@
 //! before it (the domain's `changes`).
 
 use crate::components::state_badge::Time;
-use airlock_domain::gate::{changes, Change, Revision};
+use airlock_domain::gate::{Change, Revision, changes};
 use leptos::prelude::*;
 
 #[component]

@@ -18,8 +18,8 @@ pub fn use_live_release(id: Signal<Option<i64>>) -> Live {
     let (open, set_open) = signal(false);
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
-        use wasm_bindgen::closure::Closure;
         use wasm_bindgen::JsCast;
+        use wasm_bindgen::closure::Closure;
         let Some(id) = id.get() else { return };
         let Ok(source) = web_sys::EventSource::new(&format!("/live/releases/{id}")) else { return };
         let on_message = Closure::<dyn FnMut()>::new(move || set_pushes.update(|n| *n += 1));

@@ -4,8 +4,8 @@
 use crate::components::failure::Failure;
 use crate::error::PageError;
 use leptos::prelude::*;
-use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 #[component]
 pub fn Loaded<T, V, F>(resource: Resource<Result<T, PageError>>, render: F) -> impl IntoView

@@ -34,8 +34,7 @@ pub fn DraftFields(
         submitted.track();
         touched.set(BTreeSet::new());
     });
-    let repositories: Vec<(String, String)> =
-        data.services.iter().map(|s| (s.name.clone(), s.image_repository.clone())).collect();
+    let repositories: Vec<(String, String)> = data.services.iter().map(|s| (s.name.clone(), s.image_repository.clone())).collect();
     let repository = move |name: &str| repositories.iter().find(|(n, _)| n == name).map(|(_, r)| r.clone());
     let repository = StoredValue::new(repository);
     let local = Memo::new(move |_| {
@@ -171,7 +170,11 @@ fn TargetGrid(
                         move |ev: leptos::ev::Event| {
                             let on = event_target_checked(&ev);
                             targets.update(|t| {
-                                if on { t.insert(value.clone()) } else { t.remove(&value) };
+                                if on {
+                                    t.insert(value.clone())
+                                } else {
+                                    t.remove(&value)
+                                };
                             });
                             touched.update(|t| {
                                 t.insert("targets");

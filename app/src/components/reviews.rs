@@ -5,7 +5,7 @@
 use crate::components::failure::ActionError;
 use crate::components::state_badge::Time;
 use crate::server_fns::release_changes::ReviewRelease;
-use airlock_domain::access::{authorize, Action, Identity};
+use airlock_domain::access::{Action, Identity, authorize};
 use airlock_domain::gate::{Decision, ReleaseDossier};
 use leptos::form::ActionForm;
 use leptos::prelude::*;

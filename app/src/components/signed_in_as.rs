@@ -3,7 +3,7 @@
 //! ends the session on the server (and, for a provider sign-in, at the
 //! provider), with or without JavaScript.
 
-use crate::server_fns::identity::{load_acting, Acting};
+use crate::server_fns::identity::{Acting, load_acting};
 use airlock_domain::access::Action;
 use leptos::prelude::*;
 

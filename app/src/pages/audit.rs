@@ -3,7 +3,7 @@
 
 use crate::components::loaded::Loaded;
 use crate::components::state_badge::Time;
-use crate::server_fns::audit::{load_audit, AuditView, AUDIT_PAGE_ROWS};
+use crate::server_fns::audit::{AUDIT_PAGE_ROWS, AuditView, load_audit};
 use airlock_domain::audit::{AuditAction, AuditEntry};
 use leptos::prelude::*;
 use leptos_meta::Title;

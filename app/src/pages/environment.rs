@@ -1,8 +1,8 @@
 //! One environment: its gate, the clusters serving each region, and the
 //! workloads that need attention.
 
-use crate::components::loaded::Loaded;
 use crate::components::health::{HealthChip, HealthCountsView};
+use crate::components::loaded::Loaded;
 use crate::server_fns::status::load_environment_detail;
 use airlock_domain::status::EnvironmentDetail;
 use leptos::prelude::*;
@@ -30,11 +30,8 @@ fn EnvironmentView(detail: EnvironmentDetail) -> impl IntoView {
         .regions
         .into_iter()
         .map(|summary| {
-            let clusters = summary
-                .clusters
-                .iter()
-                .map(|c| view! { <li class="mono" title=c.api_url.clone()>{c.name.clone()}</li> })
-                .collect_view();
+            let clusters =
+                summary.clusters.iter().map(|c| view! { <li class="mono" title=c.api_url.clone()>{c.name.clone()}</li> }).collect_view();
             view! {
                 <section class="card">
                     <h2><a href=format!("/regions/{}", summary.region.name)>{summary.region.display_name.clone()}</a></h2>

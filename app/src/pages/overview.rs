@@ -1,8 +1,8 @@
 //! The landing page: environments (promotion order) × regions, with the
 //! clusters serving each cell, how many tenants run there and how they are.
 
-use crate::components::loaded::Loaded;
 use crate::components::health::HealthCountsView;
+use crate::components::loaded::Loaded;
 use crate::server_fns::status::load_overview;
 use airlock_domain::status::{Overview, OverviewCell, OverviewRow};
 use leptos::prelude::*;

@@ -4,7 +4,7 @@
 
 use crate::components::loaded::Loaded;
 use crate::components::state_badge::Time;
-use crate::server_fns::people::{load_people, EndSessions};
+use crate::server_fns::people::{EndSessions, load_people};
 use airlock_domain::access::Person;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;

@@ -1,8 +1,8 @@
 //! One region: the clusters serving it per environment and the tenants
 //! allowed to run there.
 
-use crate::components::loaded::Loaded;
 use crate::components::health::{HealthChip, HealthCountsView};
+use crate::components::loaded::Loaded;
 use crate::server_fns::status::load_region_detail;
 use airlock_domain::status::RegionDetail;
 use leptos::prelude::*;

@@ -19,12 +19,15 @@ pub fn EditReleasePage() -> impl IntoView {
     let params = use_params_map();
     let id = Memo::new(move |_| params.read().get("id").and_then(|s| s.parse::<i64>().ok()));
     let edit = ServerAction::<EditRelease>::new();
-    let data = Resource::new(move || id.get(), |id| async move {
-        match id {
-            Some(id) => load_release_form(Some(id)).await,
-            None => Err(PageError::NotFound { what: "such release".into() }),
-        }
-    });
+    let data = Resource::new(
+        move || id.get(),
+        |id| async move {
+            match id {
+                Some(id) => load_release_form(Some(id)).await,
+                None => Err(PageError::NotFound { what: "such release".into() }),
+            }
+        },
+    );
     let error = Signal::derive(move || edit.value().get().and_then(Result::err));
     let submitted = Signal::derive(move || edit.version().get());
     view! {

@@ -3,8 +3,8 @@
 
 use crate::components::loaded::Loaded;
 use crate::components::state_badge::{StateBadge, Time};
-use crate::server_fns::releases::{load_releases, ReleaseList};
-use airlock_domain::access::{authorize, Action};
+use crate::server_fns::releases::{ReleaseList, load_releases};
+use airlock_domain::access::{Action, authorize};
 use airlock_domain::gate::ReleaseState;
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -1,8 +1,8 @@
 //! One tenant: where it may run, and what runs for it in every environment
 //! and region, with the previous version a rollback would restore.
 
-use crate::components::loaded::Loaded;
 use crate::components::health::{HealthChip, HealthCountsView};
+use crate::components::loaded::Loaded;
 use crate::server_fns::status::load_tenant_detail;
 use airlock_domain::status::TenantDetail;
 use leptos::prelude::*;
@@ -21,11 +21,8 @@ pub fn TenantPage() -> impl IntoView {
 #[component]
 fn TenantView(detail: TenantDetail) -> impl IntoView {
     let tenant = detail.tenant;
-    let allowed = tenant
-        .allowed_regions
-        .iter()
-        .map(|r| view! { <a class="badge" href=format!("/regions/{r}")>{r.clone()}</a>" " })
-        .collect_view();
+    let allowed =
+        tenant.allowed_regions.iter().map(|r| view! { <a class="badge" href=format!("/regions/{r}")>{r.clone()}</a>" " }).collect_view();
     let rows = detail
         .deployments
         .into_iter()

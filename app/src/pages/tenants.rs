@@ -3,8 +3,8 @@
 //! it works without JavaScript; once hydrated, the same domain filter runs in
 //! the browser as you type.
 
-use crate::components::loaded::Loaded;
 use crate::components::health::health_class;
+use crate::components::loaded::Loaded;
 use crate::server_fns::status::load_tenant_matrix;
 use airlock_domain::status::{HealthFilter, MatrixCell, MatrixColumn, MatrixFilter, MatrixRow, TenantMatrix};
 use leptos::prelude::*;
@@ -30,12 +30,7 @@ pub fn TenantsPage() -> impl IntoView {
 }
 
 #[component]
-fn Matrix(
-    matrix: TenantMatrix,
-    text: RwSignal<String>,
-    health: RwSignal<HealthFilter>,
-    filter: Signal<MatrixFilter>,
-) -> impl IntoView {
+fn Matrix(matrix: TenantMatrix, text: RwSignal<String>, health: RwSignal<HealthFilter>, filter: Signal<MatrixFilter>) -> impl IntoView {
     let total = matrix.rows.len();
     // Split each row's cells off once: what remains is enough to evaluate the
     // filter, shared by the count and by every row's `hidden` attribute.
@@ -51,11 +46,8 @@ fn Matrix(
         move || filter.with(|f| probes.iter().filter(|r| f.matches(r)).count())
     };
     let head = matrix_head(&matrix.columns);
-    let rows = cell_lists
-        .into_iter()
-        .enumerate()
-        .map(|(index, cells)| tenant_row(&probes, index, cells, &matrix.columns, filter))
-        .collect_view();
+    let rows =
+        cell_lists.into_iter().enumerate().map(|(index, cells)| tenant_row(&probes, index, cells, &matrix.columns, filter)).collect_view();
     view! {
         <FilterForm services=matrix.services service=matrix.service text health/>
         <p id="matrix-count" class="summary" aria-live="polite">
@@ -71,12 +63,7 @@ fn Matrix(
 }
 
 #[component]
-fn FilterForm(
-    services: Vec<String>,
-    service: Option<String>,
-    text: RwSignal<String>,
-    health: RwSignal<HealthFilter>,
-) -> impl IntoView {
+fn FilterForm(services: Vec<String>, service: Option<String>, text: RwSignal<String>, health: RwSignal<HealthFilter>) -> impl IntoView {
     // Effects run only in the browser: this marks the form once hydrated,
     // which is also what the end-to-end tests wait for.
     let hydrated = RwSignal::new(false);
@@ -177,12 +164,9 @@ fn matrix_cell(cell: MatrixCell, column: &MatrixColumn) -> AnyView {
     let place = format!("{} · {}", column.environment, column.region);
     match cell {
         MatrixCell::NotAllowed => {
-            view! { <td class="cell cell-not-allowed" title=format!("{place}: not allowed by data residency")></td> }
-                .into_any()
+            view! { <td class="cell cell-not-allowed" title=format!("{place}: not allowed by data residency")></td> }.into_any()
         }
-        MatrixCell::NotDeployed => {
-            view! { <td class="cell cell-empty" title=format!("{place}: not deployed")></td> }.into_any()
-        }
+        MatrixCell::NotDeployed => view! { <td class="cell cell-empty" title=format!("{place}: not deployed")></td> }.into_any(),
         MatrixCell::Running { version, health, drift } => {
             let class = format!("cell cell-running {}{}", health_class(health), if drift { " drift" } else { "" });
             let title = format!("{place}: {version}, {health}{}", if drift { ", differs from other regions" } else { "" });

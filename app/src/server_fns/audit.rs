@@ -16,11 +16,7 @@ pub struct AuditView {
 }
 
 #[server(prefix = "/rpc", endpoint = "audit")]
-pub async fn load_audit(
-    actor: Option<String>,
-    action: Option<String>,
-    subject: Option<String>,
-) -> Result<AuditView, PageError> {
+pub async fn load_audit(actor: Option<String>, action: Option<String>, subject: Option<String>) -> Result<AuditView, PageError> {
     super::answer(async move {
         use airlock_backend::store::AuditFilter;
         let (backend, identity) = super::backend_and_actor()?;

@@ -28,8 +28,7 @@ fn given(value: Option<String>) -> Option<String> {
 /// The backend and whoever is acting in this request: where every server
 /// function that needs an identity starts.
 #[cfg(feature = "ssr")]
-fn backend_and_actor(
-) -> Result<(airlock_backend::Backend, Option<airlock_domain::access::Identity>), crate::error::PageError> {
+fn backend_and_actor() -> Result<(airlock_backend::Backend, Option<airlock_domain::access::Identity>), crate::error::PageError> {
     let backend = backend()?;
     let actor = identity::current_identity();
     Ok((backend, actor))
@@ -44,11 +43,9 @@ fn backend_and_actor(
 async fn answer<T>(body: impl std::future::Future<Output = Result<T, crate::error::PageError>>) -> Result<T, crate::error::PageError> {
     use leptos::prelude::use_context;
     body.await.inspect_err(|error| {
-        if let (false, Some(response), Ok(status)) = (
-            plain_form_post(),
-            use_context::<leptos_axum::ResponseOptions>(),
-            http::StatusCode::from_u16(error.status()),
-        ) {
+        if let (false, Some(response), Ok(status)) =
+            (plain_form_post(), use_context::<leptos_axum::ResponseOptions>(), http::StatusCode::from_u16(error.status()))
+        {
             response.set_status(status);
         }
     })
@@ -57,7 +54,6 @@ async fn answer<T>(body: impl std::future::Future<Output = Result<T, crate::erro
 /// Whether this request is a plain HTML form post (no JavaScript).
 #[cfg(feature = "ssr")]
 fn plain_form_post() -> bool {
-    leptos::prelude::use_context::<http::request::Parts>().is_some_and(|parts| {
-        parts.headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"))
-    })
+    leptos::prelude::use_context::<http::request::Parts>()
+        .is_some_and(|parts| parts.headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html")))
 }

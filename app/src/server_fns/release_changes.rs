@@ -7,7 +7,7 @@
 #![allow(clippy::too_many_arguments)]
 
 use crate::error::PageError;
-use airlock_domain::gate::{ReleaseDraft, Target, MAX_NOTES_LEN, MAX_TARGETS};
+use airlock_domain::gate::{MAX_NOTES_LEN, MAX_TARGETS, ReleaseDraft, Target};
 use leptos::prelude::*;
 
 /// How a target travels in a form: `tenant/region`.
@@ -17,14 +17,7 @@ pub fn target_value(target: &Target) -> String {
 
 /// The draft the domain checks. A malformed target keeps its text as the
 /// tenant and no region, so the domain reports it like any other problem.
-pub fn draft_from_form(
-    service: &str,
-    version: &str,
-    image: &str,
-    environment: &str,
-    targets: &[String],
-    notes: &str,
-) -> ReleaseDraft {
+pub fn draft_from_form(service: &str, version: &str, image: &str, environment: &str, targets: &[String], notes: &str) -> ReleaseDraft {
     let targets = targets
         .iter()
         .map(|value| match value.split_once('/') {
@@ -114,9 +107,8 @@ pub async fn edit_release(
         let draft = draft_from_form(&service, &version, &image, &environment, &targets, &notes);
         let revision = revision.ok_or_else(revision_missing)?;
         use airlock_backend::releases::ReleaseError;
-        airlock_backend::releases::edit(&backend, actor.as_ref(), id, draft.clone(), revision, chrono::Utc::now())
-            .await
-            .map_err(|error| match error {
+        airlock_backend::releases::edit(&backend, actor.as_ref(), id, draft.clone(), revision, chrono::Utc::now()).await.map_err(
+            |error| match error {
                 // The service words this for reviewers; say it for editors.
                 ReleaseError::StaleRevision { seen, current } => PageError::Conflict {
                     message: format!(
@@ -124,7 +116,8 @@ pub async fn edit_release(
                     ),
                 },
                 other => echo(other.into(), draft),
-            })?;
+            },
+        )?;
         leptos_axum::redirect(&format!("/releases/{id}"));
         Ok(())
     })
@@ -184,6 +177,7 @@ pub async fn review_release(
 /// old page, a hand-made request) would otherwise act on whatever is current.
 #[cfg(feature = "ssr")]
 fn revision_missing() -> PageError {
-    let errors = vec![airlock_domain::gate::FieldError::new("revision", "The form did not say which revision you read; open the release again.")];
+    let errors =
+        vec![airlock_domain::gate::FieldError::new("revision", "The form did not say which revision you read; open the release again.")];
     PageError::Invalid { errors, draft: None }
 }

@@ -42,11 +42,7 @@ pub struct ReleaseFormData {
 use airlock_backend::world;
 
 #[server(prefix = "/rpc", endpoint = "releases")]
-pub async fn load_releases(
-    environment: Option<String>,
-    state: Option<String>,
-    service: Option<String>,
-) -> Result<ReleaseList, PageError> {
+pub async fn load_releases(environment: Option<String>, state: Option<String>, service: Option<String>) -> Result<ReleaseList, PageError> {
     super::answer(async move {
         use airlock_backend::store::ReleaseFilter;
         let (backend, viewer) = super::backend_and_actor()?;
@@ -79,7 +75,7 @@ pub async fn load_release(id: i64) -> Result<ReleaseView, PageError> {
 #[server(prefix = "/rpc", endpoint = "release_form")]
 pub async fn load_release_form(edit: Option<i64>) -> Result<ReleaseFormData, PageError> {
     super::answer(async move {
-        use airlock_domain::access::{authorize, Action};
+        use airlock_domain::access::{Action, authorize};
         let (backend, viewer) = super::backend_and_actor()?;
         let action = if edit.is_some() { Action::EditRelease } else { Action::CreateRelease };
         authorize(viewer.as_ref(), action).map_err(|denied| PageError::from(airlock_backend::releases::ReleaseError::Denied(denied)))?;

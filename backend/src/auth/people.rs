@@ -4,10 +4,10 @@
 //! are audit entries naming the person.
 
 use super::{SignInMethod, SignedInUser};
-use crate::releases::{audit, ReleaseError};
-use crate::store::{Person, PersonRecord};
 use crate::Backend;
-use airlock_domain::access::{authorize, Action, Identity, IdentityKind, RoleMap};
+use crate::releases::{ReleaseError, audit};
+use crate::store::{Person, PersonRecord};
+use airlock_domain::access::{Action, Identity, IdentityKind, RoleMap, authorize};
 use airlock_domain::audit::{AuditAction, AuditDraft};
 use chrono::{DateTime, Utc};
 
@@ -63,7 +63,15 @@ pub async fn sign_in(
     tx.append_audit(audit(&handle, AuditAction::SignedIn, &format!("person/{handle}"), None, Some(after.to_string()), now)).await?;
     tx.commit().await?;
     let identity = Identity { name: handle, kind: IdentityKind::Person, roles, tenants };
-    Ok(SignedInUser { identity, display_name: account.display_name, groups: account.groups, signed_in_at: now, touched_at: now, id_token, method })
+    Ok(SignedInUser {
+        identity,
+        display_name: account.display_name,
+        groups: account.groups,
+        signed_in_at: now,
+        touched_at: now,
+        id_token,
+        method,
+    })
 }
 
 /// A handle from what the provider says: the username, else the email's

@@ -11,13 +11,13 @@ mod review;
 mod world_check;
 
 pub use error::ReleaseError;
-pub use review::{check_item, review, CheckRequest, ReviewRequest};
+pub use review::{CheckRequest, ReviewRequest, check_item, review};
 
-use crate::store::{ReleaseFilter, ReleaseSummary, StoreTx};
 use crate::Backend;
-use airlock_domain::access::{authorize, tenant_scope, Action, Identity, TenantScope};
+use crate::store::{ReleaseFilter, ReleaseSummary, StoreTx};
+use airlock_domain::access::{Action, Identity, TenantScope, authorize, tenant_scope};
 use airlock_domain::audit::{AuditAction, AuditDraft};
-use airlock_domain::gate::{default_checklist, ReleaseDossier, ReleaseDraft};
+use airlock_domain::gate::{ReleaseDossier, ReleaseDraft, default_checklist};
 use chrono::{DateTime, Utc};
 
 /// A release, when `actor` may see it: a tenant admin sees only releases
@@ -46,7 +46,12 @@ pub async fn list(backend: &Backend, actor: Option<&Identity>, filter: &ReleaseF
 }
 
 #[tracing::instrument(skip_all, fields(release_id = tracing::field::Empty, actor = actor_name(actor)))]
-pub async fn create(backend: &Backend, actor: Option<&Identity>, draft: ReleaseDraft, now: DateTime<Utc>) -> Result<ReleaseDossier, ReleaseError> {
+pub async fn create(
+    backend: &Backend,
+    actor: Option<&Identity>,
+    draft: ReleaseDraft,
+    now: DateTime<Utc>,
+) -> Result<ReleaseDossier, ReleaseError> {
     authorize(actor, Action::CreateRelease)?;
     let actor = acting(actor)?;
     let (content, environment) = world_check::resolve(backend.store.as_ref(), draft).await?;

@@ -1,12 +1,12 @@
 //! Reviews and checklist ticks: the two changes that move a release towards
 //! an open gate.
 
-use super::{acting, audit, finish, json, locked_dossier, ReleaseError};
-use crate::store::{ItemCheck, StoreTx};
+use super::{ReleaseError, acting, audit, finish, json, locked_dossier};
 use crate::Backend;
-use airlock_domain::access::{authorize, Action, Identity, IdentityKind, Role};
+use crate::store::{ItemCheck, StoreTx};
+use airlock_domain::access::{Action, Identity, IdentityKind, Role, authorize};
 use airlock_domain::audit::AuditAction;
-use airlock_domain::gate::{Decision, ReleaseDossier, Review, MAX_COMMENT_LEN};
+use airlock_domain::gate::{Decision, MAX_COMMENT_LEN, ReleaseDossier, Review};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -158,7 +158,10 @@ fn blank_to_none(text: Option<String>) -> Option<String> {
 fn check_evidence_url(url: &str) -> Result<(), ReleaseError> {
     let scheme_ok = url.starts_with("https://") || url.starts_with("http://");
     if url.len() > MAX_EVIDENCE_URL_LEN || !scheme_ok || url.chars().any(char::is_whitespace) {
-        return Err(ReleaseError::invalid("evidence_url", "Evidence must be an http(s) link of at most 2,000 characters, such as a CI run."));
+        return Err(ReleaseError::invalid(
+            "evidence_url",
+            "Evidence must be an http(s) link of at most 2,000 characters, such as a CI run.",
+        ));
     }
     Ok(())
 }

@@ -4,8 +4,8 @@
 
 use super::ReleaseError;
 use crate::store::{Store, StoreError};
-use airlock_domain::gate::{FieldError, ReleaseContent, ReleaseDraft};
 use airlock_domain::Environment;
+use airlock_domain::gate::{FieldError, ReleaseContent, ReleaseDraft};
 
 /// The validated content and the environment it goes to.
 pub(super) async fn resolve(store: &dyn Store, draft: ReleaseDraft) -> Result<(ReleaseContent, Environment), ReleaseError> {

@@ -18,7 +18,8 @@ pub(crate) fn roles(owner: &str, text: &str) -> Result<Vec<airlock_domain::acces
         .collect()
 }
 
-pub(crate) type PersonRow = (String, Option<String>, Option<String>, String, String, String, chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>, i64);
+pub(crate) type PersonRow =
+    (String, Option<String>, Option<String>, String, String, String, chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>, i64);
 /// The `SELECT … FROM api_tokens` that [`TokenRow`] reads.
 macro_rules! token_columns {
     () => {

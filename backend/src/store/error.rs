@@ -7,13 +7,21 @@ pub enum StoreError {
     #[error("the database could not be reached")]
     Unavailable(#[source] sqlx::Error),
     #[error("the change conflicts with existing data ({constraint})")]
-    Conflict { constraint: String, #[source] source: sqlx::Error },
+    Conflict {
+        constraint: String,
+        #[source]
+        source: sqlx::Error,
+    },
     #[error("stored data is not valid: {0}")]
     Corrupt(String),
     #[error("the database schema could not be migrated")]
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("could not create the data directory {path}")]
-    DataDir { path: String, #[source] source: std::io::Error },
+    DataDir {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("the database query failed")]
     Query(#[source] sqlx::Error),
 }
@@ -47,7 +55,12 @@ impl From<sqlx::Error> for StoreError {
                 StoreError::Unavailable(error)
             }
             sqlx::Error::Database(db) if is_transient(db.as_ref()) => StoreError::Unavailable(error),
-            sqlx::Error::Database(db) if db.is_unique_violation() || db.is_foreign_key_violation() || db.is_check_violation() || is_refused_by_trigger(db.as_ref()) => {
+            sqlx::Error::Database(db)
+                if db.is_unique_violation()
+                    || db.is_foreign_key_violation()
+                    || db.is_check_violation()
+                    || is_refused_by_trigger(db.as_ref()) =>
+            {
                 let constraint = db.constraint().unwrap_or("constraint").to_owned();
                 StoreError::Conflict { constraint, source: error }
             }

@@ -61,7 +61,13 @@ macro_rules! impl_gate_reads {
                         let state = airlock_domain::gate::ReleaseState::parse(&state)
                             .ok_or_else(|| $crate::store::StoreError::Corrupt(format!("release {id} has state {state:?}")))?;
                         Ok($crate::store::ReleaseSummary {
-                            id, service, version, environment, author, state, updated_at,
+                            id,
+                            service,
+                            version,
+                            environment,
+                            author,
+                            state,
+                            updated_at,
                             revision: u32::try_from(revision).unwrap_or_default(),
                             targets: u32::try_from(targets).unwrap_or_default(),
                         })
@@ -107,15 +113,17 @@ macro_rules! impl_gate_reads {
                 // meanwhile can look neither like a truncated log nor like a
                 // head that lags; pages keep memory flat however long the log.
                 let mut tx = self.begin_snapshot().await?;
-                let head: (i64, String) =
-                    sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(&mut *tx).await?;
+                let head: (i64, String) = sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(&mut *tx).await?;
                 let mut after = from_seq - 1;
                 loop {
                     let rows: Vec<$crate::store::gate_reads::AuditRow> = sqlx::query_as(
                         "SELECT seq, at, actor, action, subject, before_state, after_state, prev_hash, hash FROM audit_log \
                          WHERE seq > $1 ORDER BY seq LIMIT $2",
                     )
-                    .bind(after).bind($crate::store::gate_reads::AUDIT_WALK_PAGE).fetch_all(&mut *tx).await?;
+                    .bind(after)
+                    .bind($crate::store::gate_reads::AUDIT_WALK_PAGE)
+                    .fetch_all(&mut *tx)
+                    .await?;
                     let Some(last) = rows.last().map(|r| r.seq) else { break };
                     let full_page = rows.len() as i64 == $crate::store::gate_reads::AUDIT_WALK_PAGE;
                     for row in rows {
@@ -134,7 +142,9 @@ macro_rules! impl_gate_reads {
             async fn token_by_hash(&self, token_hash: &str) -> Result<Option<$crate::store::StoredToken>, $crate::store::StoreError> {
                 let row: Option<$crate::store::auth_sql::TokenRow> =
                     sqlx::query_as(concat!($crate::store::auth_sql::TOKEN_COLUMNS!(), " WHERE token_hash = $1"))
-                        .bind(token_hash).fetch_optional(&self.pool).await?;
+                        .bind(token_hash)
+                        .fetch_optional(&self.pool)
+                        .await?;
                 row.map($crate::store::auth_sql::token).transpose()
             }
 

@@ -4,8 +4,7 @@
 
 use super::StoreError;
 use airlock_domain::gate::{
-    ChecklistItem, ContentDigest, Decision, GatePolicy, Release, ReleaseContent, ReleaseDossier, Review, Revision, Target,
-    TargetFacts,
+    ChecklistItem, ContentDigest, Decision, GatePolicy, Release, ReleaseContent, ReleaseDossier, Review, Revision, Target, TargetFacts,
 };
 use chrono::{DateTime, Utc};
 
@@ -146,8 +145,7 @@ fn review(row: ReviewRow) -> Result<Review, StoreError> {
         "reject" => Decision::Reject,
         other => return Err(StoreError::Corrupt(format!("review decision {other:?}"))),
     };
-    let digest = ContentDigest::from_stored(&row.digest)
-        .ok_or_else(|| StoreError::Corrupt(format!("review digest {:?}", row.digest)))?;
+    let digest = ContentDigest::from_stored(&row.digest).ok_or_else(|| StoreError::Corrupt(format!("review digest {:?}", row.digest)))?;
     Ok(Review {
         reviewer: row.reviewer,
         reviewer_is_approver: row.reviewer_is_approver,

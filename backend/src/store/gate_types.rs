@@ -83,7 +83,11 @@ pub trait ReleaseStore: Send + Sync + 'static {
     /// Feeds `visit` every entry from `from_seq` on, oldest first, until it
     /// returns `false`; all read in one snapshot with the head the store
     /// recorded last, which it returns.
-    async fn audit_walk(&self, from_seq: i64, visit: &mut (dyn for<'e> FnMut(&'e AuditEntry) -> bool + Send)) -> Result<(i64, String), StoreError>;
+    async fn audit_walk(
+        &self,
+        from_seq: i64,
+        visit: &mut (dyn for<'e> FnMut(&'e AuditEntry) -> bool + Send),
+    ) -> Result<(i64, String), StoreError>;
     /// The key appended entries are sealed with, if one is configured.
     fn audit_key(&self) -> Option<&airlock_domain::audit::AuditKey>;
     async fn token_by_hash(&self, token_hash: &str) -> Result<Option<StoredToken>, StoreError>;
@@ -102,9 +106,22 @@ pub trait StoreTx: super::AuthTx + Send {
     /// The environment's checklist template (empty when none is stored).
     async fn checklist_template(&mut self, environment: &str) -> Result<Vec<String>, StoreError>;
     /// Creates revision 1 and returns the new release's id.
-    async fn insert_release(&mut self, author: &str, content: &ReleaseContent, checklist: &[String], now: DateTime<Utc>) -> Result<i64, StoreError>;
+    async fn insert_release(
+        &mut self,
+        author: &str,
+        content: &ReleaseContent,
+        checklist: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<i64, StoreError>;
     /// Stores `content` as the release's next revision and makes it current.
-    async fn insert_revision(&mut self, id: i64, revision: u32, content: &ReleaseContent, by: &str, now: DateTime<Utc>) -> Result<(), StoreError>;
+    async fn insert_revision(
+        &mut self,
+        id: i64,
+        revision: u32,
+        content: &ReleaseContent,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
     /// Checks (`Some`) or unchecks (`None`) item `position`; `false` when there is no such item.
     async fn set_item(&mut self, id: i64, position: u32, check: Option<&ItemCheck>) -> Result<bool, StoreError>;
     /// Records a review; a second review by the same person of the same revision replaces the first.

@@ -22,14 +22,14 @@ mod sqlite;
 
 pub use auth_types::{AuthStore, AuthTx, Person, PersonRecord, SessionRow};
 pub use error::StoreError;
-pub use gate_types::{AuditFilter, ItemCheck, ReleaseFilter, ReleaseSummary, ReleaseStore, StoreTx, StoredToken, AUDIT_PAGE_MAX};
+pub use gate_types::{AUDIT_PAGE_MAX, AuditFilter, ItemCheck, ReleaseFilter, ReleaseStore, ReleaseSummary, StoreTx, StoredToken};
 
 mod gate_types;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
-use airlock_domain::{Cluster, Deployment, Environment, Region, Service, Tenant};
 use airlock_domain::world::World;
+use airlock_domain::{Cluster, Deployment, Environment, Region, Service, Tenant};
 use async_trait::async_trait;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -85,12 +85,8 @@ impl DatabaseTarget {
     /// `database_url` wins when it is a postgres URL; otherwise SQLite in `data_dir`.
     pub fn choose(database_url: Option<&str>, data_dir: &std::path::Path) -> DatabaseTarget {
         match database_url {
-            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-                DatabaseTarget::Postgres(url.to_owned())
-            }
-            Some(url) if url.starts_with("sqlite://") => {
-                DatabaseTarget::SqliteFile(PathBuf::from(url.trim_start_matches("sqlite://")))
-            }
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => DatabaseTarget::Postgres(url.to_owned()),
+            Some(url) if url.starts_with("sqlite://") => DatabaseTarget::SqliteFile(PathBuf::from(url.trim_start_matches("sqlite://"))),
             _ => DatabaseTarget::SqliteFile(data_dir.join("airlock.db")),
         }
     }

@@ -2,8 +2,8 @@
 
 use super::StoreError;
 use airlock_domain::audit::AuditKey;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use std::str::FromStr;
 use std::time::Duration;
 

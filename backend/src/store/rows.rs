@@ -67,8 +67,7 @@ pub(crate) struct DeploymentRow {
 impl TryFrom<DeploymentRow> for Deployment {
     type Error = StoreError;
     fn try_from(row: DeploymentRow) -> Result<Deployment, StoreError> {
-        let health = Health::parse(&row.health)
-            .ok_or_else(|| StoreError::Corrupt(format!("deployment health {:?}", row.health)))?;
+        let health = Health::parse(&row.health).ok_or_else(|| StoreError::Corrupt(format!("deployment health {:?}", row.health)))?;
         Ok(Deployment {
             tenant: row.tenant,
             environment: row.environment,

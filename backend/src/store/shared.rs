@@ -22,11 +22,10 @@ macro_rules! impl_shared_store {
             }
 
             async fn environments(&self) -> Result<Vec<airlock_domain::Environment>, $crate::store::StoreError> {
-                let rows: Vec<(String, i32, bool, i32)> = sqlx::query_as(
-                    "SELECT name, position, protected, required_approvals FROM environments ORDER BY position, name",
-                )
-                .fetch_all(&self.pool)
-                .await?;
+                let rows: Vec<(String, i32, bool, i32)> =
+                    sqlx::query_as("SELECT name, position, protected, required_approvals FROM environments ORDER BY position, name")
+                        .fetch_all(&self.pool)
+                        .await?;
                 Ok(rows
                     .into_iter()
                     .map(|(name, position, protected, required_approvals)| airlock_domain::Environment {
@@ -43,10 +42,7 @@ macro_rules! impl_shared_store {
                     sqlx::query_as("SELECT name, display_name, position FROM regions ORDER BY position, name")
                         .fetch_all(&self.pool)
                         .await?;
-                Ok(rows
-                    .into_iter()
-                    .map(|(name, display_name, position)| airlock_domain::Region { name, display_name, position })
-                    .collect())
+                Ok(rows.into_iter().map(|(name, display_name, position)| airlock_domain::Region { name, display_name, position }).collect())
             }
 
             async fn clusters(&self) -> Result<Vec<airlock_domain::Cluster>, $crate::store::StoreError> {
@@ -61,13 +57,8 @@ macro_rules! impl_shared_store {
 
             async fn services(&self) -> Result<Vec<airlock_domain::Service>, $crate::store::StoreError> {
                 let rows: Vec<(String, String)> =
-                    sqlx::query_as("SELECT name, image_repository FROM services ORDER BY name")
-                        .fetch_all(&self.pool)
-                        .await?;
-                Ok(rows
-                    .into_iter()
-                    .map(|(name, image_repository)| airlock_domain::Service { name, image_repository })
-                    .collect())
+                    sqlx::query_as("SELECT name, image_repository FROM services ORDER BY name").fetch_all(&self.pool).await?;
+                Ok(rows.into_iter().map(|(name, image_repository)| airlock_domain::Service { name, image_repository }).collect())
             }
 
             async fn tenants(&self) -> Result<Vec<airlock_domain::Tenant>, $crate::store::StoreError> {
@@ -124,8 +115,7 @@ macro_rules! impl_shared_store {
                     }
                 }
                 query.push(" ORDER BY tenant, environment, region, service");
-                let rows: Vec<$crate::store::rows::DeploymentRow> =
-                    query.build_query_as().fetch_all(&self.pool).await?;
+                let rows: Vec<$crate::store::rows::DeploymentRow> = query.build_query_as().fetch_all(&self.pool).await?;
                 rows.into_iter().map(TryInto::try_into).collect()
             }
 
@@ -137,16 +127,23 @@ macro_rules! impl_shared_store {
                          ON CONFLICT (name) DO UPDATE SET position = excluded.position, protected = excluded.protected, \
                          required_approvals = excluded.required_approvals",
                     )
-                    .bind(&e.name).bind(e.position).bind(e.protected).bind(e.required_approvals)
-                    .execute(&mut *tx).await?;
+                    .bind(&e.name)
+                    .bind(e.position)
+                    .bind(e.protected)
+                    .bind(e.required_approvals)
+                    .execute(&mut *tx)
+                    .await?;
                 }
                 for r in &world.regions {
                     sqlx::query(
                         "INSERT INTO regions (name, display_name, position) VALUES ($1, $2, $3) \
                          ON CONFLICT (name) DO UPDATE SET display_name = excluded.display_name, position = excluded.position",
                     )
-                    .bind(&r.name).bind(&r.display_name).bind(r.position)
-                    .execute(&mut *tx).await?;
+                    .bind(&r.name)
+                    .bind(&r.display_name)
+                    .bind(r.position)
+                    .execute(&mut *tx)
+                    .await?;
                 }
                 for c in &world.clusters {
                     let (strategy, shared_namespace) = $crate::store::rows::strategy_columns(&c.namespace_strategy);
@@ -156,17 +153,25 @@ macro_rules! impl_shared_store {
                          region = excluded.region, api_url = excluded.api_url, credentials_ref = excluded.credentials_ref, \
                          namespace_strategy = excluded.namespace_strategy, shared_namespace = excluded.shared_namespace",
                     )
-                    .bind(&c.name).bind(&c.environment).bind(&c.region).bind(&c.api_url)
-                    .bind(&c.credentials_ref).bind(strategy).bind(shared_namespace)
-                    .execute(&mut *tx).await?;
+                    .bind(&c.name)
+                    .bind(&c.environment)
+                    .bind(&c.region)
+                    .bind(&c.api_url)
+                    .bind(&c.credentials_ref)
+                    .bind(strategy)
+                    .bind(shared_namespace)
+                    .execute(&mut *tx)
+                    .await?;
                 }
                 for s in &world.services {
                     sqlx::query(
                         "INSERT INTO services (name, image_repository) VALUES ($1, $2) \
                          ON CONFLICT (name) DO UPDATE SET image_repository = excluded.image_repository",
                     )
-                    .bind(&s.name).bind(&s.image_repository)
-                    .execute(&mut *tx).await?;
+                    .bind(&s.name)
+                    .bind(&s.image_repository)
+                    .execute(&mut *tx)
+                    .await?;
                 }
                 for t in &world.tenants {
                     sqlx::query(
@@ -174,19 +179,29 @@ macro_rules! impl_shared_store {
                          ON CONFLICT (slug) DO UPDATE SET name = excluded.name, primary_region = excluded.primary_region, \
                          data_residency = excluded.data_residency",
                     )
-                    .bind(&t.slug).bind(&t.name).bind(&t.primary_region).bind(&t.data_residency)
-                    .execute(&mut *tx).await?;
-                    let stored: Vec<(String,)> = sqlx::query_as("SELECT region FROM tenant_regions WHERE tenant = $1")
-                        .bind(&t.slug).fetch_all(&mut *tx).await?;
+                    .bind(&t.slug)
+                    .bind(&t.name)
+                    .bind(&t.primary_region)
+                    .bind(&t.data_residency)
+                    .execute(&mut *tx)
+                    .await?;
+                    let stored: Vec<(String,)> =
+                        sqlx::query_as("SELECT region FROM tenant_regions WHERE tenant = $1").bind(&t.slug).fetch_all(&mut *tx).await?;
                     // Only touch what changed: deleting and re-adding a region that
                     // still has deployments would trip their foreign key.
                     for (region,) in stored.iter().filter(|(r,)| !t.may_run_in(r)) {
                         sqlx::query("DELETE FROM tenant_regions WHERE tenant = $1 AND region = $2")
-                            .bind(&t.slug).bind(region).execute(&mut *tx).await?;
+                            .bind(&t.slug)
+                            .bind(region)
+                            .execute(&mut *tx)
+                            .await?;
                     }
                     for region in t.allowed_regions.iter().filter(|r| !stored.iter().any(|(s,)| s == *r)) {
                         sqlx::query("INSERT INTO tenant_regions (tenant, region) VALUES ($1, $2)")
-                            .bind(&t.slug).bind(region).execute(&mut *tx).await?;
+                            .bind(&t.slug)
+                            .bind(region)
+                            .execute(&mut *tx)
+                            .await?;
                     }
                 }
                 for d in &world.deployments {
@@ -196,9 +211,16 @@ macro_rules! impl_shared_store {
                          version = excluded.version, previous_version = excluded.previous_version, health = excluded.health, \
                          changed_at = excluded.changed_at",
                     )
-                    .bind(&d.tenant).bind(&d.environment).bind(&d.region).bind(&d.service)
-                    .bind(&d.version).bind(d.previous_version.as_deref()).bind(d.health.as_str()).bind(d.changed_at)
-                    .execute(&mut *tx).await?;
+                    .bind(&d.tenant)
+                    .bind(&d.environment)
+                    .bind(&d.region)
+                    .bind(&d.service)
+                    .bind(&d.version)
+                    .bind(d.previous_version.as_deref())
+                    .bind(d.health.as_str())
+                    .bind(d.changed_at)
+                    .execute(&mut *tx)
+                    .await?;
                 }
                 // The world holds the gate's policy and target facts, so every
                 // release's stored state follows in the same transaction: lists
@@ -219,10 +241,7 @@ macro_rules! impl_shared_store {
 }
 
 /// Joins `(tenant, region)` pairs onto their tenants, keeping region order.
-pub(crate) fn attach_allowed_regions(
-    tenants: Vec<super::rows::TenantRow>,
-    allowed: Vec<(String, String)>,
-) -> Vec<airlock_domain::Tenant> {
+pub(crate) fn attach_allowed_regions(tenants: Vec<super::rows::TenantRow>, allowed: Vec<(String, String)>) -> Vec<airlock_domain::Tenant> {
     let mut by_tenant: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
     for (tenant, region) in allowed {
         by_tenant.entry(tenant).or_default().push(region);

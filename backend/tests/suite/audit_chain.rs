@@ -2,12 +2,12 @@
 //! the chain verifies, the database refuses edits, and an edit made behind
 //! its back (triggers dropped first) is found and named.
 
+use crate::support::TestStore;
+use crate::support::gate;
 use airlock_backend::audit;
 use airlock_backend::store::AuditFilter;
 use airlock_domain::audit::Break;
 use airlock_domain::gate::Decision;
-use crate::support::gate;
-use crate::support::TestStore;
 
 on_both_test_stores!(
     every_change_appends_one_entry_and_the_chain_verifies,

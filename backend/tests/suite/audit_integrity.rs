@@ -3,12 +3,12 @@
 //! rewritten without the key; and verification that reads one snapshot
 //! while writes go on, and pages that verify only what is new.
 
+use crate::support::TestStore;
+use crate::support::gate::*;
 use airlock_backend::store::AuditFilter;
-use airlock_backend::{audit, Backend};
+use airlock_backend::{Backend, audit};
 use airlock_domain::audit::{AuditEntry, AuditKey, Break, Checkpoint};
 use airlock_domain::gate::Decision;
-use crate::support::gate::*;
-use crate::support::TestStore;
 
 on_both_test_stores!(
     verify_reads_one_snapshot_while_changes_are_appended,
@@ -49,7 +49,10 @@ async fn overwrite(db: &TestStore, entry: &AuditEntry) {
     let quote = |text: &str| text.replace('\'', "''");
     let sql = format!(
         "UPDATE audit_log SET actor = '{}', prev_hash = '{}', hash = '{}' WHERE seq = {}",
-        quote(&entry.actor), entry.prev_hash, entry.hash, entry.seq
+        quote(&entry.actor),
+        entry.prev_hash,
+        entry.hash,
+        entry.seq
     );
     db.raw_sql(&sql).await.expect("rewritten by hand");
 }

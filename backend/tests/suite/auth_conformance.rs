@@ -1,7 +1,7 @@
 //! Sign-in, sessions, tokens and tenant scoping, on SQLite and PostgreSQL.
 
-use crate::support::gate::*;
 use crate::support::TestStore;
+use crate::support::gate::*;
 use airlock_backend::auth::demo::{demo_account, demo_role_map};
 use airlock_backend::auth::people::{self, ProviderAccount};
 use airlock_backend::auth::{SignInMethod, SignedInUser, USER_KEY};
@@ -48,7 +48,9 @@ async fn a_session_is_stored_loaded_replaced_and_deleted_and_expired_ones_are_go
     let mut live = record(None, time::Duration::hours(1));
     sessions.create(&mut live).await.expect("created");
     assert_eq!(sessions.load(&live.id).await.expect("loaded").map(|r| r.data), Some(HashMap::new()));
-    let user = people::sign_in(&backend, demo_account("ada").expect("demo"), &demo_role_map(), SignInMethod::Demo, None, Utc::now()).await.expect("signed in");
+    let user = people::sign_in(&backend, demo_account("ada").expect("demo"), &demo_role_map(), SignInMethod::Demo, None, Utc::now())
+        .await
+        .expect("signed in");
     let signed_in = Record { data: record(Some(&user), time::Duration::hours(1)).data, ..live.clone() };
     sessions.save(&signed_in).await.expect("saved");
     let loaded = sessions.load(&live.id).await.expect("loaded").expect("present");
@@ -66,15 +68,21 @@ async fn a_session_is_stored_loaded_replaced_and_deleted_and_expired_ones_are_go
 async fn a_person_keeps_their_handle_and_gets_the_roles_their_groups_grant_now(db: &TestStore) {
     let backend = demo_backend(db).await;
     let map = RoleMap::parse("sre=approver,platform=release_manager,acme-ops=tenant_admin:acme").expect("map");
-    let first = people::sign_in(&backend, account("s-1", "Ada", &["sre"]), &map, SignInMethod::Oidc, None, Utc::now()).await.expect("first");
+    let first =
+        people::sign_in(&backend, account("s-1", "Ada", &["sre"]), &map, SignInMethod::Oidc, None, Utc::now()).await.expect("first");
     assert_eq!((first.identity.name.as_str(), first.identity.roles.as_slice()), ("ada", [Role::Approver].as_slice()));
     // Moved to another group at the provider: the next sign-in says so.
-    let again = people::sign_in(&backend, account("s-1", "ada", &["acme-ops"]), &map, SignInMethod::Oidc, None, Utc::now()).await.expect("again");
-    assert_eq!((again.identity.name.as_str(), again.identity.roles.as_slice(), again.identity.tenants.as_slice()), ("ada", [Role::TenantAdmin].as_slice(), ["acme".to_owned()].as_slice()));
+    let again =
+        people::sign_in(&backend, account("s-1", "ada", &["acme-ops"]), &map, SignInMethod::Oidc, None, Utc::now()).await.expect("again");
+    assert_eq!(
+        (again.identity.name.as_str(), again.identity.roles.as_slice(), again.identity.tenants.as_slice()),
+        ("ada", [Role::TenantAdmin].as_slice(), ["acme".to_owned()].as_slice())
+    );
     // Another account with the same username is another person.
-    let other = people::sign_in(&backend, account("s-2", "ada", &["platform"]), &map, SignInMethod::Oidc, None, Utc::now()).await.expect("other");
+    let other =
+        people::sign_in(&backend, account("s-2", "ada", &["platform"]), &map, SignInMethod::Oidc, None, Utc::now()).await.expect("other");
     assert_eq!(other.identity.name, "ada-2");
-    let listed = people::list(&backend, Some(&root()), ).await.expect("people");
+    let listed = people::list(&backend, Some(&root())).await.expect("people");
     let ada = listed.iter().find(|p| p.handle == "ada").expect("ada listed");
     assert_eq!((ada.roles.as_slice(), ada.groups.as_slice()), ([Role::TenantAdmin].as_slice(), ["acme-ops".to_owned()].as_slice()));
     let signed_in = AuditFilter { action: Some("session.signed_in".into()), limit: 10, ..Default::default() };
@@ -85,13 +93,18 @@ async fn a_person_keeps_their_handle_and_gets_the_roles_their_groups_grant_now(d
 async fn an_admin_ends_every_session_of_a_person_and_nobody_else_may(db: &TestStore) {
     let backend = demo_backend(db).await;
     let sessions = backend.sessions();
-    let grace = people::sign_in(&backend, demo_account("grace").expect("demo"), &demo_role_map(), SignInMethod::Demo, None, Utc::now()).await.expect("in");
+    let grace = people::sign_in(&backend, demo_account("grace").expect("demo"), &demo_role_map(), SignInMethod::Demo, None, Utc::now())
+        .await
+        .expect("in");
     let (mut first, mut second) = (record(Some(&grace), time::Duration::hours(1)), record(Some(&grace), time::Duration::hours(1)));
     sessions.create(&mut first).await.expect("first tab");
     sessions.create(&mut second).await.expect("second tab");
     let refused = people::end_sessions(&backend, Some(&rita()), "grace", Utc::now()).await;
     assert!(matches!(refused, Err(releases::ReleaseError::Denied(_))), "{refused:?}");
-    assert_eq!(people::list(&backend, Some(&root())).await.expect("list").iter().find(|p| p.handle == "grace").map(|p| p.open_sessions), Some(2));
+    assert_eq!(
+        people::list(&backend, Some(&root())).await.expect("list").iter().find(|p| p.handle == "grace").map(|p| p.open_sessions),
+        Some(2)
+    );
     assert_eq!(people::end_sessions(&backend, Some(&root()), "grace", Utc::now()).await.expect("ended"), 2);
     assert_eq!(sessions.load(&first.id).await.expect("read"), None);
     assert_eq!(sessions.load(&second.id).await.expect("read"), None);
@@ -120,7 +133,11 @@ async fn a_tenant_admin_sees_only_their_tenants_in_every_view(db: &TestStore) {
     assert_eq!(world::tenants(&backend, tom).await.expect("tenants").len(), 1);
 
     let only_acme = create(&backend).await.release.id;
-    let both = releases::create(&backend, Some(&rita()), draft("production", &[("acme", "frankfurt"), ("initech", "ashburn")]), Utc::now()).await.expect("created").release.id;
+    let both = releases::create(&backend, Some(&rita()), draft("production", &[("acme", "frankfurt"), ("initech", "ashburn")]), Utc::now())
+        .await
+        .expect("created")
+        .release
+        .id;
     let listed: Vec<i64> = releases::list(&backend, tom, &ReleaseFilter::default()).await.expect("list").iter().map(|r| r.id).collect();
     assert_eq!(listed, [only_acme]);
     assert!(releases::get(&backend, tom, only_acme).await.is_ok());
@@ -132,7 +149,8 @@ async fn a_tenant_admin_sees_only_their_tenants_in_every_view(db: &TestStore) {
 
 async fn a_revoked_token_is_refused_and_a_tenant_token_is_scoped(db: &TestStore) {
     let backend = demo_backend(db).await;
-    let grant = TokenGrant { roles: vec![Role::TenantAdmin], tenants: vec!["acme".into()], expires_at: Utc::now() + chrono::Duration::days(1) };
+    let grant =
+        TokenGrant { roles: vec![Role::TenantAdmin], tenants: vec!["acme".into()], expires_at: Utc::now() + chrono::Duration::days(1) };
     let token = tokens::create(&backend, "cli:ops", "acme-status", grant, Utc::now()).await.expect("created");
     let identity = tokens::identify(&backend, &token, Utc::now()).await.expect("read").expect("ours");
     assert_eq!((identity.name.as_str(), identity.tenants.as_slice()), ("token:acme-status", ["acme".to_owned()].as_slice()));

@@ -2,14 +2,14 @@
 //! every rule holds on both, and the database refuses what the rules forbid
 //! even when the code above it is bypassed.
 
+use crate::support::TestStore;
+use crate::support::gate::*;
+use airlock_backend::Backend;
 use airlock_backend::releases::{self, CheckRequest, ReleaseError};
 use airlock_backend::store::{ItemCheck, ReleaseFilter};
-use airlock_backend::Backend;
 use airlock_domain::access::{Denied, Role};
 use airlock_domain::gate::{Blocker, Decision, ReleaseDossier, ReleaseState, Review};
 use chrono::Utc;
-use crate::support::gate::*;
-use crate::support::TestStore;
 
 on_both_test_stores!(
     a_new_production_release_has_the_nine_items_and_is_blocked,

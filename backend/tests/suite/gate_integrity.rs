@@ -4,15 +4,15 @@
 //! approving a revision never seen, evidence swapped after approval, and a
 //! list that says "ready" while the release's own page says "blocked".
 
+use crate::support::TestStore;
+use crate::support::gate::*;
+use airlock_backend::Backend;
 use airlock_backend::releases::{self, CheckRequest, ReleaseError};
 use airlock_backend::store::{AuditFilter, ReleaseFilter};
 use airlock_backend::tokens::{self, TokenGrant};
-use airlock_backend::Backend;
 use airlock_domain::access::{Identity, IdentityKind, Role};
 use airlock_domain::gate::{Blocker, Decision, ReleaseDossier, ReleaseState, Review};
 use chrono::{Duration, Utc};
-use crate::support::gate::*;
-use crate::support::TestStore;
 
 on_both_test_stores!(
     a_service_account_holding_the_approver_role_still_cannot_approve,
@@ -151,7 +151,8 @@ async fn replacing_evidence_after_approval_dismisses_the_approvals_that_saw_it(d
     let swapped = check_with(&backend, id, 1, Some("https://ci.example.com/runs/forged")).await.expect("replaced");
     assert_eq!(kinds(&swapped), ["too_few_approvals", "dismissed_approval", "dismissed_approval"]);
     assert!(listed_ids(&backend, ReleaseState::Ready).await.is_empty());
-    let filter = AuditFilter { action: Some("review.dismissed".into()), subject: Some(format!("release/{id}")), limit: 10, ..Default::default() };
+    let filter =
+        AuditFilter { action: Some("review.dismissed".into()), subject: Some(format!("release/{id}")), limit: 10, ..Default::default() };
     let recorded = airlock_backend::audit::entries(&backend, Some(&root()), &filter).await.expect("audit");
     assert_eq!(recorded.len(), 1, "the dismissal is in the history");
     assert!(recorded[0].after.as_deref().is_some_and(|a| a.contains("\"ada\"") && a.contains("\"grace\"")));

@@ -3,14 +3,14 @@
 //! is a state the rules allow, the stored verdict is the one the rules give,
 //! and the audit log holds exactly one entry per change, chained.
 
+use crate::support::TestStore;
+use crate::support::gate::*;
 use airlock_backend::releases::{self, CheckRequest, ReleaseError};
 use airlock_backend::store::{AuditFilter, ReleaseFilter};
-use airlock_backend::{audit, Backend};
+use airlock_backend::{Backend, audit};
 use airlock_domain::gate::{Decision, ReleaseDossier};
 use chrono::Utc;
 use std::collections::BTreeSet;
-use crate::support::gate::*;
-use crate::support::TestStore;
 
 on_both_test_stores!(racing_approvals_and_edits_leave_a_state_the_rules_allow_every_time);
 

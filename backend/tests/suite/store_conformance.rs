@@ -29,9 +29,7 @@ async fn a_store_answers_a_ping(store: &dyn Store) {
 }
 
 fn sorted(mut deployments: Vec<Deployment>) -> Vec<Deployment> {
-    deployments.sort_by(|a, b| {
-        (&a.tenant, &a.environment, &a.region, &a.service).cmp(&(&b.tenant, &b.environment, &b.region, &b.service))
-    });
+    deployments.sort_by(|a, b| (&a.tenant, &a.environment, &a.region, &a.service).cmp(&(&b.tenant, &b.environment, &b.region, &b.service)));
     deployments
 }
 
@@ -123,10 +121,8 @@ async fn deployments_can_be_narrowed_by_tenant_environment_region_and_service(st
     let found = store.deployments(&scope).await.expect("query");
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].version, "5.1.0");
-    let production = store
-        .deployments(&DeploymentScope { environment: Some("production".into()), ..Default::default() })
-        .await
-        .expect("query");
+    let production =
+        store.deployments(&DeploymentScope { environment: Some("production".into()), ..Default::default() }).await.expect("query");
     let expected = world.deployments.iter().filter(|d| d.environment == "production").count();
     assert_eq!(production.len(), expected);
     assert!(production.iter().all(|d| d.environment == "production"));

@@ -140,11 +140,7 @@ impl Identity {
     /// Every role but `tenant_admin` sees every tenant; `tenant_admin` alone
     /// sees its own.
     pub fn tenant_scope(&self) -> TenantScope<'_> {
-        if self.roles.iter().any(|role| *role != Role::TenantAdmin) {
-            TenantScope::All
-        } else {
-            TenantScope::Only(&self.tenants)
-        }
+        if self.roles.iter().any(|role| *role != Role::TenantAdmin) { TenantScope::All } else { TenantScope::Only(&self.tenants) }
     }
 }
 

@@ -90,7 +90,9 @@ mod tests {
 
     #[test]
     fn groups_map_to_roles_and_tenant_admins_to_their_tenants() {
-        let map = RoleMap::parse("platform=release_manager, sre-seniors=approver,acme-ops=tenant_admin:acme,globex-ops=tenant_admin:globex").unwrap();
+        let map =
+            RoleMap::parse("platform=release_manager, sre-seniors=approver,acme-ops=tenant_admin:acme,globex-ops=tenant_admin:globex")
+                .unwrap();
         assert_eq!(map.resolve(&groups(&["sre-seniors", "platform"])), (vec![Role::ReleaseManager, Role::Approver], vec![]));
         assert_eq!(map.resolve(&groups(&["acme-ops"])), (vec![Role::TenantAdmin], vec!["acme".to_owned()]));
         assert_eq!(map.resolve(&groups(&["acme-ops", "globex-ops"])).1, vec!["acme".to_owned(), "globex".to_owned()]);

@@ -53,10 +53,7 @@ fn changes_need_an_identity() {
 fn only_approvers_review() {
     assert_eq!(authorize(Some(&person(&[Role::Approver])), Action::Review), Ok(()));
     let denied = authorize(Some(&person(&[Role::ReleaseManager, Role::Admin])), Action::Review);
-    assert_eq!(
-        denied.map_err(|d| d.to_string()),
-        Err("Only someone with the approver role may review releases.".to_owned())
-    );
+    assert_eq!(denied.map_err(|d| d.to_string()), Err("Only someone with the approver role may review releases.".to_owned()));
 }
 
 #[test]

@@ -8,7 +8,7 @@
 
 mod verify;
 
-pub use verify::{verify, Break, BrokenLink, Checkpoint, Verifier, VerifyReport};
+pub use verify::{Break, BrokenLink, Checkpoint, Verifier, VerifyReport, verify};
 
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac as _};
@@ -201,7 +201,6 @@ impl AuditEntry {
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
-
 
 #[cfg(test)]
 mod tests;

@@ -165,7 +165,10 @@ fn a_checkpoint_kept_elsewhere_catches_a_rebuilt_or_truncated_log() {
         rebuilt[i].prev_hash = if i == 0 { GENESIS.into() } else { rebuilt[i - 1].hash.clone() };
         rebuilt[i].hash = rebuilt[i].expected_hash();
     }
-    assert_eq!(walk(&rebuilt, None, Some(kept.clone())).first_broken.map(|b| b.why), Some(Break::CheckpointMismatch { expected_hash: kept.hash.clone() }));
+    assert_eq!(
+        walk(&rebuilt, None, Some(kept.clone())).first_broken.map(|b| b.why),
+        Some(Break::CheckpointMismatch { expected_hash: kept.hash.clone() })
+    );
     // Truncated (and the head reset): the checkpoint's entry is gone.
     assert_eq!(walk(&entries[..2], None, Some(kept.clone())).first_broken.map(|b| (b.seq, b.why)), Some((3, Break::CheckpointMissing)));
     assert_eq!("3:abc".parse::<Checkpoint>(), Ok(Checkpoint { seq: 3, hash: "abc".into() }));

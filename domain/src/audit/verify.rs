@@ -49,8 +49,12 @@ impl BrokenLink {
             Break::NotKeyed => format!(
                 "Entry #{seq} is not keyed although the log is: it was written without the audit key (start the server with the key once if it was just configured)."
             ),
-            Break::CheckpointMismatch { .. } => format!("Entry #{seq} no longer matches the checkpoint kept for it: history before it was rewritten."),
-            Break::CheckpointMissing => format!("Entry #{seq}, a kept checkpoint, is no longer in the log: the log was truncated or rebuilt."),
+            Break::CheckpointMismatch { .. } => {
+                format!("Entry #{seq} no longer matches the checkpoint kept for it: history before it was rewritten.")
+            }
+            Break::CheckpointMissing => {
+                format!("Entry #{seq}, a kept checkpoint, is no longer in the log: the log was truncated or rebuilt.")
+            }
         }
     }
 }
@@ -111,7 +115,16 @@ pub struct Verifier<'k> {
 impl<'k> Verifier<'k> {
     pub fn new(key: Option<&'k AuditKey>, checkpoint: Option<Checkpoint>) -> Verifier<'k> {
         let report = VerifyReport { entries_checked: 0, first_broken: None, unverified_keyed: 0, last: None };
-        Verifier { key, checkpoint, checkpoint_seen: false, resume_from: None, prev_hash: GENESIS.to_owned(), expected_seq: 1, keyed_seen: false, report }
+        Verifier {
+            key,
+            checkpoint,
+            checkpoint_seen: false,
+            resume_from: None,
+            prev_hash: GENESIS.to_owned(),
+            expected_seq: 1,
+            keyed_seen: false,
+            report,
+        }
     }
 
     /// Continues after `from` (verified earlier): feed entries from `from.seq` on.

@@ -64,18 +64,18 @@ impl Blocker {
             Blocker::NotAnApprover { reviewer } => {
                 format!("{reviewer} does not hold the approver role; their approval does not count.")
             }
-            Blocker::StaleApproval { reviewer, revision } => format!(
-                "{reviewer} approved revision {revision}, which has since been edited; they must review the current revision."
-            ),
+            Blocker::StaleApproval { reviewer, revision } => {
+                format!("{reviewer} approved revision {revision}, which has since been edited; they must review the current revision.")
+            }
             Blocker::ExpiredApproval { reviewer } => {
                 format!("{reviewer}'s approval has expired; they must approve again.")
             }
             Blocker::Rejected { reviewer, comment } if comment.is_empty() => {
                 format!("{reviewer} rejected this revision; edit the release to make a new revision.")
             }
-            Blocker::Rejected { reviewer, comment } => format!(
-                "{reviewer} rejected this revision (\u{201c}{comment}\u{201d}); edit the release to make a new revision."
-            ),
+            Blocker::Rejected { reviewer, comment } => {
+                format!("{reviewer} rejected this revision (\u{201c}{comment}\u{201d}); edit the release to make a new revision.")
+            }
             Blocker::UncheckedItems { items } => format!("Checklist items not yet checked: {}.", items.join("; ")),
             Blocker::UnknownTenant { tenant } => format!("There is no tenant \u{201c}{tenant}\u{201d}."),
             Blocker::TargetNotAllowed { target } => {

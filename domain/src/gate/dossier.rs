@@ -3,7 +3,7 @@
 //! it inside a transaction; the browser receives the same value and calls the
 //! same [`ReleaseDossier::verdict`], so both always agree on why it is blocked.
 
-use super::{evaluate, ApprovedRelease, Blocker, ChecklistItem, GatePolicy, Release, ReleaseContent, Review, TargetFacts};
+use super::{ApprovedRelease, Blocker, ChecklistItem, GatePolicy, Release, ReleaseContent, Review, TargetFacts, evaluate};
 use crate::gate::Target;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -191,8 +191,7 @@ mod tests {
         after.version = "2.15.1".into();
         after.image = "r/api:2.15.1".into();
         after.targets = vec![Target { tenant: "initech".into(), region: "ashburn".into() }];
-        let fields: Vec<(String, String, String)> =
-            changes(&content(), &after).into_iter().map(|c| (c.field, c.before, c.after)).collect();
+        let fields: Vec<(String, String, String)> = changes(&content(), &after).into_iter().map(|c| (c.field, c.before, c.after)).collect();
         assert_eq!(
             fields,
             [

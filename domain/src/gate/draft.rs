@@ -54,11 +54,8 @@ impl ReleaseDraft {
         if let Err(message) = check_version(&self.version) {
             errors.push(FieldError::new("version", message));
         }
-        let image = if self.image.trim().is_empty() {
-            format!("{image_repository}:{}", self.version)
-        } else {
-            self.image.trim().to_owned()
-        };
+        let image =
+            if self.image.trim().is_empty() { format!("{image_repository}:{}", self.version) } else { self.image.trim().to_owned() };
         if let Err(message) = check_image(&image) {
             errors.push(FieldError::new("image", message));
         }
@@ -98,8 +95,8 @@ pub fn check_version(version: &str) -> Result<(), String> {
     let numbers: Vec<&str> = core.split('.').collect();
     let core_ok = numbers.len() == 3
         && numbers.iter().all(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) && (n.len() == 1 || !n.starts_with('0')));
-    let rest_ok = rest.chars().skip(1).all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+'))
-        && (rest.is_empty() || rest.len() > 1);
+    let rest_ok =
+        rest.chars().skip(1).all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+')) && (rest.is_empty() || rest.len() > 1);
     if core_ok && rest_ok {
         Ok(())
     } else {

@@ -11,10 +11,10 @@ mod release;
 mod template;
 
 pub use blocker::Blocker;
-pub use dossier::{changes, Change, ReleaseDossier, ReleaseState, ReleaseSummary, Revision};
-pub use draft::{check_image, check_version, FieldError, ReleaseDraft, MAX_COMMENT_LEN, MAX_NOTES_LEN, MAX_TARGETS};
+pub use dossier::{Change, ReleaseDossier, ReleaseState, ReleaseSummary, Revision, changes};
+pub use draft::{FieldError, MAX_COMMENT_LEN, MAX_NOTES_LEN, MAX_TARGETS, ReleaseDraft, check_image, check_version};
 pub use release::{ContentDigest, ReleaseContent, Target};
-pub use template::{default_checklist, PRODUCTION_CHECKLIST};
+pub use template::{PRODUCTION_CHECKLIST, default_checklist};
 
 use crate::access::is_service_account;
 use chrono::{DateTime, Duration, Utc};
@@ -128,9 +128,8 @@ pub fn evaluate(
         } else {
             // Enough approvals stand: approvals that do not count no longer
             // explain anything, but a contributor's approval or a rejection still blocks.
-            review_blockers.retain(|b| {
-                matches!(b, Blocker::AuthorApproved { .. } | Blocker::ContributorApproved { .. } | Blocker::Rejected { .. })
-            });
+            review_blockers
+                .retain(|b| matches!(b, Blocker::AuthorApproved { .. } | Blocker::ContributorApproved { .. } | Blocker::Rejected { .. }));
         }
         blockers.append(&mut review_blockers);
         let unchecked: Vec<String> = checklist.iter().filter(|i| i.checked.is_none()).map(|i| i.text.clone()).collect();
@@ -154,9 +153,7 @@ fn target_blockers(targets: &[Target], facts: &TargetFacts) -> Vec<Blocker> {
     for target in unique {
         match facts.allowed_regions.iter().find(|(tenant, _)| *tenant == target.tenant) {
             None => blockers.push(Blocker::UnknownTenant { tenant: target.tenant.clone() }),
-            Some((_, allowed)) if !allowed.contains(&target.region) => {
-                blockers.push(Blocker::TargetNotAllowed { target: target.clone() })
-            }
+            Some((_, allowed)) if !allowed.contains(&target.region) => blockers.push(Blocker::TargetNotAllowed { target: target.clone() }),
             Some(_) if !facts.served_regions.contains(&target.region) => {
                 blockers.push(Blocker::TargetWithoutCluster { target: target.clone() })
             }
@@ -189,15 +186,13 @@ fn review_blockers(
     for review in latest {
         let current = review.revision == release.revision && review.digest == *digest;
         match review.decision {
-            Decision::Reject if current => blockers.push(Blocker::Rejected {
-                reviewer: review.reviewer.clone(),
-                comment: review.comment.clone(),
-            }),
+            Decision::Reject if current => {
+                blockers.push(Blocker::Rejected { reviewer: review.reviewer.clone(), comment: review.comment.clone() })
+            }
             Decision::Reject => {}
-            Decision::Approve if !current => blockers.push(Blocker::StaleApproval {
-                reviewer: review.reviewer.clone(),
-                revision: review.revision,
-            }),
+            Decision::Approve if !current => {
+                blockers.push(Blocker::StaleApproval { reviewer: review.reviewer.clone(), revision: review.revision })
+            }
             Decision::Approve if review.reviewer == release.author => {
                 blockers.push(Blocker::AuthorApproved { author: review.reviewer.clone() })
             }

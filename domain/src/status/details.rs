@@ -55,10 +55,7 @@ pub struct RegionDetail {
 }
 
 fn place(world: &World, deployment: &Deployment) -> PlacedDeployment {
-    let cluster = world
-        .clusters
-        .iter()
-        .find(|c| c.environment == deployment.environment && c.region == deployment.region);
+    let cluster = world.clusters.iter().find(|c| c.environment == deployment.environment && c.region == deployment.region);
     PlacedDeployment {
         deployment: deployment.clone(),
         cluster: cluster.map(|c| c.name.clone()),
@@ -72,15 +69,10 @@ fn position<T>(items: &[T], matches: impl Fn(&T) -> bool) -> usize {
 
 pub fn tenant_detail(world: &World, slug: &str) -> Option<TenantDetail> {
     let tenant = world.tenants.iter().find(|t| t.slug == slug)?.clone();
-    let mut deployments: Vec<PlacedDeployment> =
-        world.deployments.iter().filter(|d| d.tenant == slug).map(|d| place(world, d)).collect();
+    let mut deployments: Vec<PlacedDeployment> = world.deployments.iter().filter(|d| d.tenant == slug).map(|d| place(world, d)).collect();
     deployments.sort_by_key(|p| {
         let d = &p.deployment;
-        (
-            position(&world.environments, |e| e.name == d.environment),
-            position(&world.regions, |r| r.name == d.region),
-            d.service.clone(),
-        )
+        (position(&world.environments, |e| e.name == d.environment), position(&world.regions, |r| r.name == d.region), d.service.clone())
     });
     let health = deployments.iter().map(|p| p.deployment.health).collect();
     Some(TenantDetail { tenant, health, deployments })
@@ -96,20 +88,14 @@ pub fn environment_detail(world: &World, name: &str) -> Option<EnvironmentDetail
             let in_region = || here.iter().filter(|d| d.region == region.name);
             RegionSummary {
                 region: region.clone(),
-                clusters: world
-                    .clusters
-                    .iter()
-                    .filter(|c| c.environment == name && c.region == region.name)
-                    .cloned()
-                    .collect(),
+                clusters: world.clusters.iter().filter(|c| c.environment == name && c.region == region.name).cloned().collect(),
                 tenants: in_region().map(|d| d.tenant.as_str()).collect::<BTreeSet<_>>().len() as u32,
                 health: in_region().map(|d| d.health).collect(),
             }
         })
         .collect();
-    let mut attention: Vec<PlacedDeployment> =
-        here.iter().filter(|d| d.health >= Health::Degraded).map(|d| place(world, d)).collect();
-    attention.sort_by(|a, b| b.deployment.health.cmp(&a.deployment.health));
+    let mut attention: Vec<PlacedDeployment> = here.iter().filter(|d| d.health >= Health::Degraded).map(|d| place(world, d)).collect();
+    attention.sort_by_key(|d| std::cmp::Reverse(d.deployment.health));
     Some(EnvironmentDetail { environment, regions, attention })
 }
 
@@ -119,18 +105,9 @@ pub fn region_detail(world: &World, name: &str) -> Option<RegionDetail> {
         .environments
         .iter()
         .map(|environment| {
-            let clusters = world
-                .clusters
-                .iter()
-                .filter(|c| c.region == name && c.environment == environment.name)
-                .cloned()
-                .collect();
-            let health = world
-                .deployments
-                .iter()
-                .filter(|d| d.region == name && d.environment == environment.name)
-                .map(|d| d.health)
-                .collect();
+            let clusters = world.clusters.iter().filter(|c| c.region == name && c.environment == environment.name).cloned().collect();
+            let health =
+                world.deployments.iter().filter(|d| d.region == name && d.environment == environment.name).map(|d| d.health).collect();
             (environment.clone(), clusters, health)
         })
         .collect();
@@ -142,9 +119,7 @@ pub fn region_detail(world: &World, name: &str) -> Option<RegionDetail> {
             slug: t.slug.clone(),
             name: t.name.clone(),
             primary: t.primary_region == name,
-            health: Health::roll_up(
-                world.deployments.iter().filter(|d| d.tenant == t.slug && d.region == name).map(|d| d.health),
-            ),
+            health: Health::roll_up(world.deployments.iter().filter(|d| d.tenant == t.slug && d.region == name).map(|d| d.health)),
         })
         .collect();
     Some(RegionDetail { region, environments, tenants })
@@ -166,11 +141,7 @@ mod tests {
     #[test]
     fn a_tenants_workloads_are_listed_in_promotion_order_with_their_namespace() {
         let detail = tenant_detail(&small_world(), "acme").expect("acme exists");
-        let places: Vec<_> = detail
-            .deployments
-            .iter()
-            .map(|p| (p.deployment.environment.as_str(), p.namespace.as_deref()))
-            .collect();
+        let places: Vec<_> = detail.deployments.iter().map(|p| (p.deployment.environment.as_str(), p.namespace.as_deref())).collect();
         assert_eq!(places, [("staging", Some("tenant-acme")), ("production", Some("tenant-acme"))]);
     }
 

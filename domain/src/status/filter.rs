@@ -74,9 +74,7 @@ impl MatrixFilter {
     fn matches_text(&self, row: &MatrixRow) -> bool {
         let needle = self.text.trim().to_lowercase();
         needle.is_empty()
-            || [&row.slug, &row.name, &row.data_residency, &row.primary_region]
-                .iter()
-                .any(|field| field.to_lowercase().contains(&needle))
+            || [&row.slug, &row.name, &row.data_residency, &row.primary_region].iter().any(|field| field.to_lowercase().contains(&needle))
     }
 }
 

@@ -52,10 +52,7 @@ pub enum MatrixCell {
 /// Builds the matrix for `service` (the first service by name when `None` or unknown).
 pub fn tenant_matrix(world: &World, service: Option<&str>) -> TenantMatrix {
     let services: Vec<String> = world.services.iter().map(|s| s.name.clone()).collect();
-    let service = service
-        .filter(|wanted| services.iter().any(|s| s == wanted))
-        .map(str::to_owned)
-        .or_else(|| services.first().cloned());
+    let service = service.filter(|wanted| services.iter().any(|s| s == wanted)).map(str::to_owned).or_else(|| services.first().cloned());
     let columns = served_columns(world);
     let mut running: HashMap<(&str, &str, &str), &Deployment> = HashMap::new();
     for d in world.deployments.iter().filter(|d| Some(&d.service) == service.as_ref()) {
@@ -137,8 +134,7 @@ mod tests {
     #[test]
     fn columns_are_the_served_environment_region_pairs_in_promotion_order() {
         let matrix = tenant_matrix(&small_world(), None);
-        let columns: Vec<_> =
-            matrix.columns.iter().map(|c| format!("{}/{}", c.environment, c.region)).collect();
+        let columns: Vec<_> = matrix.columns.iter().map(|c| format!("{}/{}", c.environment, c.region)).collect();
         assert_eq!(columns, ["staging/frankfurt", "production/frankfurt", "production/ashburn"]);
     }
 

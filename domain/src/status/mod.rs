@@ -7,12 +7,12 @@ mod matrix;
 mod overview;
 
 pub use details::{
-    environment_detail, region_detail, tenant_detail, EnvironmentDetail, PlacedDeployment,
-    RegionDetail, RegionSummary, TenantDetail, TenantInRegion,
+    EnvironmentDetail, PlacedDeployment, RegionDetail, RegionSummary, TenantDetail, TenantInRegion, environment_detail, region_detail,
+    tenant_detail,
 };
 pub use filter::{HealthFilter, MatrixFilter};
-pub use matrix::{tenant_matrix, MatrixCell, MatrixColumn, MatrixRow, TenantMatrix};
-pub use overview::{overview, Overview, OverviewCell, OverviewRow};
+pub use matrix::{MatrixCell, MatrixColumn, MatrixRow, TenantMatrix, tenant_matrix};
+pub use overview::{Overview, OverviewCell, OverviewRow, overview};
 
 #[cfg(test)]
 pub(crate) mod fixtures;

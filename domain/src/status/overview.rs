@@ -50,12 +50,7 @@ fn cell(world: &World, environment: &str, region: &str) -> OverviewCell {
     let tenants: HashSet<&str> = here.clone().map(|d| d.tenant.as_str()).collect();
     OverviewCell {
         region: region.to_owned(),
-        clusters: world
-            .clusters
-            .iter()
-            .filter(|c| c.environment == environment && c.region == region)
-            .map(|c| c.name.clone())
-            .collect(),
+        clusters: world.clusters.iter().filter(|c| c.environment == environment && c.region == region).map(|c| c.name.clone()).collect(),
         tenants: tenants.len() as u32,
         health: here.map(|d| d.health).collect(),
     }
@@ -64,8 +59,8 @@ fn cell(world: &World, environment: &str, region: &str) -> OverviewCell {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::status::fixtures::small_world;
     use crate::Health;
+    use crate::status::fixtures::small_world;
 
     #[test]
     fn every_environment_gets_a_cell_for_every_region_in_order() {

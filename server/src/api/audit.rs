@@ -1,14 +1,14 @@
 //! Reading and verifying the audit log (auditors and admins only).
 
-use super::extract::{non_empty, ApiQuery};
+use super::extract::{ApiQuery, non_empty};
 use super::identity::Caller;
 use super::{ApiError, ErrorBody};
 use crate::state::AppState;
 use airlock_backend::audit;
-use airlock_backend::store::{AuditFilter, AUDIT_PAGE_MAX};
+use airlock_backend::store::{AUDIT_PAGE_MAX, AuditFilter};
 use airlock_domain::audit::{AuditEntry, Break, BrokenLink, VerifyReport};
-use axum::extract::State;
 use axum::Json;
+use axum::extract::State;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -61,7 +61,11 @@ pub struct AuditPage {
         (status = 200, description = "One page of entries.", body = AuditPage),
         (status = 400, description = "A query parameter does not parse (`bad_query`).", body = ErrorBody), (status = 401, description = "No token (`unauthenticated`) or an unknown one (`invalid_token`).", body = ErrorBody), (status = 403, description = "The token's roles do not allow it (`forbidden`).", body = ErrorBody),
     ))]
-pub async fn entries(State(state): State<AppState>, Caller(caller): Caller, ApiQuery(query): ApiQuery<AuditQuery>) -> Result<Json<AuditPage>, ApiError> {
+pub async fn entries(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    ApiQuery(query): ApiQuery<AuditQuery>,
+) -> Result<Json<AuditPage>, ApiError> {
     let limit = query.limit.unwrap_or(DEFAULT_PAGE).clamp(1, AUDIT_PAGE_MAX);
     let filter = AuditFilter {
         actor: non_empty(query.actor),

@@ -2,11 +2,11 @@
 //! people, and the HTTP status that goes with them. Causes are logged here and
 //! never sent to the client.
 
-use airlock_backend::releases::ReleaseError;
 use airlock_backend::StoreError;
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use airlock_backend::releases::ReleaseError;
 use axum::Json;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 

@@ -2,11 +2,11 @@
 //! API's JSON errors instead of axum's plain-text bodies.
 
 use super::ApiError;
+use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, OriginalUri, Path, Query, Request};
-use axum::http::request::Parts;
 use axum::http::StatusCode;
-use axum::Json;
+use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 /// A JSON request body.

@@ -5,7 +5,7 @@
 use super::vocabulary::{DecisionView, StateView, TargetView};
 
 use airlock_backend::store::ReleaseSummary;
-use airlock_domain::gate::{changes, Blocker, ChecklistItem, ReleaseDossier, ReleaseState, Review};
+use airlock_domain::gate::{Blocker, ChecklistItem, ReleaseDossier, ReleaseState, Review, changes};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value};

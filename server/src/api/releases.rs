@@ -2,7 +2,7 @@
 //! HTTP into a call to `airlock_backend::releases`, which authorises the
 //! caller and applies every rule in one transaction.
 
-use super::extract::{non_empty, ApiJson, ApiPath, ApiQuery};
+use super::extract::{ApiJson, ApiPath, ApiQuery, non_empty};
 use super::identity::Caller;
 use super::release_view::{ReleaseDetail, ReleaseSummaryView};
 use super::vocabulary::{StateView, TargetView};
@@ -11,10 +11,10 @@ use crate::state::AppState;
 use airlock_backend::releases;
 use airlock_backend::store::ReleaseFilter;
 use airlock_domain::gate::{ReleaseContent, ReleaseDraft, ReleaseState};
-use axum::extract::State;
-use axum::http::{header, StatusCode};
-use axum::response::IntoResponse;
 use axum::Json;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
 use chrono::Utc;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -65,7 +65,11 @@ pub async fn list(
         (status = 200, description = "The release as it is now.", body = ReleaseDetail),
         (status = 404, description = "No such release (`not_found`).", body = ErrorBody),
     ))]
-pub async fn get(State(state): State<AppState>, Caller(caller): Caller, ApiPath(id): ApiPath<i64>) -> Result<Json<ReleaseDetail>, ApiError> {
+pub async fn get(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<ReleaseDetail>, ApiError> {
     let dossier = releases::get(&state.backend, caller.as_ref(), id).await?;
     Ok(Json(ReleaseDetail::of(&dossier, Utc::now())))
 }
@@ -90,7 +94,11 @@ pub struct NewRelease {
         (status = 401, description = "No token (`unauthenticated`) or an unknown one (`invalid_token`).", body = ErrorBody), (status = 403, description = "The token's roles do not allow it (`forbidden`).", body = ErrorBody),
         (status = 422, description = "Invalid fields (`invalid`, with `errors`) or body (`invalid_json`).", body = ErrorBody),
     ))]
-pub async fn create(State(state): State<AppState>, Caller(caller): Caller, ApiJson(body): ApiJson<NewRelease>) -> Result<impl IntoResponse, ApiError> {
+pub async fn create(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    ApiJson(body): ApiJson<NewRelease>,
+) -> Result<impl IntoResponse, ApiError> {
     let draft = ReleaseDraft {
         service: body.service,
         version: body.version,

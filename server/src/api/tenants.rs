@@ -5,8 +5,8 @@ use super::identity::Caller;
 use super::{ApiError, ErrorBody};
 use crate::state::AppState;
 use airlock_domain::{Health, Tenant};
-use axum::extract::State;
 use axum::Json;
+use axum::extract::State;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -86,7 +86,11 @@ pub struct TenantStatus {
 #[utoipa::path(get, path = "/tenants/{slug}/status", operation_id = "tenant_status", tag = "world", params(("slug" = String, Path)),
     security(("bearer" = [])),
     responses((status = 200, description = "The tenant and its workloads.", body = TenantStatus), (status = 404, description = "No such tenant (`not_found`).", body = ErrorBody)))]
-pub async fn status(State(state): State<AppState>, Caller(caller): Caller, ApiPath(slug): ApiPath<String>) -> Result<Json<TenantStatus>, ApiError> {
+pub async fn status(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    ApiPath(slug): ApiPath<String>,
+) -> Result<Json<TenantStatus>, ApiError> {
     let detail = airlock_backend::status::tenant_detail(&state.backend, caller.as_ref(), &slug)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("tenant \"{slug}\"")))?;

@@ -3,13 +3,13 @@
 //! domain type, so a new domain field fails to compile here instead of
 //! appearing in the API undocumented.
 
-use super::identity::Caller;
 use super::ApiError;
+use super::identity::Caller;
 use crate::state::AppState;
 use airlock_backend::world;
 use airlock_domain::{Cluster, Environment, NamespaceStrategy, Region, Service};
-use axum::extract::State;
 use axum::Json;
+use axum::extract::State;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -68,7 +68,12 @@ pub async fn environments(State(state): State<AppState>, Caller(caller): Caller)
     let all = world::environments(&state.backend, caller.as_ref()).await?;
     Ok(Json(
         all.into_iter()
-            .map(|Environment { name, position, protected, required_approvals }| EnvironmentView { name, position, protected, required_approvals })
+            .map(|Environment { name, position, protected, required_approvals }| EnvironmentView {
+                name,
+                position,
+                protected,
+                required_approvals,
+            })
             .collect(),
     ))
 }

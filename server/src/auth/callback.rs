@@ -10,7 +10,7 @@ use super::pages;
 use crate::state::AppState;
 use airlock_backend::auth::oidc::Callback;
 use airlock_backend::auth::people::{self, ProviderAccount};
-use airlock_backend::auth::{random_hex, SignInMethod, CSRF_KEY, PENDING_LOGIN_KEY, USER_KEY};
+use airlock_backend::auth::{CSRF_KEY, PENDING_LOGIN_KEY, SignInMethod, USER_KEY, random_hex};
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
@@ -35,7 +35,8 @@ pub async fn callback(State(state): State<AppState>, session: Session, Query(cal
         Ok(signed_in) => signed_in,
         Err(failure) => {
             tracing::warn!(reason = failure.reason(), error = %failure, "sign-in refused");
-            return failed(&state, failure.reason(), "Your identity provider's answer could not be verified, so you were not signed in.").await;
+            return failed(&state, failure.reason(), "Your identity provider's answer could not be verified, so you were not signed in.")
+                .await;
         }
     };
     let account = ProviderAccount {
@@ -47,7 +48,8 @@ pub async fn callback(State(state): State<AppState>, session: Session, Query(cal
         groups: signed_in.groups,
     };
     let now = Utc::now();
-    let user = match people::sign_in(&state.backend, account, &state.auth.role_map, SignInMethod::Oidc, Some(signed_in.id_token), now).await {
+    let user = match people::sign_in(&state.backend, account, &state.auth.role_map, SignInMethod::Oidc, Some(signed_in.id_token), now).await
+    {
         Ok(user) => user,
         Err(error) => {
             tracing::error!(error = %error, "could not record a sign-in");

@@ -8,10 +8,10 @@
 use super::pages;
 use crate::api::ApiError;
 use crate::state::AppState;
-use airlock_backend::auth::{needs_touch, session_expired, RequestCaller, SignedInUser, USER_KEY};
+use airlock_backend::auth::{RequestCaller, SignedInUser, USER_KEY, needs_touch, session_expired};
 use airlock_backend::releases::ReleaseError;
-use airlock_domain::access::Denied;
 use airlock_backend::tokens;
+use airlock_domain::access::Denied;
 use axum::extract::{Request, State};
 use axum::http::header::AUTHORIZATION;
 use axum::http::{HeaderMap, Method};
@@ -30,7 +30,9 @@ pub async fn resolve_caller(State(state): State<AppState>, mut request: Request,
         match api_caller(&state, request.headers()).await {
             Ok(Some(identity)) => (RequestCaller { identity: Some(identity), display_name: None, demo_sign_in }, Vec::new()),
             // Every API route needs a token, the OpenAPI document included.
-            Ok(None) => return ApiError::from(ReleaseError::Denied(Denied::Unauthenticated { action: "use the API".into() })).into_response(),
+            Ok(None) => {
+                return ApiError::from(ReleaseError::Denied(Denied::Unauthenticated { action: "use the API".into() })).into_response();
+            }
             Err(error) => return error.into_response(),
         }
     } else {

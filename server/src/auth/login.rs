@@ -6,8 +6,8 @@
 
 use super::pages;
 use crate::state::AppState;
-use airlock_backend::auth::oidc::PendingLogin;
 use airlock_backend::auth::PENDING_LOGIN_KEY;
+use airlock_backend::auth::oidc::PendingLogin;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};

@@ -24,7 +24,8 @@ pub async fn logout(State(state): State<AppState>, session: Session) -> Response
         tracing::error!(error = %error, "could not audit a sign-out");
     }
     let back = format!("{}/auth/signed-out", state.auth.public_url);
-    let at_provider = state.auth.oidc.as_ref().and_then(|oidc| user.id_token.as_deref().and_then(|hint| oidc.logout_url(Some(hint), &back)));
+    let at_provider =
+        state.auth.oidc.as_ref().and_then(|oidc| user.id_token.as_deref().and_then(|hint| oidc.logout_url(Some(hint), &back)));
     Redirect::to(at_provider.as_deref().unwrap_or("/auth/signed-out")).into_response()
 }
 

@@ -16,8 +16,8 @@ use crate::config::Settings;
 use crate::state::AppState;
 use airlock_backend::auth::oidc::{OidcClient, OidcConfig};
 use airlock_domain::access::{RoleMap, RoleMapError};
-use axum::routing::{get, post};
 use axum::Router;
+use axum::routing::{get, post};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -42,14 +42,26 @@ pub enum AuthConfigError {
     #[error("AIRLOCK_OIDC_ISSUER is set but AIRLOCK_OIDC_CLIENT_ID is not")]
     ClientIdMissing,
     #[error("could not read the client secret from AIRLOCK_OIDC_CLIENT_SECRET_FILE {path}")]
-    SecretFile { path: String, #[source] source: std::io::Error },
+    SecretFile {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("AIRLOCK_OIDC_ROLE_MAP: {0}")]
     RoleMap(#[from] RoleMapError),
     #[error("the OpenID Connect provider at {issuer} cannot be used: {source}")]
-    Discovery { issuer: String, #[source] source: airlock_backend::auth::oidc::DiscoveryError },
-    #[error("AIRLOCK_DEMO_SIGN_IN is on, but the server listens on {0}: the demo sign-in lets anyone be anyone, so it is allowed on a loopback address only")]
+    Discovery {
+        issuer: String,
+        #[source]
+        source: airlock_backend::auth::oidc::DiscoveryError,
+    },
+    #[error(
+        "AIRLOCK_DEMO_SIGN_IN is on, but the server listens on {0}: the demo sign-in lets anyone be anyone, so it is allowed on a loopback address only"
+    )]
     DemoNotLoopback(SocketAddr),
-    #[error("nobody could sign in: set AIRLOCK_OIDC_ISSUER (and client id, secret, role map), or AIRLOCK_DEMO_SIGN_IN=true to try Airlock alone on this machine")]
+    #[error(
+        "nobody could sign in: set AIRLOCK_OIDC_ISSUER (and client id, secret, role map), or AIRLOCK_DEMO_SIGN_IN=true to try Airlock alone on this machine"
+    )]
     NoSignIn,
 }
 
@@ -77,7 +89,8 @@ impl AuthConfig {
                     ),
                     (None, None) => None,
                 };
-                let scopes = settings.oidc_scopes.split([' ', ',']).filter(|s| !s.is_empty() && *s != "openid").map(str::to_owned).collect();
+                let scopes =
+                    settings.oidc_scopes.split([' ', ',']).filter(|s| !s.is_empty() && *s != "openid").map(str::to_owned).collect();
                 let config = OidcConfig {
                     issuer: issuer.clone(),
                     client_id,
@@ -86,9 +99,8 @@ impl AuthConfig {
                     scopes,
                     groups_claim: settings.oidc_groups_claim.clone(),
                 };
-                let client = OidcClient::discover(config)
-                    .await
-                    .map_err(|source| AuthConfigError::Discovery { issuer: issuer.clone(), source })?;
+                let client =
+                    OidcClient::discover(config).await.map_err(|source| AuthConfigError::Discovery { issuer: issuer.clone(), source })?;
                 Some(client)
             }
         };
@@ -136,7 +148,7 @@ pub fn router() -> Router<AppState> {
 
 #[cfg(test)]
 mod tests {
-    use super::{origin_of, AuthConfig, AuthConfigError};
+    use super::{AuthConfig, AuthConfigError, origin_of};
     use crate::config::Settings;
 
     #[tokio::test]

@@ -4,14 +4,14 @@
 
 use super::AuthConfig;
 use crate::state::AppState;
-use airlock_backend::auth::demo::demo_people;
 use airlock_app::components::signed_in_as::DEMO_SIGN_IN_WARNING;
 use airlock_backend::auth::CSRF_KEY;
+use airlock_backend::auth::demo::demo_people;
 use airlock_domain::access::Identity;
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use axum::Json;
 use tower_sessions::Session;
 
 fn escape(text: &str) -> String {
@@ -73,12 +73,18 @@ pub fn sign_in(auth: &AuthConfig, raw_next: &str) -> Response {
 }
 
 pub fn sign_in_failed(message: &str) -> Response {
-    let body = format!("<p role=\"alert\" data-testid=\"sign-in-error\">{}</p><p><a href=\"/auth/login\">Sign in again</a></p>", escape(message));
+    let body =
+        format!("<p role=\"alert\" data-testid=\"sign-in-error\">{}</p><p><a href=\"/auth/login\">Sign in again</a></p>", escape(message));
     page(StatusCode::UNAUTHORIZED, "Not signed in", false, &body)
 }
 
 pub fn signed_out(auth: &AuthConfig) -> Response {
-    page(StatusCode::OK, "Signed out", auth.demo_sign_in, "<p data-testid=\"signed-out\">You are signed out.</p><p><a href=\"/auth/login\">Sign in again</a></p>")
+    page(
+        StatusCode::OK,
+        "Signed out",
+        auth.demo_sign_in,
+        "<p data-testid=\"signed-out\">You are signed out.</p><p><a href=\"/auth/login\">Sign in again</a></p>",
+    )
 }
 
 /// Shown to a signed-in person whose groups grant no role: what they have,
@@ -117,7 +123,8 @@ pub async fn me(State(state): State<AppState>, session: Session) -> Response {
         Err(response) => return response,
     };
     let Some(user) = user else {
-        return (StatusCode::UNAUTHORIZED, Json(serde_json::json!({ "code": "unauthenticated", "message": "Nobody is signed in." }))).into_response();
+        return (StatusCode::UNAUTHORIZED, Json(serde_json::json!({ "code": "unauthenticated", "message": "Nobody is signed in." })))
+            .into_response();
     };
     let csrf_token = session.get::<String>(CSRF_KEY).await.ok().flatten();
     let identity = user.identity;

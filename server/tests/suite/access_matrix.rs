@@ -2,7 +2,7 @@
 //! against every page, server function and API route, on both databases.
 //! A tenant admin must find no byte of another tenant in any answer.
 
-use crate::support::{spawn_app, spawn_app_on_postgres, Browser, TestApp};
+use crate::support::{Browser, TestApp, spawn_app, spawn_app_on_postgres};
 use airlock_backend::releases;
 use airlock_domain::access::{Identity, Role};
 use airlock_domain::gate::{ReleaseDraft, Target};
@@ -19,7 +19,8 @@ enum Who {
     Admin,
 }
 
-const EVERYONE: [Who; 8] = [Who::Nobody, Who::NoRole, Who::Viewer, Who::TenantAdmin, Who::Auditor, Who::ReleaseManager, Who::Approver, Who::Admin];
+const EVERYONE: [Who; 8] =
+    [Who::Nobody, Who::NoRole, Who::Viewer, Who::TenantAdmin, Who::Auditor, Who::ReleaseManager, Who::Approver, Who::Admin];
 
 impl Who {
     /// The demo person, and the token roles, standing for this role.
@@ -94,7 +95,11 @@ async fn releases(app: &TestApp) -> World {
     };
     let now = chrono::Utc::now();
     let acme = releases::create(&backend, Some(&rita), draft(&[("acme", "frankfurt")]), now).await.expect("created").release.id;
-    let both = releases::create(&backend, Some(&rita), draft(&[("acme", "frankfurt"), ("initech", "ashburn")]), now).await.expect("created").release.id;
+    let both = releases::create(&backend, Some(&rita), draft(&[("acme", "frankfurt"), ("initech", "ashburn")]), now)
+        .await
+        .expect("created")
+        .release
+        .id;
     World { acme, both }
 }
 
@@ -203,7 +208,7 @@ async fn the_matrix_holds(app: TestApp) {
         }
         let token = match who {
             Who::Nobody => None,
-            Who::NoRole => continue, // a token always has a role
+            Who::NoRole => continue,   // a token always has a role
             Who::Approver => continue, // no token may hold the approver role (gate_attacks.rs)
             Who::TenantAdmin => Some(app.scoped_token("tom-token", who.token_roles(), &["acme"]).await),
             _ => Some(app.token(&format!("{}-token", who.person()), who.token_roles()).await),

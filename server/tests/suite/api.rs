@@ -1,7 +1,7 @@
 //! The `/api/v1` read endpoints and the metrics they produce.
 
-use serde_json::Value;
 use crate::support::spawn_app;
+use serde_json::Value;
 
 #[tokio::test]
 async fn tenants_are_listed_with_stable_field_names() {
@@ -36,10 +36,7 @@ async fn a_tenants_status_lists_each_workload_with_its_cluster_and_namespace() {
     assert_eq!(status["slug"], "dunmore-health");
     assert_eq!(status["health"], "degraded");
     let workloads = status["workloads"].as_array().expect("workloads");
-    let api = workloads
-        .iter()
-        .find(|w| w["environment"] == "production" && w["service"] == "api")
-        .expect("production api");
+    let api = workloads.iter().find(|w| w["environment"] == "production" && w["service"] == "api").expect("production api");
     assert_eq!(api["version"], "2.14.3");
     assert_eq!(api["cluster"], "prod-iad-1");
     assert_eq!(api["namespace"], "tenant-dunmore-health");
@@ -77,8 +74,13 @@ async fn every_answer_carries_a_request_id_the_callers_own_when_it_is_sane() {
     assert_eq!(id.len(), 24, "a fresh random id: {id}");
     let again = app.client.get(format!("{}/health/live", app.address)).send().await.expect("sent");
     assert_ne!(again.headers()["x-request-id"], id.as_str(), "one per request");
-    let echoed = app.client.get(format!("{}/api/v1/tenants", app.address)).header("X-Request-Id", "ci-4711.step-3").send().await.expect("sent");
-    assert_eq!((echoed.status().as_u16(), echoed.headers()["x-request-id"].to_str().ok()), (401, Some("ci-4711.step-3")), "refusals carry it too");
+    let echoed =
+        app.client.get(format!("{}/api/v1/tenants", app.address)).header("X-Request-Id", "ci-4711.step-3").send().await.expect("sent");
+    assert_eq!(
+        (echoed.status().as_u16(), echoed.headers()["x-request-id"].to_str().ok()),
+        (401, Some("ci-4711.step-3")),
+        "refusals carry it too"
+    );
     let forged = app.client.get(format!("{}/health/live", app.address)).header("X-Request-Id", "x\"} forged").send().await.expect("sent");
     assert_ne!(forged.headers()["x-request-id"], "x\"} forged");
 }

@@ -74,7 +74,8 @@ fn run(dir: &std::path::Path, args: &[&str]) -> (bool, String, String) {
 #[test]
 fn a_created_token_is_the_last_word_printed_and_names_must_be_unique() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let (ok, stdout, stderr) = run(dir.path(), &["token", "create", "--name", "ci-pipeline", "--role", "release_manager", "--role", "auditor"]);
+    let (ok, stdout, stderr) =
+        run(dir.path(), &["token", "create", "--name", "ci-pipeline", "--role", "release_manager", "--role", "auditor"]);
     assert!(ok, "{stderr}");
     let token = stdout.split_whitespace().last().expect("a word");
     assert!(token.starts_with("airlock_") && token.len() == "airlock_".len() + 64, "{token}");
@@ -155,7 +156,8 @@ fn tokens_are_listed_scoped_to_tenants_and_refused_once_revoked() {
 #[test]
 fn serving_is_refused_when_nobody_could_sign_in_or_the_demo_sign_in_is_exposed() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let output = airlock(dir.path()).env_remove("AIRLOCK_DEMO_SIGN_IN").env("AIRLOCK_ADDR", "127.0.0.1:0").args(["serve"]).output().expect("runs");
+    let output =
+        airlock(dir.path()).env_remove("AIRLOCK_DEMO_SIGN_IN").env("AIRLOCK_ADDR", "127.0.0.1:0").args(["serve"]).output().expect("runs");
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("nobody could sign in"), "{}", String::from_utf8_lossy(&output.stderr));
     let output = airlock(dir.path()).env("AIRLOCK_ADDR", "0.0.0.0:0").args(["serve"]).output().expect("runs");

@@ -2,9 +2,9 @@
 //! the pages' server functions on SQLite and PostgreSQL, and shown refused
 //! with the gate unchanged.
 
-use crate::support::{spawn_app, spawn_app_on_postgres, Browser, TestApp};
+use crate::support::{Browser, TestApp, spawn_app, spawn_app_on_postgres};
 use airlock_domain::access::Role;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 /// Calls a server function as the hydrated page does: status and JSON body.
 async fn rpc(browser: &Browser, endpoint: &str, body: &str) -> (u16, Value) {
@@ -32,7 +32,8 @@ fn kinds(detail: &Value) -> Vec<&str> {
 
 /// rita's token creates a production release for acme in frankfurt.
 async fn create(app: &TestApp, rita: &str) -> i64 {
-    let release = json!({"service": "api", "version": "2.15.0", "environment": "production", "targets": [{"tenant": "acme", "region": "frankfurt"}]});
+    let release =
+        json!({"service": "api", "version": "2.15.0", "environment": "production", "targets": [{"tenant": "acme", "region": "frankfurt"}]});
     let (status, detail) = api(app.post_json("/api/v1/releases", Some(rita), &release).await).await;
     assert_eq!(status, 201, "{detail}");
     detail["id"].as_i64().expect("id")
@@ -69,9 +70,12 @@ async fn an_earlier_editor_cannot_approve_after_someone_elses_trivial_edit(app: 
     let rita = app.token("rita", &[Role::ReleaseManager]).await;
     let id = create(&app, &rita).await;
     let sam = app.browser("sam").await;
-    let swap = format!("id={id}&revision=1&service=api&version=2.15.0&image=registry.airlock.internal/api:evil&environment=production&targets[0]=acme/frankfurt&notes=");
+    let swap = format!(
+        "id={id}&revision=1&service=api&version=2.15.0&image=registry.airlock.internal/api:evil&environment=production&targets[0]=acme/frankfurt&notes="
+    );
     assert_eq!(rpc(&sam, "edit_release", &swap).await.0, 200, "sam edits revision 2");
-    let (status, trivial) = api(app.patch_json(&format!("/api/v1/releases/{id}"), Some(&rita), &json!({"notes": "typo", "revision": 2})).await).await;
+    let (status, trivial) =
+        api(app.patch_json(&format!("/api/v1/releases/{id}"), Some(&rita), &json!({"notes": "typo", "revision": 2})).await).await;
     assert_eq!((status, trivial["revision"].as_u64()), (200, Some(3)), "{trivial}");
     let (status, refusal) = approve(&sam, id, 3).await;
     assert_eq!(status, 403, "{refusal}");
@@ -90,7 +94,12 @@ async fn a_change_without_the_revision_it_was_made_on_is_refused_everywhere(app:
     let ada = app.browser("ada").await;
     let (status, _) = rpc(&ada, "review_release", &format!("id={id}&decision=approve&comment=")).await;
     assert_eq!(status, 422, "a page's review must name its revision");
-    let (status, _) = rpc(&app.browser("rita").await, "edit_release", &format!("id={id}&service=api&version=2.15.9&environment=production&targets[0]=acme/frankfurt")).await;
+    let (status, _) = rpc(
+        &app.browser("rita").await,
+        "edit_release",
+        &format!("id={id}&service=api&version=2.15.9&environment=production&targets[0]=acme/frankfurt"),
+    )
+    .await;
     assert_eq!(status, 422, "a page's edit must name its revision");
     // A stale one is 409, naming both revisions.
     api(app.patch_json(&path, Some(&rita), &json!({"notes": "revision 2", "revision": 1})).await).await;

@@ -1,6 +1,5 @@
-
-use sqlx::Connection;
 use crate::support::{spawn_app, spawn_app_on_postgres};
+use sqlx::Connection;
 
 #[tokio::test]
 async fn liveness_answers_while_the_process_runs() {

@@ -2,8 +2,8 @@
 //! test): each role lands where it should, and every way of faking or
 //! replaying a sign-in is refused with no session created.
 
-use crate::support::oidc::{attribute, start_provider, Followed, Login};
-use crate::support::{spawn_app_with_provider, with_provider, TestApp};
+use crate::support::oidc::{Followed, Login, attribute, start_provider};
+use crate::support::{TestApp, spawn_app_with_provider, with_provider};
 use airlock_server::config::Settings;
 use airlock_server::startup::Application;
 use serde_json::json;
@@ -13,7 +13,11 @@ async fn audit_reasons(app: &TestApp) -> Vec<String> {
     let filter = airlock_backend::store::AuditFilter { action: Some("session.sign_in_failed".into()), limit: 50, ..Default::default() };
     let root = airlock_domain::access::Identity::person("root", &[airlock_domain::access::Role::Admin]);
     let entries = airlock_backend::audit::entries(&backend, Some(&root), &filter).await.expect("audit");
-    entries.iter().filter_map(|e| e.after.as_deref()).map(|a| serde_json::from_str::<serde_json::Value>(a).expect("json")["reason"].as_str().unwrap_or_default().to_owned()).collect()
+    entries
+        .iter()
+        .filter_map(|e| e.after.as_deref())
+        .map(|a| serde_json::from_str::<serde_json::Value>(a).expect("json")["reason"].as_str().unwrap_or_default().to_owned())
+        .collect()
 }
 
 #[tokio::test]
@@ -101,7 +105,12 @@ async fn a_tampered_id_token_is_refused_with_no_session_created() {
         assert!(browser.me().await.is_none(), "no session after {change}");
         assert_eq!(audit_reasons(&app).await.first().map(String::as_str), Some(reason), "{change}");
     }
-    let people = airlock_backend::auth::people::list(&app.backend().await, Some(&airlock_domain::access::Identity::person("root", &[airlock_domain::access::Role::Admin]))).await.expect("people");
+    let people = airlock_backend::auth::people::list(
+        &app.backend().await,
+        Some(&airlock_domain::access::Identity::person("root", &[airlock_domain::access::Role::Admin])),
+    )
+    .await
+    .expect("people");
     assert!(people.is_empty(), "nobody was recorded as signed in");
 }
 

@@ -112,9 +112,8 @@ async fn pages_keep_rendering_while_other_apps_start_in_the_same_process() {
     });
     let mut rendered = 0;
     while !starting.is_finished() || rendered < 20 {
-        let (status, html) = tokio::time::timeout(std::time::Duration::from_secs(10), app.page("/"))
-            .await
-            .expect("the overview renders within 10 s");
+        let (status, html) =
+            tokio::time::timeout(std::time::Duration::from_secs(10), app.page("/")).await.expect("the overview renders within 10 s");
         assert_eq!(status, 200);
         assert!(html.contains("production"));
         rendered += 1;

@@ -2,7 +2,7 @@
 //! would: signed in through the demo sign-in, GET pages, POST forms to the
 //! server functions (`/rpc/...`, form-encoded, `Accept: text/html`).
 
-use crate::support::{spawn_app, TestApp};
+use crate::support::{TestApp, spawn_app};
 
 const PLAIN_FORM: &str = "text/html,application/xhtml+xml";
 
@@ -21,7 +21,11 @@ fn encode(fields: &[(&str, &str)]) -> String {
 
 /// GET `path` as `person`, signed in ("" for nobody): status and body.
 async fn page_as(app: &TestApp, person: &str, path: &str) -> (u16, String) {
-    let response = if person.is_empty() { app.client.get(format!("{}{path}", app.address)).send().await.expect("sent") } else { app.browser(person).await.get(path).await };
+    let response = if person.is_empty() {
+        app.client.get(format!("{}{path}", app.address)).send().await.expect("sent")
+    } else {
+        app.browser(person).await.get(path).await
+    };
     let status = response.status().as_u16();
     (status, response.text().await.expect("body"))
 }
@@ -111,7 +115,9 @@ async fn ticking_every_item_and_two_approvals_open_the_gate() {
         let (status, location) = post_as(&app, "rita", "check_item", &page, &fields).await;
         assert_eq!((status, location), (302, format!("{page}#item-{item}")));
     }
-    let (status, _) = post_as(&app, "rita", "review_release", &page, &[("id", &id_text), ("revision", "1"), ("decision", "approve"), ("comment", "")]).await;
+    let (status, _) =
+        post_as(&app, "rita", "review_release", &page, &[("id", &id_text), ("revision", "1"), ("decision", "approve"), ("comment", "")])
+            .await;
     assert_eq!(status, 302);
     let (_, html) = page_as(&app, "rita", &page).await;
     assert!(html.contains("You wrote this release"), "the author's approval was refused");
@@ -271,7 +277,8 @@ async fn the_hydrated_apps_calls_get_a_status_that_fits_the_refusal() {
     assert_eq!(invalid.status().as_u16(), 422);
     let error: serde_json::Value = invalid.json().await.expect("json");
     assert!(error["Invalid"]["errors"].as_array().is_some_and(|e| e.len() == 2), "{error}");
-    let forbidden = call(&ada, "create_release", "service=api&version=1.0.0&environment=production&targets[0]=acme/frankfurt").await.expect("sent");
+    let forbidden =
+        call(&ada, "create_release", "service=api&version=1.0.0&environment=production&targets[0]=acme/frankfurt").await.expect("sent");
     assert_eq!(forbidden.status().as_u16(), 403);
     let missing = call(&ada, "review_release", "id=999999&revision=1&decision=approve&comment=").await.expect("sent");
     assert_eq!(missing.status().as_u16(), 404);

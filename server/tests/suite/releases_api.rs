@@ -3,9 +3,9 @@
 //! tokens. Approvals come from people only, so ada and grace review in their
 //! browsers (the release page's server function) and the API reads the result.
 
+use crate::support::{Browser, TestApp, spawn_app, spawn_app_on_postgres};
 use airlock_domain::access::Role;
-use serde_json::{json, Value};
-use crate::support::{spawn_app, spawn_app_on_postgres, Browser, TestApp};
+use serde_json::{Value, json};
 
 /// The pipeline's tokens (acting as `token:rita`, `token:audrey`) and the
 /// two approvers, signed in.
@@ -117,7 +117,10 @@ async fn the_same_approver_approving_twice_counts_once() {
     assert_eq!(status, 200, "{detail}");
     assert_eq!(detail["approvals"], 1);
     assert_eq!(detail["reviews"].as_array().map(Vec::len), Some(1));
-    assert_eq!(detail["blockers"][0], json!({"kind": "too_few_approvals", "have": 1, "need": 2, "message": "Needs 2 approvals from distinct approvers; has 1."}));
+    assert_eq!(
+        detail["blockers"][0],
+        json!({"kind": "too_few_approvals", "have": 1, "need": 2, "message": "Needs 2 approvals from distinct approvers; has 1."})
+    );
 }
 
 /// Two approvals and a complete checklist open the gate.
@@ -165,7 +168,10 @@ async fn an_edit_dismissing_approvals(app: &TestApp) {
     assert_eq!(kinds(&edited), ["too_few_approvals", "stale_approval", "stale_approval", "unchecked_items"]);
     let changes = &edited["revisions"][1]["changes"];
     assert_eq!(changes[0], json!({"field": "version", "before": "2.15.0", "after": "2.15.1"}));
-    assert_eq!((edited["revisions"][1]["by"].as_str(), edited["revisions"][0]["changes"].as_array().map(Vec::len)), (Some("token:rita"), Some(0)));
+    assert_eq!(
+        (edited["revisions"][1]["by"].as_str(), edited["revisions"][0]["changes"].as_array().map(Vec::len)),
+        (Some("token:rita"), Some(0))
+    );
     let (status, stale) = body(app.patch_json(&path, Some(&p.rita), &json!({"notes": "late", "revision": 1})).await).await;
     assert_eq!((status, stale["code"].as_str()), (409, Some("stale_revision")));
     assert_eq!(detail(app, id).await["revision"], 2);
@@ -207,8 +213,12 @@ async fn one_unchecked_item_keeps_the_gate_closed() {
     check(&app, id, &p.rita, 1..=8).await;
     review(&app, id, &p.ada, "approve", "").await;
     let (_, blocked) = review(&app, id, &p.grace, "approve", "").await;
-    assert_eq!(blocked["blockers"], json!([{"kind": "unchecked_items", "items": ["On-call team notified"], "message": "Checklist items not yet checked: On-call team notified."}]));
-    let (status, error) = body(app.post_json(&format!("/api/v1/releases/{id}/checklist/10"), Some(&p.rita), &json!({"checked": true})).await).await;
+    assert_eq!(
+        blocked["blockers"],
+        json!([{"kind": "unchecked_items", "items": ["On-call team notified"], "message": "Checklist items not yet checked: On-call team notified."}])
+    );
+    let (status, error) =
+        body(app.post_json(&format!("/api/v1/releases/{id}/checklist/10"), Some(&p.rita), &json!({"checked": true})).await).await;
     assert_eq!((status, error["code"].as_str()), (404, Some("not_found")));
 }
 
@@ -240,7 +250,15 @@ async fn bad_input_is_refused_with_its_own_status_and_code_and_changes_nothing()
     let cases: Vec<Case> = vec![
         ("oversized notes", "POST", "/api/v1/releases", Some(&p.rita), release(|r| r["notes"] = json!("n".repeat(4001))), 422, "invalid"),
         ("invalid version", "POST", "/api/v1/releases", Some(&p.rita), release(|r| r["version"] = json!("latest")), 422, "invalid"),
-        ("unknown tenant", "POST", "/api/v1/releases", Some(&p.rita), release(|r| r["targets"][0]["tenant"] = json!("nobody")), 422, "invalid"),
+        (
+            "unknown tenant",
+            "POST",
+            "/api/v1/releases",
+            Some(&p.rita),
+            release(|r| r["targets"][0]["tenant"] = json!("nobody")),
+            422,
+            "invalid",
+        ),
         ("wrong types", "POST", "/api/v1/releases", Some(&p.rita), release(|r| r["targets"] = json!("acme")), 422, "invalid_json"),
         ("unknown field", "POST", "/api/v1/releases", Some(&p.rita), release(|r| r["note"] = json!("typo")), 422, "invalid_json"),
         ("malformed JSON", "POST", "/api/v1/releases", Some(&p.rita), "{\"service\": ".into(), 400, "malformed_json"),
@@ -251,9 +269,25 @@ async fn bad_input_is_refused_with_its_own_status_and_code_and_changes_nothing()
         ("unknown release", "GET", "/api/v1/releases/999999", Some(&p.audrey), String::new(), 404, "not_found"),
         ("edit of unknown release", "PATCH", "/api/v1/releases/999999", Some(&p.rita), "{\"revision\":1}".into(), 404, "not_found"),
         ("non-numeric id", "GET", "/api/v1/releases/abc", Some(&p.audrey), String::new(), 404, "not_found"),
-        ("review of non-numeric id", "POST", "/api/v1/releases/abc/reviews", Some(&p.rita), "{\"decision\":\"approve\",\"revision\":1}".into(), 404, "not_found"),
+        (
+            "review of non-numeric id",
+            "POST",
+            "/api/v1/releases/abc/reviews",
+            Some(&p.rita),
+            "{\"decision\":\"approve\",\"revision\":1}".into(),
+            404,
+            "not_found",
+        ),
         ("unknown state", "GET", "/api/v1/releases?state=shipped", Some(&p.audrey), String::new(), 400, "bad_query"),
-        ("changing the service", "PATCH", "/api/v1/releases/ID", Some(&p.rita), "{\"service\":\"web\",\"revision\":1}".into(), 422, "invalid"),
+        (
+            "changing the service",
+            "PATCH",
+            "/api/v1/releases/ID",
+            Some(&p.rita),
+            "{\"service\":\"web\",\"revision\":1}".into(),
+            422,
+            "invalid",
+        ),
     ];
     for (case, method, path, token, payload, status, code) in cases {
         let url = format!("{}{}", app.address, path.replace("ID", &id.to_string()));
@@ -300,7 +334,8 @@ async fn only_auditors_and_admins_read_the_audit_log() {
 async fn a_token_that_is_not_ours_is_refused_even_for_reads() {
     let app = spawn_app().await;
     for header in ["Bearer airlock_not-a-token", "Basic cml0YTpzZWNyZXQ="] {
-        let response = app.client.get(format!("{}/api/v1/releases", app.address)).header("authorization", header).send().await.expect("sent");
+        let response =
+            app.client.get(format!("{}/api/v1/releases", app.address)).header("authorization", header).send().await.expect("sent");
         assert_eq!(response.headers().get("www-authenticate").and_then(|h| h.to_str().ok()), Some("Bearer"));
         let (status, error) = body(response).await;
         assert_eq!((status, error["code"].as_str()), (401, Some("invalid_token")), "{header}");
@@ -315,9 +350,19 @@ async fn the_openapi_document_describes_every_route_with_schemas_and_bearer_auth
     assert!(document["openapi"].as_str().is_some_and(|v| v.starts_with("3.")));
     let paths = document["paths"].as_object().expect("paths");
     for path in [
-        "/api/v1/environments", "/api/v1/regions", "/api/v1/clusters", "/api/v1/services", "/api/v1/tenants",
-        "/api/v1/tenants/{slug}/status", "/api/v1/releases", "/api/v1/releases/{id}", "/api/v1/releases/{id}/checklist/{item}",
-        "/api/v1/releases/{id}/reviews", "/api/v1/audit", "/api/v1/audit/verify", "/api/v1/openapi.json",
+        "/api/v1/environments",
+        "/api/v1/regions",
+        "/api/v1/clusters",
+        "/api/v1/services",
+        "/api/v1/tenants",
+        "/api/v1/tenants/{slug}/status",
+        "/api/v1/releases",
+        "/api/v1/releases/{id}",
+        "/api/v1/releases/{id}/checklist/{item}",
+        "/api/v1/releases/{id}/reviews",
+        "/api/v1/audit",
+        "/api/v1/audit/verify",
+        "/api/v1/openapi.json",
     ] {
         assert!(paths.contains_key(path), "{path} missing from {:?}", paths.keys());
     }

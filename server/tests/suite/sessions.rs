@@ -1,7 +1,7 @@
 //! Sessions from the browser's side: another site cannot use them, one
 //! person with two tabs is still one approver, and an admin can end them.
 
-use crate::support::{spawn_app, spawn_app_on_postgres, Browser, TestApp};
+use crate::support::{Browser, TestApp, spawn_app, spawn_app_on_postgres};
 
 async fn release_count(app: &TestApp) -> usize {
     let list: Vec<serde_json::Value> = app.get("/api/v1/releases").await.json().await.expect("list");
@@ -13,7 +13,8 @@ fn create_form() -> String {
 }
 
 async fn post(browser: &Browser, path: &str, body: String, headers: &[(&str, &str)]) -> u16 {
-    let mut request = browser.client.post(format!("{}{path}", browser.address)).header("Content-Type", "application/x-www-form-urlencoded").body(body);
+    let mut request =
+        browser.client.post(format!("{}{path}", browser.address)).header("Content-Type", "application/x-www-form-urlencoded").body(body);
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
@@ -25,9 +26,10 @@ async fn another_site_cannot_act_with_a_signed_in_persons_session(app: TestApp) 
     let before = release_count(&app).await;
     let evil = [("Origin", "https://evil.example")];
     assert_eq!(post(&rita, "/rpc/create_release", create_form(), &evil).await, 403, "server function");
-    let json = rita.client.post(format!("{}/api/v1/releases", app.address)).header("Origin", "https://evil.example").json(&serde_json::json!({
-        "service": "api", "version": "2.15.0", "environment": "production", "targets": [{"tenant": "acme", "region": "frankfurt"}]
-    }));
+    let json =
+        rita.client.post(format!("{}/api/v1/releases", app.address)).header("Origin", "https://evil.example").json(&serde_json::json!({
+            "service": "api", "version": "2.15.0", "environment": "production", "targets": [{"tenant": "acme", "region": "frankfurt"}]
+        }));
     assert_eq!(json.send().await.expect("sent").status().as_u16(), 403, "API with a cookie and no token");
     assert_eq!(post(&rita, "/auth/logout", String::new(), &evil).await, 403, "a page's form target");
     assert_eq!(post(&rita, "/rpc/create_release", create_form(), &[("Sec-Fetch-Site", "cross-site")]).await, 403, "fetch metadata");
@@ -38,8 +40,16 @@ async fn another_site_cannot_act_with_a_signed_in_persons_session(app: TestApp) 
     let me: serde_json::Value = rita.get("/auth/me").await.json().await.expect("me");
     let token = me["csrf_token"].as_str().expect("a CSRF token").to_owned();
     assert_eq!(post(&rita, "/rpc/create_release", create_form(), &[("X-CSRF-Token", "wrong")]).await, 403);
-    assert_eq!(post(&rita, "/rpc/create_release", create_form(), &[("X-CSRF-Token", &token), ("Accept", "text/html")]).await, 302, "the session's token");
-    assert_eq!(post(&rita, "/rpc/create_release", create_form(), &[("Origin", &app.address), ("Accept", "text/html")]).await, 302, "our own origin");
+    assert_eq!(
+        post(&rita, "/rpc/create_release", create_form(), &[("X-CSRF-Token", &token), ("Accept", "text/html")]).await,
+        302,
+        "the session's token"
+    );
+    assert_eq!(
+        post(&rita, "/rpc/create_release", create_form(), &[("Origin", &app.address), ("Accept", "text/html")]).await,
+        302,
+        "our own origin"
+    );
     assert_eq!(release_count(&app).await, before + 2);
 }
 
@@ -102,6 +112,11 @@ async fn an_admin_ends_someones_sessions_and_their_next_request_is_signed_out() 
     assert_eq!(root.post_form("/rpc/end_sessions", "handle=ada".into()).await.status().as_u16(), 302);
     assert_eq!(ada.page("/").await.0, 303, "signed out");
     assert_eq!(root.page("/").await.0, 200, "the admin is not");
-    let audit: serde_json::Value = app.get_as("/api/v1/audit?action=session.ended_by_admin", Some(&app.token("auditor", &[airlock_domain::access::Role::Auditor]).await)).await.json().await.expect("audit");
+    let audit: serde_json::Value = app
+        .get_as("/api/v1/audit?action=session.ended_by_admin", Some(&app.token("auditor", &[airlock_domain::access::Role::Auditor]).await))
+        .await
+        .json()
+        .await
+        .expect("audit");
     assert_eq!(audit["entries"][0]["subject"], "person/ada");
 }

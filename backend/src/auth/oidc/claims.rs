@@ -33,12 +33,7 @@ impl ExtraClaims {
 pub fn groups_from_value(value: Option<&Value>) -> Vec<String> {
     match value {
         Some(Value::String(one)) if !one.is_empty() => vec![one.clone()],
-        Some(Value::Array(items)) => items
-            .iter()
-            .filter_map(Value::as_str)
-            .filter(|g| !g.is_empty())
-            .map(str::to_owned)
-            .collect(),
+        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).filter(|g| !g.is_empty()).map(str::to_owned).collect(),
         _ => Vec::new(),
     }
 }
@@ -83,13 +78,7 @@ mod tests {
 
     #[test]
     fn groups_from_other_shapes_are_empty() {
-        for v in [
-            json!(null),
-            json!(3),
-            json!(true),
-            json!({"a": "b"}),
-            json!(""),
-        ] {
+        for v in [json!(null), json!(3), json!(true), json!({"a": "b"}), json!("")] {
             assert!(groups_from_value(Some(&v)).is_empty(), "{v}");
         }
         assert!(groups_from_value(None).is_empty());
@@ -104,10 +93,7 @@ mod tests {
         }))
         .expect("valid claims");
         assert_eq!(claims.groups("groups"), vec!["a"]);
-        assert_eq!(
-            claims.groups("https://example.com/roles"),
-            vec!["deployers", "viewers"]
-        );
+        assert_eq!(claims.groups("https://example.com/roles"), vec!["deployers", "viewers"]);
         assert_eq!(claims.groups("cognito:groups"), vec!["one"]);
         assert!(claims.groups("missing").is_empty());
     }
@@ -126,8 +112,7 @@ mod tests {
         let m: IssParameterMetadata = serde_json::from_value(json!({})).expect("parses");
         assert_eq!(m.authorization_response_iss_parameter_supported, None);
         let m: IssParameterMetadata =
-            serde_json::from_value(json!({"authorization_response_iss_parameter_supported": true}))
-                .expect("parses");
+            serde_json::from_value(json!({"authorization_response_iss_parameter_supported": true})).expect("parses");
         assert_eq!(m.authorization_response_iss_parameter_supported, Some(true));
     }
 }

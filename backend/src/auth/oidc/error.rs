@@ -3,10 +3,7 @@
 //! (a token response body holds tokens).
 
 use openidconnect::core::CoreErrorResponseType;
-use openidconnect::{
-    ClaimsVerificationError, HttpClientError, RequestTokenError, SignatureVerificationError,
-    StandardErrorResponse,
-};
+use openidconnect::{ClaimsVerificationError, HttpClientError, RequestTokenError, SignatureVerificationError, StandardErrorResponse};
 
 /// Why discovery (at start-up) failed; the message says what to fix in the configuration.
 #[derive(Debug, thiserror::Error)]
@@ -18,11 +15,7 @@ pub enum DiscoveryError {
     #[error("OIDC provider unreachable at {url}: {reason}")]
     Unreachable { url: String, reason: String },
     #[error("OIDC discovery at {url} answered HTTP {status}{hint}")]
-    BadStatus {
-        url: String,
-        status: u16,
-        hint: &'static str,
-    },
+    BadStatus { url: String, status: u16, hint: &'static str },
     #[error("OIDC discovery document at {url} is not valid: {reason}")]
     BadDocument { url: String, reason: String },
     #[error("OIDC discovery document names issuer `{found}`, expected exactly `{expected}`")]
@@ -81,10 +74,7 @@ pub enum LoginFailure {
     #[error("authorization response came from another issuer")]
     IssuerMismatch,
     #[error("provider refused the login: {error}{}", description.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
-    ProviderRefused {
-        error: String,
-        description: Option<String>,
-    },
+    ProviderRefused { error: String, description: Option<String> },
     #[error("callback has no authorization code")]
     MissingCode,
     #[error("code exchange failed: {0}")]
@@ -120,16 +110,10 @@ impl LoginFailure {
 /// True when verification failed only because no key in our JWKS matches the token's `kid`:
 /// the provider probably rotated keys, so fetching the JWKS again is worth one retry.
 pub(crate) fn is_unknown_key(err: &ClaimsVerificationError) -> bool {
-    matches!(
-        err,
-        ClaimsVerificationError::SignatureVerification(SignatureVerificationError::NoMatchingKey)
-    )
+    matches!(err, ClaimsVerificationError::SignatureVerification(SignatureVerificationError::NoMatchingKey))
 }
 
-type TokenError = RequestTokenError<
-    HttpClientError<reqwest::Error>,
-    StandardErrorResponse<CoreErrorResponseType>,
->;
+type TokenError = RequestTokenError<HttpClientError<reqwest::Error>, StandardErrorResponse<CoreErrorResponseType>>;
 
 /// Describes a failed code exchange without the response body (it may hold tokens) and without
 /// the request (it holds the code, the verifier and possibly the client secret).
@@ -174,10 +158,7 @@ mod tests {
         let all = [
             LoginFailure::StateMismatch,
             LoginFailure::IssuerMismatch,
-            LoginFailure::ProviderRefused {
-                error: "access_denied".into(),
-                description: None,
-            },
+            LoginFailure::ProviderRefused { error: "access_denied".into(), description: None },
             LoginFailure::MissingCode,
             LoginFailure::TokenExchange("x".into()),
             LoginFailure::NoIdToken,
@@ -190,15 +171,8 @@ mod tests {
         ];
         let reasons: std::collections::HashSet<_> = all.iter().map(LoginFailure::reason).collect();
         assert_eq!(reasons.len(), all.len());
-        assert!(
-            reasons
-                .iter()
-                .all(|r| r.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
-        );
-        assert_eq!(
-            LoginFailure::InvalidIdToken(IdTokenProblem::Audience).reason(),
-            "audience"
-        );
+        assert!(reasons.iter().all(|r| r.chars().all(|c| c.is_ascii_lowercase() || c == '_')));
+        assert_eq!(LoginFailure::InvalidIdToken(IdTokenProblem::Audience).reason(), "audience");
     }
 
     #[test]
@@ -207,38 +181,17 @@ mod tests {
         let sig = E::SignatureVerification(SignatureVerificationError::NoMatchingKey);
         assert_eq!(IdTokenProblem::from(&sig), IdTokenProblem::Signature);
         assert!(is_unknown_key(&sig));
-        assert_eq!(
-            IdTokenProblem::from(&E::Expired("x".into())),
-            IdTokenProblem::Expired
-        );
-        assert_eq!(
-            IdTokenProblem::from(&E::InvalidAudience("x".into())),
-            IdTokenProblem::Audience
-        );
-        assert_eq!(
-            IdTokenProblem::from(&E::InvalidIssuer("x".into())),
-            IdTokenProblem::Issuer
-        );
-        assert_eq!(
-            IdTokenProblem::from(&E::InvalidNonce("x".into())),
-            IdTokenProblem::Nonce
-        );
-        assert!(matches!(
-            IdTokenProblem::from(&E::InvalidSubject("x".into())),
-            IdTokenProblem::Other(_)
-        ));
+        assert_eq!(IdTokenProblem::from(&E::Expired("x".into())), IdTokenProblem::Expired);
+        assert_eq!(IdTokenProblem::from(&E::InvalidAudience("x".into())), IdTokenProblem::Audience);
+        assert_eq!(IdTokenProblem::from(&E::InvalidIssuer("x".into())), IdTokenProblem::Issuer);
+        assert_eq!(IdTokenProblem::from(&E::InvalidNonce("x".into())), IdTokenProblem::Nonce);
+        assert!(matches!(IdTokenProblem::from(&E::InvalidSubject("x".into())), IdTokenProblem::Other(_)));
         assert!(!is_unknown_key(&E::Expired("x".into())));
     }
 
     #[test]
     fn provider_refusal_display_includes_description() {
-        let f = LoginFailure::ProviderRefused {
-            error: "access_denied".into(),
-            description: Some("user cancelled".into()),
-        };
-        assert_eq!(
-            f.to_string(),
-            "provider refused the login: access_denied (user cancelled)"
-        );
+        let f = LoginFailure::ProviderRefused { error: "access_denied".into(), description: Some("user cancelled".into()) };
+        assert_eq!(f.to_string(), "provider refused the login: access_denied (user cancelled)");
     }
 }

@@ -14,17 +14,14 @@ mod types;
 use std::sync::{Arc, RwLock};
 
 use openidconnect::core::{
-    CoreAuthDisplay, CoreAuthPrompt, CoreAuthenticationFlow, CoreClaimName, CoreClaimType,
-    CoreClientAuthMethod, CoreErrorResponseType, CoreGenderClaim, CoreGrantType, CoreJsonWebKey,
-    CoreJsonWebKeySet, CoreJweContentEncryptionAlgorithm, CoreJweKeyManagementAlgorithm,
-    CoreJwsSigningAlgorithm, CoreResponseMode, CoreResponseType, CoreRevocableToken,
-    CoreRevocationErrorResponse, CoreSubjectIdentifierType, CoreTokenIntrospectionResponse,
-    CoreTokenType,
+    CoreAuthDisplay, CoreAuthPrompt, CoreAuthenticationFlow, CoreClaimName, CoreClaimType, CoreClientAuthMethod, CoreErrorResponseType,
+    CoreGenderClaim, CoreGrantType, CoreJsonWebKey, CoreJsonWebKeySet, CoreJweContentEncryptionAlgorithm, CoreJweKeyManagementAlgorithm,
+    CoreJwsSigningAlgorithm, CoreResponseMode, CoreResponseType, CoreRevocableToken, CoreRevocationErrorResponse,
+    CoreSubjectIdentifierType, CoreTokenIntrospectionResponse, CoreTokenType,
 };
 use openidconnect::{
-    Client, ClientId, ClientSecret, CsrfToken, EmptyExtraTokenFields, EndSessionUrl,
-    EndpointMaybeSet, EndpointNotSet, EndpointSet, IdToken, IdTokenFields, IssuerUrl,
-    JsonWebKeySetUrl, LogoutProviderMetadata, LogoutRequest, Nonce, PkceCodeChallenge,
+    Client, ClientId, ClientSecret, CsrfToken, EmptyExtraTokenFields, EndSessionUrl, EndpointMaybeSet, EndpointNotSet, EndpointSet,
+    IdToken, IdTokenFields, IssuerUrl, JsonWebKeySetUrl, LogoutProviderMetadata, LogoutRequest, Nonce, PkceCodeChallenge,
     PostLogoutRedirectUrl, ProviderMetadata, Scope, StandardErrorResponse, StandardTokenResponse,
 };
 
@@ -46,19 +43,9 @@ type Metadata = ProviderMetadata<
     CoreResponseType,
     CoreSubjectIdentifierType,
 >;
-type Token = IdToken<
-    ExtraClaims,
-    CoreGenderClaim,
-    CoreJweContentEncryptionAlgorithm,
-    CoreJwsSigningAlgorithm,
->;
-type Fields = IdTokenFields<
-    ExtraClaims,
-    EmptyExtraTokenFields,
-    CoreGenderClaim,
-    CoreJweContentEncryptionAlgorithm,
-    CoreJwsSigningAlgorithm,
->;
+type Token = IdToken<ExtraClaims, CoreGenderClaim, CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm>;
+type Fields =
+    IdTokenFields<ExtraClaims, EmptyExtraTokenFields, CoreGenderClaim, CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm>;
 /// `CoreClient` with our claims type, in the type state `from_provider_metadata` returns.
 type Rp = Client<
     ExtraClaims,
@@ -132,29 +119,18 @@ impl OidcClient {
         let (url, state, nonce) = self
             .inner
             .rp
-            .authorize_url(
-                CoreAuthenticationFlow::AuthorizationCode,
-                CsrfToken::new_random,
-                Nonce::new_random,
-            )
+            .authorize_url(CoreAuthenticationFlow::AuthorizationCode, CsrfToken::new_random, Nonce::new_random)
             .add_scopes(self.inner.scopes.iter().cloned())
             .set_pkce_challenge(challenge)
             .url();
-        let pending = PendingLogin {
-            state: state.secret().clone(),
-            nonce: nonce.secret().clone(),
-            pkce_verifier: verifier.secret().clone(),
-        };
+        let pending =
+            PendingLogin { state: state.secret().clone(), nonce: nonce.secret().clone(), pkce_verifier: verifier.secret().clone() };
         (url.into(), pending)
     }
 
     /// RP-initiated logout at the provider, if discovery offered `end_session_endpoint`.
     /// A hint that is not a JWT is left out rather than failing the logout.
-    pub fn logout_url(
-        &self,
-        id_token_hint: Option<&str>,
-        post_logout_redirect_uri: &str,
-    ) -> Option<String> {
+    pub fn logout_url(&self, id_token_hint: Option<&str>, post_logout_redirect_uri: &str) -> Option<String> {
         let endpoint = self.inner.end_session.clone()?;
         let mut req = LogoutRequest::from(endpoint).set_client_id(self.inner.client_id.clone());
         if let Some(hint) = id_token_hint.and_then(|h| h.parse::<Token>().ok()) {

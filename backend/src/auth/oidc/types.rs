@@ -23,10 +23,7 @@ impl std::fmt::Debug for OidcConfig {
         f.debug_struct("OidcConfig")
             .field("issuer", &self.issuer)
             .field("client_id", &self.client_id)
-            .field(
-                "client_secret",
-                &self.client_secret.as_ref().map(|_| "<redacted>"),
-            )
+            .field("client_secret", &self.client_secret.as_ref().map(|_| "<redacted>"))
             .field("redirect_url", &self.redirect_url)
             .field("scopes", &self.scopes)
             .field("groups_claim", &self.groups_claim)
@@ -116,15 +113,8 @@ mod tests {
             scopes: vec!["email".into()],
             groups_claim: "groups".into(),
         };
-        let pending = PendingLogin {
-            state: "state-value".into(),
-            nonce: "nonce-value".into(),
-            pkce_verifier: "verifier-value".into(),
-        };
-        let callback = Callback {
-            code: Some("code-value".into()),
-            ..Callback::default()
-        };
+        let pending = PendingLogin { state: "state-value".into(), nonce: "nonce-value".into(), pkce_verifier: "verifier-value".into() };
+        let callback = Callback { code: Some("code-value".into()), ..Callback::default() };
         let signed_in = SignedIn {
             issuer: "https://idp.example".into(),
             subject: "sub".into(),
@@ -135,14 +125,7 @@ mod tests {
             id_token: "eyJ.token-value.sig".into(),
         };
         let all = format!("{config:?} {pending:?} {callback:?} {signed_in:?}");
-        for secret in [
-            "s3cr3t-value",
-            "state-value",
-            "nonce-value",
-            "verifier-value",
-            "code-value",
-            "token-value",
-        ] {
+        for secret in ["s3cr3t-value", "state-value", "nonce-value", "verifier-value", "code-value", "token-value"] {
             assert!(!all.contains(secret), "{secret} leaked in {all}");
         }
         assert!(all.contains("<redacted>"));
@@ -150,20 +133,9 @@ mod tests {
 
     #[test]
     fn pending_login_round_trips_through_json() {
-        let pending = PendingLogin {
-            state: "s".into(),
-            nonce: "n".into(),
-            pkce_verifier: "v".into(),
-        };
+        let pending = PendingLogin { state: "s".into(), nonce: "n".into(), pkce_verifier: "v".into() };
         let json = serde_json::to_string(&pending).expect("serializes");
         let back: PendingLogin = serde_json::from_str(&json).expect("deserializes");
-        assert_eq!(
-            (
-                back.state(),
-                back.nonce.as_str(),
-                back.pkce_verifier.as_str()
-            ),
-            ("s", "n", "v")
-        );
+        assert_eq!((back.state(), back.nonce.as_str(), back.pkce_verifier.as_str()), ("s", "n", "v"));
     }
 }

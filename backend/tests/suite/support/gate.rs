@@ -1,9 +1,9 @@
 //! Shared steps for the gate tests: the demo people and the usual moves.
 
 use super::TestStore;
+use airlock_backend::Backend;
 use airlock_backend::demo::demo_world;
 use airlock_backend::releases::{self, CheckRequest, ReleaseError, ReviewRequest};
-use airlock_backend::Backend;
 use airlock_domain::access::{Identity, Role};
 use airlock_domain::gate::{Decision, ReleaseDossier, ReleaseDraft, Target};
 use chrono::Utc;
@@ -51,7 +51,13 @@ pub async fn decide(backend: &Backend, who: &Identity, id: i64, decision: Decisi
     decide_on(backend, who, id, revision, decision).await
 }
 
-pub async fn decide_on(backend: &Backend, who: &Identity, id: i64, revision: u32, decision: Decision) -> Result<ReleaseDossier, ReleaseError> {
+pub async fn decide_on(
+    backend: &Backend,
+    who: &Identity,
+    id: i64,
+    revision: u32,
+    decision: Decision,
+) -> Result<ReleaseDossier, ReleaseError> {
     let comment = if decision == Decision::Reject { "Migration not reviewed" } else { "" };
     releases::review(backend, Some(who), id, ReviewRequest { decision, comment: comment.into(), revision }, Utc::now()).await
 }
@@ -68,4 +74,3 @@ pub async fn check_all(backend: &Backend, id: i64) {
         check_with(backend, id, item.id, Some("https://ci.example.com/runs/1")).await.expect("checked");
     }
 }
-

@@ -5,7 +5,7 @@
 
 pub mod gate;
 
-use airlock_backend::{connect, DatabaseTarget, Store};
+use airlock_backend::{DatabaseTarget, Store, connect};
 use sqlx::Connection;
 use std::sync::Arc;
 

@@ -105,7 +105,11 @@ pub async fn run(settings: &Settings) -> String {
 
 async fn start(settings: Settings, dir: tempfile::TempDir, postgres: Option<(String, String)>) -> TestApp {
     let address = run(&settings).await;
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).timeout(std::time::Duration::from_secs(30)).build().expect("client");
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .expect("client");
     let placeholder = Browser { address: address.clone(), client: client.clone() };
     let mut app = TestApp { address, client, postgres, reader: placeholder, reader_token: String::new(), _dir: dir };
     if settings.demo_sign_in {

@@ -3,7 +3,7 @@
 //! accounts, passwords and groups; and a browser-like login driven through
 //! it with a cookie jar, following redirects by hand.
 
-use super::{cookie_client, TestApp};
+use super::{TestApp, cookie_client};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
 
@@ -63,13 +63,19 @@ pub fn start_provider(issuer_host: &str) -> Provider {
     std::thread::spawn(move || for _ in lines.by_ref() {});
     let started: serde_json::Value = serde_json::from_str(&first).expect("one JSON line");
     let port = started["port"].as_u64().expect("port");
-    Provider { issuer: started["issuer"].as_str().expect("issuer").to_owned(), url: format!("http://127.0.0.1:{port}"), child, _config: file }
+    Provider {
+        issuer: started["issuer"].as_str().expect("issuer").to_owned(),
+        url: format!("http://127.0.0.1:{port}"),
+        child,
+        _config: file,
+    }
 }
 
 impl Provider {
     /// Tampers with the next ID token the provider issues (its test hook).
     pub async fn tamper_next_id_token(&self, change: serde_json::Value) {
-        let response = reqwest::Client::new().post(format!("{}/test/tamper-next-id-token", self.url)).json(&change).send().await.expect("sent");
+        let response =
+            reqwest::Client::new().post(format!("{}/test/tamper-next-id-token", self.url)).json(&change).send().await.expect("sent");
         assert_eq!(response.status().as_u16(), 204);
     }
 }
