@@ -35,9 +35,16 @@ pub async fn verify(
     }
     let mut verifier = Verifier::new(backend.store.audit_key(), checkpoint);
     let (head_seq, head_hash) = backend.store.audit_walk(1, &mut |entry| verifier.feed(entry)).await?;
-    let report = verifier.finish(Some((head_seq, &head_hash)));
+    let mut report = verifier.finish(Some((head_seq, &head_hash)));
     backend.remember_verified(&report, report.entries_checked);
+    report.unrecorded = unrecorded(backend).await?;
     Ok(report)
+}
+
+/// The gate's own rows that no entry records, checked beside the chain.
+async fn unrecorded(backend: &Backend) -> Result<Vec<String>, ReleaseError> {
+    let rows = backend.store.unrecorded_rows().await?;
+    Ok(rows.into_iter().map(|row| format!("release {}: {} has no audit entry", row.release_id, row.what)).collect())
 }
 
 /// What a page shows: the entries appended since the last verification in
@@ -54,6 +61,7 @@ pub async fn verify_recent(backend: &Backend, actor: Option<&Identity>) -> Resul
     // The checkpoint's own entry was counted before; count the log, not the reads.
     report.entries_checked = verified_before + report.entries_checked.saturating_sub(1);
     backend.remember_verified(&report, report.entries_checked);
+    report.unrecorded = unrecorded(backend).await?;
     Ok(report)
 }
 

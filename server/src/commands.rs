@@ -112,13 +112,16 @@ pub async fn verify_audit(settings: &Settings, checkpoint: Option<Checkpoint>) -
     let since = checkpoint.as_ref().map(|c| format!(", including checkpoint #{}", c.seq)).unwrap_or_default();
     let report = audit::verify(&backend, None, true, checkpoint).await?;
     match &report.first_broken {
-        None => println!("Audit log intact: {} entries verified{since}.", report.entries_checked),
+        None => println!("Audit log chain intact: {} entries verified{since}.", report.entries_checked),
         Some(broken) => println!("Audit log BROKEN at entry #{}: {}", broken.seq, broken.message()),
+    }
+    for row in &report.unrecorded {
+        println!("NOT IN THE LOG: {row} (written behind Airlock's back; the gate ignores it)");
     }
     if report.unverified_keyed > 0 {
         println!("{} keyed entries were checked for order only: set AIRLOCK_AUDIT_KEY to check their content.", report.unverified_keyed);
     }
-    Ok(report.first_broken.is_none())
+    Ok(report.intact())
 }
 
 /// Verifies the chain, then prints its head as `SEQ:HASH` (last, alone, for

@@ -42,6 +42,16 @@ fn AuditLog(audit: AuditView, filters: (Option<String>, Option<String>, Option<S
         }
         .into_any(),
     };
+    // Gate rows the log does not record: forged behind Airlock's back.
+    let unrecorded = (!report.unrecorded.is_empty()).then(|| {
+        let rows = report.unrecorded.into_iter().map(|row| view! { <li>{row}</li> }).collect_view();
+        view! {
+            <div class="chain chain-broken" role="alert" data-testid="unrecorded">
+                <p>"Not in the log (written behind Airlock\u{2019}s back; the gate ignores them):"</p>
+                <ul>{rows}</ul>
+            </div>
+        }
+    });
     let actions = AuditAction::ALL
         .iter()
         .map(|a| {
@@ -53,6 +63,7 @@ fn AuditLog(audit: AuditView, filters: (Option<String>, Option<String>, Option<S
     let rows = audit.entries.into_iter().map(entry_row).collect_view();
     view! {
         {verified}
+        {unrecorded}
         <form class="filters" method="get" action="/audit" role="search" aria-label="Filter the audit log">
             <label for="audit-actor">"Actor"</label>
             <input type="search" id="audit-actor" name="actor" value=actor.unwrap_or_default()/>

@@ -14,7 +14,7 @@ pub use error::ReleaseError;
 pub use review::{CheckRequest, ReviewRequest, check_item, review};
 
 use crate::Backend;
-use crate::store::{ReleaseFilter, ReleaseSummary, StoreTx};
+use crate::store::{Recorded, ReleaseFilter, ReleaseSummary, StoreTx};
 use airlock_domain::access::{Action, Identity, TenantScope, authorize, tenant_scope};
 use airlock_domain::audit::{AuditAction, AuditDraft};
 use airlock_domain::gate::{ReleaseDossier, ReleaseDraft, default_checklist};
@@ -64,7 +64,7 @@ pub async fn create(
     tracing::Span::current().record("release_id", id);
     let subject = format!("release/{id}");
     let entry = audit(&actor.name, AuditAction::ReleaseCreated, &subject, None, Some(json(&content)), now);
-    finish(backend, tx, id, now, |_| entry).await
+    finish(backend, tx, id, now, entry, Some(Recorded::Revision(1))).await
 }
 
 /// Makes `draft` the release's next revision. `seen` is the revision the
@@ -102,7 +102,7 @@ pub async fn edit(
     tx.insert_revision(id, revision, &content, &actor.name, now).await?;
     let subject = format!("release/{id}");
     let entry = audit(&actor.name, AuditAction::ReleaseEdited, &subject, Some(json(before)), Some(json(&content)), now);
-    finish(backend, tx, id, now, |_| entry).await
+    finish(backend, tx, id, now, entry, Some(Recorded::Revision(revision))).await
 }
 
 /// Who is acting, for spans and logs.
@@ -131,19 +131,23 @@ pub(crate) async fn locked_dossier(
     Ok((tx.dossier(id).await?.ok_or(ReleaseError::NotFound(id))?, now))
 }
 
-/// Re-reads the release as it will be committed, stores the state the gate
-/// gives it, appends the audit entry (`entry` may describe the release as
-/// re-read) and commits; then tells open pages.
+/// Appends the audit entry, points the row it records at it (so the gate
+/// counts that row), re-reads the release as it will be committed, stores
+/// the state the gate gives it and commits; then tells open pages.
 pub(crate) async fn finish(
     backend: &Backend,
     mut tx: Box<dyn StoreTx>,
     id: i64,
     now: DateTime<Utc>,
-    entry: impl FnOnce(&ReleaseDossier) -> AuditDraft + Send,
+    entry: AuditDraft,
+    recorded: Option<Recorded>,
 ) -> Result<ReleaseDossier, ReleaseError> {
+    let appended = tx.append_audit(entry).await?;
+    if let Some(recorded) = &recorded {
+        tx.link_audit(id, recorded, appended.seq).await?;
+    }
     let dossier = tx.dossier(id).await?.ok_or(ReleaseError::NotFound(id))?;
     tx.set_state(id, dossier.state(now)).await?;
-    tx.append_audit(entry(&dossier)).await?;
     tx.commit().await?;
     backend.announce(id);
     Ok(dossier)

@@ -3,10 +3,10 @@
 
 use super::{ReleaseError, acting, audit, finish, json, locked_dossier};
 use crate::Backend;
-use crate::store::{ItemCheck, StoreTx};
+use crate::store::{ItemCheck, Recorded, StoreTx};
 use airlock_domain::access::{Action, Identity, IdentityKind, Role, authorize};
 use airlock_domain::audit::AuditAction;
-use airlock_domain::gate::{Decision, MAX_COMMENT_LEN, ReleaseDossier, Review};
+use airlock_domain::gate::{ChecklistItem, Decision, MAX_COMMENT_LEN, ReleaseDossier, Review};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -71,6 +71,7 @@ pub async fn review(
         comment,
         at: now,
         dismissed: None,
+        recorded: true,
     };
     tx.put_review(id, &release.author, &review).await?;
     let action = match review.decision {
@@ -78,7 +79,8 @@ pub async fn review(
         Decision::Reject => AuditAction::ReleaseRejected,
     };
     let entry = audit(&actor.name, action, &format!("release/{id}"), None, Some(json(&review)), now);
-    finish(backend, tx, id, now, |_| entry).await
+    let recorded = Recorded::Review { revision: review.revision, reviewer: review.reviewer.clone() };
+    finish(backend, tx, id, now, entry, Some(recorded)).await
 }
 
 #[tracing::instrument(skip_all, fields(release_id = id, item = item, actor = super::actor_name(actor)))]
@@ -103,7 +105,9 @@ pub async fn check_item(
     let mut tx = backend.store.begin().await?;
     let (current, now) = locked_dossier(tx.as_mut(), id, now).await?;
     let before = current.checklist.iter().find(|i| i.id == item).ok_or(ReleaseError::NoSuchItem { release: id, item })?;
-    if before.checked.is_some() == request.checked && before.evidence_url == evidence_url && before.note == note {
+    // (A check no audit entry records is redone, so that it counts.)
+    let unchanged = before.checked.is_some() == request.checked && before.evidence_url == evidence_url && before.note == note;
+    if unchanged && before.recorded {
         return Ok(current);
     }
     // Approvers approved the evidence they could see: replacing or removing
@@ -115,14 +119,15 @@ pub async fn check_item(
     let check = request.checked.then(|| ItemCheck { by: actor.name.clone(), at: now, evidence_url, note });
     tx.set_item(id, item, check.as_ref()).await?;
     let action = if check.is_some() { AuditAction::ItemChecked } else { AuditAction::ItemUnchecked };
-    let before = Some(json(before));
+    let after = ChecklistItem {
+        checked: check.as_ref().map(|c| (c.by.clone(), c.at)),
+        evidence_url: check.as_ref().and_then(|c| c.evidence_url.clone()),
+        note: check.as_ref().and_then(|c| c.note.clone()),
+        ..before.clone()
+    };
     let subject = format!("release/{id}/checklist/{item}");
-    // The item as committed, read once with everything else in `finish`.
-    finish(backend, tx, id, now, |changed| {
-        let after = changed.checklist.iter().find(|i| i.id == item).map(json);
-        audit(&actor.name, action, &subject, before, after, now)
-    })
-    .await
+    let entry = audit(&actor.name, action, &subject, Some(json(before)), Some(json(&after)), now);
+    finish(backend, tx, id, now, entry, check.is_some().then_some(Recorded::Item(item))).await
 }
 
 /// Dismisses every approval of the current revision given while item `item`

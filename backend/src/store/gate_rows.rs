@@ -29,6 +29,7 @@ pub(crate) struct RevisionRow {
     pub notes: String,
     pub edited_by: String,
     pub created_at: DateTime<Utc>,
+    pub recorded: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -41,6 +42,7 @@ pub(crate) struct ReviewRow {
     pub comment: String,
     pub at: DateTime<Utc>,
     pub dismissed_reason: Option<String>,
+    pub recorded: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -51,6 +53,7 @@ pub(crate) struct ItemRow {
     pub checked_at: Option<DateTime<Utc>>,
     pub evidence_url: Option<String>,
     pub note: Option<String>,
+    pub recorded: bool,
 }
 
 /// Everything read for one release, before assembly.
@@ -73,6 +76,7 @@ fn unsigned(value: i32, what: &str) -> Result<u32, StoreError> {
 impl DossierRows {
     pub fn assemble(self) -> Result<ReleaseDossier, StoreError> {
         let release = self.release;
+        let current_recorded = self.revisions.iter().any(|r| r.revision == release.revision && r.recorded);
         let mut revisions = Vec::with_capacity(self.revisions.len());
         for row in self.revisions {
             let targets = self
@@ -112,6 +116,7 @@ impl DossierRows {
                     checked: row.checked_by.zip(row.checked_at),
                     evidence_url: row.evidence_url,
                     note: row.note,
+                    recorded: row.recorded,
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
@@ -123,7 +128,7 @@ impl DossierRows {
             }
         }
         Ok(ReleaseDossier {
-            release: Release { id: release.id, revision: current, author: release.author, content },
+            release: Release { id: release.id, revision: current, author: release.author, content, recorded: current_recorded },
             created_at: release.created_at,
             updated_at: release.updated_at,
             revisions,
@@ -155,6 +160,7 @@ fn review(row: ReviewRow) -> Result<Review, StoreError> {
         comment: row.comment,
         at: row.at,
         dismissed: row.dismissed_reason,
+        recorded: row.recorded,
     })
 }
 

@@ -26,8 +26,9 @@ macro_rules! impl_gate_tx {
                 .bind(id).fetch_optional(&mut *self.0).await?;
                 let Some(release) = release else { return Ok(None) };
                 let revisions: Vec<RevisionRow> = sqlx::query_as(
-                    "SELECT revision, version, image, notes, edited_by, created_at FROM release_revisions \
-                     WHERE release_id = $1 ORDER BY revision",
+                    concat!("SELECT v.revision, v.version, v.image, v.notes, v.edited_by, v.created_at, ",
+                        $crate::store::recorded::revision_recorded!(), " AS recorded FROM release_revisions v \
+                     WHERE v.release_id = $1 ORDER BY v.revision"),
                 )
                 .bind(id).fetch_all(&mut *self.0).await?;
                 let targets: Vec<(i32, String, String)> = sqlx::query_as(
@@ -35,13 +36,15 @@ macro_rules! impl_gate_tx {
                 )
                 .bind(id).fetch_all(&mut *self.0).await?;
                 let reviews: Vec<ReviewRow> = sqlx::query_as(
-                    "SELECT reviewer, reviewer_is_approver, decision, revision, digest, comment, at, dismissed_reason FROM reviews \
-                     WHERE release_id = $1 ORDER BY at, id",
+                    concat!("SELECT r.reviewer, r.reviewer_is_approver, r.decision, r.revision, r.digest, r.comment, r.at, \
+                     r.dismissed_reason, ", $crate::store::recorded::review_recorded!(), " AS recorded FROM reviews r \
+                     WHERE r.release_id = $1 ORDER BY r.at, r.id"),
                 )
                 .bind(id).fetch_all(&mut *self.0).await?;
                 let items: Vec<ItemRow> = sqlx::query_as(
-                    "SELECT position, text, checked_by, checked_at, evidence_url, note FROM checklist_items \
-                     WHERE release_id = $1 ORDER BY position",
+                    concat!("SELECT i.position, i.text, i.checked_by, i.checked_at, i.evidence_url, i.note, ",
+                        $crate::store::recorded::item_recorded!(), " AS recorded FROM checklist_items i \
+                     WHERE i.release_id = $1 ORDER BY i.position"),
                 )
                 .bind(id).fetch_all(&mut *self.0).await?;
                 let allowed: Vec<(String, String)> = sqlx::query_as(
@@ -114,9 +117,25 @@ macro_rules! impl_gate_tx {
                 Ok(())
             }
 
+            async fn link_audit(&mut self, id: i64, recorded: &$crate::store::Recorded, seq: i64) -> Result<(), $crate::store::StoreError> {
+                use $crate::store::Recorded;
+                let query = match recorded {
+                    Recorded::Revision(revision) => sqlx::query("UPDATE release_revisions SET audit_seq = $3 WHERE release_id = $1 AND revision = $2")
+                        .bind(id).bind(*revision as i32),
+                    Recorded::Item(position) => sqlx::query("UPDATE checklist_items SET audit_seq = $3 WHERE release_id = $1 AND position = $2")
+                        .bind(id).bind(*position as i32),
+                    Recorded::Review { revision, reviewer } => sqlx::query(
+                        "UPDATE reviews SET audit_seq = $4 WHERE release_id = $1 AND revision = $2 AND reviewer = $3",
+                    )
+                    .bind(id).bind(*revision as i32).bind(reviewer.as_str()),
+                };
+                query.bind(seq).execute(&mut *self.0).await?;
+                Ok(())
+            }
+
             async fn set_item(&mut self, id: i64, position: u32, check: Option<&$crate::store::ItemCheck>) -> Result<bool, $crate::store::StoreError> {
                 let done = sqlx::query(
-                    "UPDATE checklist_items SET checked_by = $3, checked_at = $4, evidence_url = $5, note = $6 \
+                    "UPDATE checklist_items SET checked_by = $3, checked_at = $4, evidence_url = $5, note = $6, audit_seq = NULL \
                      WHERE release_id = $1 AND position = $2",
                 )
                 .bind(id).bind(position as i32)

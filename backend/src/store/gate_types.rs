@@ -88,6 +88,8 @@ pub trait ReleaseStore: Send + Sync + 'static {
         from_seq: i64,
         visit: &mut (dyn for<'e> FnMut(&'e AuditEntry) -> bool + Send),
     ) -> Result<(i64, String), StoreError>;
+    /// Revisions, reviews and checks that no audit entry records (see `recorded.rs`).
+    async fn unrecorded_rows(&self) -> Result<Vec<super::UnrecordedRow>, StoreError>;
     /// The key appended entries are sealed with, if one is configured.
     fn audit_key(&self) -> Option<&airlock_domain::audit::AuditKey>;
     async fn token_by_hash(&self, token_hash: &str) -> Result<Option<StoredToken>, StoreError>;
@@ -128,6 +130,8 @@ pub trait StoreTx: super::AuthTx + Send {
     async fn put_review(&mut self, id: i64, author: &str, review: &Review) -> Result<(), StoreError>;
     /// Marks a review of `revision` as no longer counting, with the reason; a new review by the same person clears it.
     async fn dismiss_review(&mut self, id: i64, revision: u32, reviewer: &str, reason: &str, at: DateTime<Utc>) -> Result<(), StoreError>;
+    /// Points the row `recorded` names at audit entry `seq`, which records it.
+    async fn link_audit(&mut self, id: i64, recorded: &super::Recorded, seq: i64) -> Result<(), StoreError>;
     async fn set_state(&mut self, id: i64, state: ReleaseState) -> Result<(), StoreError>;
     async fn append_audit(&mut self, draft: AuditDraft) -> Result<AuditEntry, StoreError>;
     async fn insert_token(&mut self, token: &StoredToken, token_hash: &str) -> Result<(), StoreError>;

@@ -23,8 +23,10 @@ mod sqlite;
 pub use auth_types::{AuthStore, AuthTx, Person, PersonRecord, SessionRow};
 pub use error::StoreError;
 pub use gate_types::{AUDIT_PAGE_MAX, AuditFilter, ItemCheck, ReleaseFilter, ReleaseStore, ReleaseSummary, StoreTx, StoredToken};
+pub use recorded::{Recorded, UnrecordedRow};
 
 mod gate_types;
+mod recorded;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 

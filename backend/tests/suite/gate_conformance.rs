@@ -158,6 +158,7 @@ async fn the_database_refuses_a_self_review_even_when_the_rules_are_bypassed(db:
         comment: String::new(),
         at: Utc::now(),
         dismissed: None,
+        recorded: true,
     };
     let id = release.release.id;
     let mut tx = db.store.begin().await.expect("begin");

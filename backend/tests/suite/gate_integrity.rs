@@ -24,6 +24,7 @@ on_both_test_stores!(
     replacing_evidence_after_approval_dismisses_the_approvals_that_saw_it,
     unchecking_an_item_dismisses_too_but_ticking_a_new_one_does_not,
     a_policy_change_reaches_every_list_at_once,
+    a_forged_review_check_or_revision_counts_for_nothing_and_verify_names_it,
 );
 
 fn kinds(dossier: &ReleaseDossier) -> Vec<&'static str> {
@@ -119,6 +120,7 @@ async fn the_database_refuses_a_contributors_review_and_a_service_accounts_appro
         comment: String::new(),
         at: Utc::now(),
         dismissed: None,
+        recorded: true,
     };
     for forged in ["sam", "token:ada"] {
         let mut tx = db.store.begin().await.expect("begin");
@@ -190,4 +192,44 @@ async fn a_policy_change_reaches_every_list_at_once(db: &TestStore) {
     assert_eq!(kinds(&page), ["too_few_approvals"]);
     assert!(listed_ids(&backend, ReleaseState::Ready).await.is_empty(), "the list agrees with the page");
     assert_eq!(listed_ids(&backend, ReleaseState::Blocked).await, [id]);
+}
+
+/// An operator with a SQL prompt writes the approvals and checks the gate
+/// is missing: the rows are there, but no audit entry records them.
+async fn a_forged_review_check_or_revision_counts_for_nothing_and_verify_names_it(db: &TestStore) {
+    let backend = demo_backend(db).await;
+    let id = create(&backend).await.release.id;
+    for item in 1..=8 {
+        check_with(&backend, id, item, Some("https://ci.example.com/runs/1")).await.expect("checked");
+    }
+    decide(&backend, &approver("ada"), id, Decision::Approve).await.expect("ada");
+    let digest = read(&backend, id).await.release.content.digest();
+    let now = if db.is_postgres() { "now()" } else { "'2026-11-30T02:00:00+00:00'" };
+    let forged_review = format!(
+        "INSERT INTO reviews (release_id, release_author, revision, reviewer, reviewer_is_approver, decision, digest, comment, at) \
+         VALUES ({id}, 'rita', 1, 'grace', true, 'approve', '{}', '', {now})",
+        digest.as_str()
+    );
+    db.raw_sql(&forged_review).await.expect("inserted by hand");
+    db.raw_sql(&format!("UPDATE checklist_items SET checked_by = 'rita', checked_at = {now} WHERE release_id = {id} AND position = 9"))
+        .await
+        .expect("ticked by hand");
+    let forged = read(&backend, id).await;
+    assert_eq!(forged.counted_approvers(Utc::now()), ["ada"], "grace's forged approval does not count");
+    assert_eq!(kinds(&forged), ["too_few_approvals", "unchecked_items", "unrecorded"]);
+    let report = airlock_backend::audit::verify(&backend, None, true, None).await.expect("verify");
+    assert_eq!(report.first_broken, None, "the chain itself is untouched");
+    assert_eq!(
+        report.unrecorded,
+        [
+            format!("release {id}: approve of revision 1 by grace has no audit entry"),
+            format!("release {id}: check of item 9 by rita has no audit entry"),
+        ]
+    );
+    assert!(!report.intact());
+    // The real moves, recorded, still open the gate.
+    check_with(&backend, id, 9, None).await.expect("checked for real");
+    let opened = decide(&backend, &approver("grace"), id, Decision::Approve).await.expect("grace for real");
+    assert!(opened.verdict(Utc::now()).is_ok(), "{:?}", kinds(&opened));
+    assert!(airlock_backend::audit::verify(&backend, None, true, None).await.expect("verify").intact());
 }

@@ -95,6 +95,17 @@ pub struct VerifyReport {
     /// The newest entry checked, to keep as a checkpoint.
     #[serde(default)]
     pub last: Option<Checkpoint>,
+    /// Gate rows (revisions, reviews, checks) no entry records, in words:
+    /// written behind Airlock's back. The gate ignores them.
+    #[serde(default)]
+    pub unrecorded: Vec<String>,
+}
+
+impl VerifyReport {
+    /// The chain is whole and records every gate row.
+    pub fn intact(&self) -> bool {
+        self.first_broken.is_none() && self.unrecorded.is_empty()
+    }
 }
 
 /// Checks entries fed oldest first. `new` walks from the first entry;
@@ -114,7 +125,7 @@ pub struct Verifier<'k> {
 
 impl<'k> Verifier<'k> {
     pub fn new(key: Option<&'k AuditKey>, checkpoint: Option<Checkpoint>) -> Verifier<'k> {
-        let report = VerifyReport { entries_checked: 0, first_broken: None, unverified_keyed: 0, last: None };
+        let report = VerifyReport { entries_checked: 0, first_broken: None, unverified_keyed: 0, last: None, unrecorded: Vec::new() };
         Verifier {
             key,
             checkpoint,

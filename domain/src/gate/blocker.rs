@@ -7,20 +7,54 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Blocker {
-    TooFewApprovals { have: u32, need: u32 },
-    AuthorApproved { author: String },
-    ContributorApproved { reviewer: String },
-    NotAPerson { reviewer: String },
-    DismissedApproval { reviewer: String, reason: String },
-    NotAnApprover { reviewer: String },
-    StaleApproval { reviewer: String, revision: u32 },
-    ExpiredApproval { reviewer: String },
-    Rejected { reviewer: String, comment: String },
-    UncheckedItems { items: Vec<String> },
-    UnknownTenant { tenant: String },
-    TargetNotAllowed { target: Target },
-    TargetWithoutCluster { target: Target },
+    TooFewApprovals {
+        have: u32,
+        need: u32,
+    },
+    AuthorApproved {
+        author: String,
+    },
+    ContributorApproved {
+        reviewer: String,
+    },
+    NotAPerson {
+        reviewer: String,
+    },
+    DismissedApproval {
+        reviewer: String,
+        reason: String,
+    },
+    NotAnApprover {
+        reviewer: String,
+    },
+    StaleApproval {
+        reviewer: String,
+        revision: u32,
+    },
+    ExpiredApproval {
+        reviewer: String,
+    },
+    Rejected {
+        reviewer: String,
+        comment: String,
+    },
+    UncheckedItems {
+        items: Vec<String>,
+    },
+    UnknownTenant {
+        tenant: String,
+    },
+    TargetNotAllowed {
+        target: Target,
+    },
+    TargetWithoutCluster {
+        target: Target,
+    },
     NoTargets,
+    /// Rows no audit entry records (written behind Airlock's back).
+    Unrecorded {
+        changes: Vec<String>,
+    },
 }
 
 impl Blocker {
@@ -41,6 +75,7 @@ impl Blocker {
             Blocker::TargetNotAllowed { .. } => "target_not_allowed",
             Blocker::TargetWithoutCluster { .. } => "target_without_cluster",
             Blocker::NoTargets => "no_targets",
+            Blocker::Unrecorded { .. } => "unrecorded",
         }
     }
 
@@ -85,6 +120,10 @@ impl Blocker {
                 format!("No cluster serves {} in this environment, so {} cannot be deployed there.", target.region, target.tenant)
             }
             Blocker::NoTargets => "The release has no targets.".to_owned(),
+            Blocker::Unrecorded { changes } => format!(
+                "No audit entry records {}: written behind Airlock\u{2019}s back, it counts for nothing. Tell your security team.",
+                changes.join("; ")
+            ),
         }
     }
 }

@@ -28,6 +28,19 @@ pub struct Release {
     pub revision: u32,
     pub author: String,
     pub content: ReleaseContent,
+    /// Whether the audit log records this revision being made (see [`Blocker::Unrecorded`]).
+    #[serde(default = "recorded", skip_serializing_if = "is_recorded")]
+    pub recorded: bool,
+}
+
+/// Rows arrive recorded unless the store found no audit entry for them
+/// (and only the exception is written out, keeping audit entries as they were).
+fn recorded() -> bool {
+    true
+}
+
+fn is_recorded(recorded: &bool) -> bool {
+    *recorded
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,6 +65,10 @@ pub struct Review {
     /// the checklist evidence the approver saw was replaced or removed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dismissed: Option<String>,
+    /// Whether the audit log records this review; one written behind
+    /// Airlock's back (a hand-made `INSERT INTO reviews`) never counts.
+    #[serde(default = "recorded", skip_serializing_if = "is_recorded")]
+    pub recorded: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,6 +81,9 @@ pub struct ChecklistItem {
     /// Where the proof lives (a CI run, a scan report), if given.
     pub evidence_url: Option<String>,
     pub note: Option<String>,
+    /// Whether the audit log records the current check; an unrecorded one counts as unchecked.
+    #[serde(default = "recorded", skip_serializing_if = "is_recorded")]
+    pub recorded: bool,
 }
 
 /// What the environment demands.
@@ -132,16 +152,40 @@ pub fn evaluate(
                 .retain(|b| matches!(b, Blocker::AuthorApproved { .. } | Blocker::ContributorApproved { .. } | Blocker::Rejected { .. }));
         }
         blockers.append(&mut review_blockers);
-        let unchecked: Vec<String> = checklist.iter().filter(|i| i.checked.is_none()).map(|i| i.text.clone()).collect();
+        let unchecked: Vec<String> = checklist.iter().filter(|i| i.checked.is_none() || !i.recorded).map(|i| i.text.clone()).collect();
         if !unchecked.is_empty() {
             blockers.push(Blocker::UncheckedItems { items: unchecked });
         }
+    }
+    let unrecorded = unrecorded_changes(release, reviews, checklist);
+    if !unrecorded.is_empty() {
+        blockers.push(Blocker::Unrecorded { changes: unrecorded });
     }
     if blockers.is_empty() {
         Ok(ApprovedRelease { release: release.clone(), digest, approvers: approvers.into_iter().collect() })
     } else {
         Err(blockers)
     }
+}
+
+/// What the store holds that no audit entry records, in words: such rows
+/// were written behind Airlock's back and count for nothing.
+fn unrecorded_changes(release: &Release, reviews: &[Review], checklist: &[ChecklistItem]) -> Vec<String> {
+    let mut changes = Vec::new();
+    if !release.recorded {
+        changes.push(format!("revision {}", release.revision));
+    }
+    for review in reviews.iter().filter(|r| !r.recorded) {
+        let what = match review.decision {
+            Decision::Approve => "approval",
+            Decision::Reject => "rejection",
+        };
+        changes.push(format!("{}\u{2019}s {what} of revision {}", review.reviewer, review.revision));
+    }
+    for item in checklist.iter().filter(|i| i.checked.is_some() && !i.recorded) {
+        changes.push(format!("the check of \u{201c}{}\u{201d}", item.text));
+    }
+    changes
 }
 
 fn target_blockers(targets: &[Target], facts: &TargetFacts) -> Vec<Blocker> {
@@ -174,7 +218,7 @@ fn review_blockers(
     now: DateTime<Utc>,
 ) -> (BTreeSet<String>, Vec<Blocker>) {
     let mut latest: Vec<&Review> = Vec::new();
-    for review in reviews {
+    for review in reviews.iter().filter(|r| r.recorded) {
         match latest.iter_mut().find(|r| r.reviewer == review.reviewer) {
             Some(kept) if kept.at <= review.at => *kept = review,
             Some(_) => {}

@@ -19,6 +19,7 @@ fn release() -> Release {
             targets: vec![Target { tenant: "acme".into(), region: "frankfurt".into() }],
             notes: String::new(),
         },
+        recorded: true,
     }
 }
 
@@ -32,6 +33,7 @@ fn review(who: &str, decision: Decision, of: &Release, minute: i64) -> Review {
         comment: String::new(),
         at: at(minute),
         dismissed: None,
+        recorded: true,
     }
 }
 
@@ -45,6 +47,7 @@ fn checklist(checked: bool) -> Vec<ChecklistItem> {
             checked: checked.then(|| ("rita".to_owned(), at(0))),
             evidence_url: None,
             note: None,
+            recorded: true,
         })
         .collect()
 }
@@ -110,6 +113,23 @@ fn a_service_accounts_approval_never_counts() {
     let r = release();
     let reviews = [review("token:ada", Decision::Approve, &r, 1), review("ana", Decision::Approve, &r, 2)];
     assert_eq!(kinds(&verdict(&r, &reviews, true)), ["too_few_approvals", "not_a_person"]);
+}
+
+#[test]
+fn rows_no_audit_entry_records_count_for_nothing_and_are_named() {
+    let r = release();
+    let mut forged = review("mallory", Decision::Approve, &r, 1);
+    forged.recorded = false;
+    let mut items = checklist(true);
+    items[0].recorded = false;
+    let reviews = [forged, review("ana", Decision::Approve, &r, 2), review("ben", Decision::Approve, &r, 3)];
+    let result = evaluate(&r, std::slice::from_ref(&r.author), &reviews, &items, &policy(), &facts(), at(60));
+    let blockers = result.unwrap_err();
+    assert_eq!(blockers.iter().map(Blocker::kind).collect::<Vec<_>>(), ["unchecked_items", "unrecorded"]);
+    let message = blockers[1].message();
+    assert!(message.contains("mallory") && message.contains("Security scan clean"), "{message}");
+    let unrecorded_release = Release { recorded: false, ..release() };
+    assert_eq!(kinds(&verdict(&unrecorded_release, &[], true)), ["too_few_approvals", "unrecorded"]);
 }
 
 #[test]

@@ -84,10 +84,12 @@ pub async fn entries(
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = AuditVerification)]
 pub struct VerifyView {
-    /// Whether the whole chain is intact.
+    /// Whether the whole chain is intact and records every gate row.
     pub ok: bool,
     pub entries_checked: u64,
     pub first_broken: Option<BrokenLinkView>,
+    /// Revisions, reviews and checks no entry records (the gate ignores them).
+    pub unrecorded: Vec<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -121,8 +123,9 @@ impl From<AuditEntry> for AuditEntryView {
 
 impl From<VerifyReport> for VerifyView {
     fn from(report: VerifyReport) -> VerifyView {
+        let ok = report.intact();
         let first_broken = report.first_broken.map(|link| BrokenLinkView { seq: link.seq, reason: reason(&link), message: link.message() });
-        VerifyView { ok: first_broken.is_none(), entries_checked: report.entries_checked, first_broken }
+        VerifyView { ok, entries_checked: report.entries_checked, first_broken, unrecorded: report.unrecorded }
     }
 }
 

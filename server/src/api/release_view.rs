@@ -91,6 +91,9 @@ pub struct ChecklistItemView {
     pub at: Option<DateTime<Utc>>,
     pub evidence_url: Option<String>,
     pub note: Option<String>,
+    /// `false` when no audit entry records the check: written behind
+    /// Airlock's back, it does not count (see the `unrecorded` blocker).
+    pub recorded: bool,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -165,7 +168,7 @@ impl BlockerView {
 
 impl ChecklistItemView {
     fn of(item: &ChecklistItem) -> ChecklistItemView {
-        let ChecklistItem { id, text, checked, evidence_url, note } = item;
+        let ChecklistItem { id, text, checked, evidence_url, note, recorded } = item;
         ChecklistItemView {
             id: *id,
             text: text.clone(),
@@ -174,6 +177,7 @@ impl ChecklistItemView {
             at: checked.as_ref().map(|(_, at)| *at),
             evidence_url: evidence_url.clone(),
             note: note.clone(),
+            recorded: *recorded,
         }
     }
 }

@@ -158,6 +158,31 @@ async fn lists_agree_with_the_release_page_after_a_policy_change(app: TestApp) {
     assert!(!html.contains(&format!("href=\"/releases/{id}\"")), "the page's list agrees");
 }
 
+async fn a_review_inserted_behind_airlocks_back_counts_for_nothing_and_is_reported(app: TestApp) {
+    let rita = app.token("rita", &[Role::ReleaseManager]).await;
+    let id = create(&app, &rita).await;
+    for item in 1..=9 {
+        check(&app, &rita, id, item, "https://ci.example.com/runs/1").await;
+    }
+    assert_eq!(approve(&app.browser("ada").await, id, 1).await.0, 200);
+    let digest = detail(&app, id).await["digest"].as_str().expect("digest").to_owned();
+    let now = if app.is_postgres() { "now()" } else { "'2026-11-30T02:00:00+00:00'" };
+    app.raw_sql(&format!(
+        "INSERT INTO reviews (release_id, release_author, revision, reviewer, reviewer_is_approver, decision, digest, comment, at) \
+         VALUES ({id}, 'token:rita', 1, 'grace', true, 'approve', '{digest}', '', {now})"
+    ))
+    .await;
+    let after = detail(&app, id).await;
+    assert_eq!((after["state"].as_str(), after["approvals"].as_u64()), (Some("blocked"), Some(1)), "{after}");
+    assert_eq!(kinds(&after), ["too_few_approvals", "unrecorded"]);
+    let audrey = app.token("audrey", &[Role::Auditor]).await;
+    let (_, verdict) = api(app.get_as("/api/v1/audit/verify", Some(&audrey)).await).await;
+    assert_eq!(verdict["ok"], false);
+    assert_eq!(verdict["unrecorded"], json!([format!("release {id}: approve of revision 1 by grace has no audit entry")]));
+    let (_, html) = app.browser("audrey").await.page("/audit").await;
+    assert!(html.contains("Not in the log") && html.contains("by grace has no audit entry"), "{html}");
+}
+
 macro_rules! on_both_databases {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -181,4 +206,5 @@ on_both_databases!(
     a_change_without_the_revision_it_was_made_on_is_refused_everywhere,
     swapping_evidence_after_approval_dismisses_those_approvals,
     lists_agree_with_the_release_page_after_a_policy_change,
+    a_review_inserted_behind_airlocks_back_counts_for_nothing_and_is_reported,
 );

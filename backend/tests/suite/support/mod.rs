@@ -49,6 +49,13 @@ impl TestStore {
         connect(&target, Some(key)).await.expect("the same database, keyed")
     }
 
+    /// The same with foreign keys unenforced, as an operator who means to
+    /// delete audit entries that gate rows point at would do first.
+    pub async fn raw_sql_unchecked(&self, sql: &str) -> Result<u64, sqlx::Error> {
+        let off = if self.is_postgres() { "SET session_replication_role = replica; " } else { "PRAGMA foreign_keys = OFF; " };
+        self.raw_sql(&format!("{off}{sql}")).await
+    }
+
     /// Which SQL dialect `raw_sql` speaks.
     pub fn is_postgres(&self) -> bool {
         matches!(self.raw, Raw::Postgres(_))

@@ -170,6 +170,27 @@ impl TestApp {
         }
     }
 
+    /// Runs SQL on the app's database behind its back, as an operator with a SQL prompt could.
+    pub async fn raw_sql(&self, sql: &str) {
+        use sqlx::Connection;
+        let settings = self.same_settings();
+        match settings.database_url {
+            Some(url) => {
+                let mut db = sqlx::PgConnection::connect(url.expose()).await.expect("PostgreSQL");
+                sqlx::raw_sql(sql).execute(&mut db).await.expect("SQL by hand");
+            }
+            None => {
+                let url = format!("sqlite://{}", settings.data_dir.join("airlock.db").display());
+                let mut db = sqlx::SqliteConnection::connect(&url).await.expect("SQLite");
+                sqlx::raw_sql(sql).execute(&mut db).await.expect("SQL by hand");
+            }
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.postgres.is_some()
+    }
+
     /// A backend on the app's own database, as the CLI would open it.
     pub async fn backend(&self) -> airlock_backend::Backend {
         airlock_server::startup::open_backend(&self.same_settings()).await.expect("database opens")

@@ -1,0 +1,59 @@
+//! Which gate rows the audit log records. Every revision, review and
+//! checklist tick points at the audit entry appended in its transaction
+//! (`audit_seq`); a row counts at the gate only if that entry exists and
+//! says the same thing (who, which release or item, what, and for a review
+//! the revision and content digest). A row written behind Airlock's back —
+//! a hand-made `INSERT INTO reviews` — has no such entry: the gate ignores
+//! it and `airlock audit verify` reports it.
+//!
+//! The conditions are SQL both databases understand (`||` concatenates and
+//! binds tighter than `=` and `LIKE` in both), as macros so queries can
+//! `concat!` them.
+
+/// For a `reviews` row aliased `r`. The entry's JSON is the review as
+/// serialised, fields in declaration order, so `"revision":N,` is exact.
+macro_rules! review_recorded {
+    () => {
+        "EXISTS (SELECT 1 FROM audit_log a WHERE a.seq = r.audit_seq AND a.actor = r.reviewer \
+         AND a.subject = 'release/' || r.release_id \
+         AND a.action = CASE r.decision WHEN 'approve' THEN 'review.approved' ELSE 'review.rejected' END \
+         AND a.after_state LIKE '%\"revision\":' || r.revision || ',%' \
+         AND a.after_state LIKE '%\"digest\":\"' || r.digest || '\"%')"
+    };
+}
+
+/// For a checked `checklist_items` row aliased `i`.
+macro_rules! item_recorded {
+    () => {
+        "EXISTS (SELECT 1 FROM audit_log a WHERE a.seq = i.audit_seq AND a.actor = i.checked_by \
+         AND a.subject = 'release/' || i.release_id || '/checklist/' || i.position AND a.action = 'checklist.checked')"
+    };
+}
+
+/// For a `release_revisions` row aliased `v`: its version and image are in the entry.
+macro_rules! revision_recorded {
+    () => {
+        "EXISTS (SELECT 1 FROM audit_log a WHERE a.seq = v.audit_seq AND a.actor = v.edited_by \
+         AND a.subject = 'release/' || v.release_id AND a.action IN ('release.created', 'release.edited') \
+         AND a.after_state LIKE '%\"version\":\"' || v.version || '\"%' \
+         AND a.after_state LIKE '%\"image\":\"' || v.image || '\"%')"
+    };
+}
+
+pub(crate) use {item_recorded, review_recorded, revision_recorded};
+
+/// A change that the audit entry being appended records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recorded {
+    Revision(u32),
+    Review { revision: u32, reviewer: String },
+    Item(u32),
+}
+
+/// A gate row no audit entry records, as `airlock audit verify` reports it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct UnrecordedRow {
+    pub release_id: i64,
+    /// `revision N`, `review of revision N by X`, `check of item N by X`.
+    pub what: String,
+}
