@@ -6,7 +6,7 @@ use super::{ApiError, ErrorBody};
 use crate::state::AppState;
 use airlock_backend::audit;
 use airlock_backend::store::{AUDIT_PAGE_MAX, AuditFilter};
-use airlock_domain::audit::{AuditEntry, Break, BrokenLink, VerifyReport};
+use airlock_domain::audit::{AuditEntry, Break, BrokenLink, Checkpoint, VerifyReport};
 use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, Utc};
@@ -102,15 +102,32 @@ pub struct BrokenLinkView {
     pub message: String,
 }
 
-/// Walks the whole hash chain and reports the first broken link, if any.
-#[utoipa::path(get, path = "/audit/verify", operation_id = "verify_audit_log", tag = "audit",
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct VerifyQuery {
+    /// A checkpoint kept elsewhere (`SEQ:HASH`, from `airlock audit head`):
+    /// the walk must pass through it with the same hash.
+    since_checkpoint: Option<String>,
+}
+
+/// Walks the whole hash chain and reports the first broken link, if any, and
+/// the gate's rows no entry records.
+#[utoipa::path(get, path = "/audit/verify", operation_id = "verify_audit_log", tag = "audit", params(VerifyQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The result of walking the whole hash chain.", body = VerifyView),
+        (status = 400, description = "A checkpoint that does not read `SEQ:HASH` (`bad_query`).", body = ErrorBody),
         (status = 401, description = "No token (`unauthenticated`) or an unknown one (`invalid_token`).", body = ErrorBody), (status = 403, description = "The token's roles do not allow it (`forbidden`).", body = ErrorBody),
     ))]
-pub async fn verify(State(state): State<AppState>, Caller(caller): Caller) -> Result<Json<VerifyView>, ApiError> {
-    let report = audit::verify(&state.backend, caller.as_ref(), false, None).await?;
+pub async fn verify(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    ApiQuery(query): ApiQuery<VerifyQuery>,
+) -> Result<Json<VerifyView>, ApiError> {
+    let checkpoint = match non_empty(query.since_checkpoint) {
+        Some(text) => Some(text.parse::<Checkpoint>().map_err(|why| ApiError::BadQuery(format!("since_checkpoint: {why}.")))?),
+        None => None,
+    };
+    let report = audit::verify(&state.backend, caller.as_ref(), false, checkpoint).await?;
     Ok(Json(VerifyView::from(report)))
 }
 

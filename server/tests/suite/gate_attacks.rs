@@ -183,6 +183,36 @@ async fn a_review_inserted_behind_airlocks_back_counts_for_nothing_and_is_report
     assert!(html.contains("Not in the log") && html.contains("by grace has no audit entry"), "{html}");
 }
 
+/// Someone with SQL access empties the log and resets its head: consistent
+/// on its own, but not against the checkpoint an operator kept.
+async fn a_truncated_audit_log_fails_against_a_kept_checkpoint(app: TestApp) {
+    let rita = app.token("rita", &[Role::ReleaseManager]).await;
+    create(&app, &rita).await;
+    let audrey = app.token("audrey", &[Role::Auditor]).await;
+    let (_, before) = api(app.get_as("/api/v1/audit/verify", Some(&audrey)).await).await;
+    assert_eq!(before["ok"], true, "{before}");
+    let head = app.backend().await;
+    let kept = airlock_backend::audit::verify(&head, None, true, None).await.expect("verify").last.expect("a head");
+    // Foreign keys and the append-only triggers off first, as such an operator would.
+    let off = if app.is_postgres() {
+        "SET session_replication_role = replica;"
+    } else {
+        "PRAGMA foreign_keys = OFF; DROP TRIGGER audit_log_is_append_only_update; DROP TRIGGER audit_log_is_append_only_delete;"
+    };
+    let genesis = airlock_domain::audit::GENESIS;
+    app.raw_sql(&format!(
+        "{off} DELETE FROM audit_log; UPDATE audit_head SET seq = 0, hash = '{genesis}'; \
+         UPDATE release_revisions SET audit_seq = NULL; UPDATE reviews SET audit_seq = NULL; UPDATE checklist_items SET audit_seq = NULL"
+    ))
+    .await;
+    let path = format!("/api/v1/audit/verify?since_checkpoint={kept}");
+    let (status, verdict) = api(app.get_as(&path, Some(&audrey)).await).await;
+    assert_eq!((status, verdict["ok"].as_bool()), (200, Some(false)), "{verdict}");
+    assert_eq!(verdict["first_broken"]["reason"], "checkpoint_missing");
+    let (status, error) = api(app.get_as("/api/v1/audit/verify?since_checkpoint=nonsense", Some(&audrey)).await).await;
+    assert_eq!((status, error["code"].as_str()), (400, Some("bad_query")));
+}
+
 macro_rules! on_both_databases {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -207,4 +237,5 @@ on_both_databases!(
     swapping_evidence_after_approval_dismisses_those_approvals,
     lists_agree_with_the_release_page_after_a_policy_change,
     a_review_inserted_behind_airlocks_back_counts_for_nothing_and_is_reported,
+    a_truncated_audit_log_fails_against_a_kept_checkpoint,
 );

@@ -145,13 +145,19 @@ pub fn with_provider(settings: Settings, provider: &oidc::Provider) -> Settings 
 
 /// The app on a fresh PostgreSQL database.
 pub async fn spawn_app_on_postgres() -> TestApp {
+    spawn_app_on_postgres_with(|_| ()).await
+}
+
+/// The same, with `change` applied to its settings first.
+pub async fn spawn_app_on_postgres_with(change: impl FnOnce(&mut Settings)) -> TestApp {
     let admin_url = std::env::var("AIRLOCK_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_URL.into());
     let name = format!("airlock_test_{}", uuid::Uuid::new_v4().simple());
     let mut admin = sqlx::PgConnection::connect(&admin_url).await.expect("PostgreSQL is running");
     sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("create database");
     let (server, _) = admin_url.rsplit_once('/').expect("URL names a database");
     let dir = tempfile::tempdir().expect("temp dir");
-    let settings = Settings { database_url: Some(Secret::new(format!("{server}/{name}"))), ..settings(&dir) };
+    let mut settings = Settings { database_url: Some(Secret::new(format!("{server}/{name}"))), ..settings(&dir) };
+    change(&mut settings);
     start(settings, dir, Some((admin_url, name))).await
 }
 
@@ -185,6 +191,12 @@ impl TestApp {
                 sqlx::raw_sql(sql).execute(&mut db).await.expect("SQL by hand");
             }
         }
+    }
+
+    /// The embedded SQLite file, when the app runs on it.
+    pub fn sqlite_path(&self) -> Option<std::path::PathBuf> {
+        let settings = self.same_settings();
+        settings.database_url.is_none().then(|| settings.data_dir.join("airlock.db"))
     }
 
     pub fn is_postgres(&self) -> bool {
