@@ -25,6 +25,7 @@ on_both_test_stores!(
     unchecking_an_item_dismisses_too_but_ticking_a_new_one_does_not,
     a_policy_change_reaches_every_list_at_once,
     a_forged_review_check_or_revision_counts_for_nothing_and_verify_names_it,
+    rows_made_before_the_upgrade_are_linked_to_their_entries_by_the_migration,
 );
 
 fn kinds(dossier: &ReleaseDossier) -> Vec<&'static str> {
@@ -232,4 +233,36 @@ async fn a_forged_review_check_or_revision_counts_for_nothing_and_verify_names_i
     let opened = decide(&backend, &approver("grace"), id, Decision::Approve).await.expect("grace for real");
     assert!(opened.verdict(Utc::now()).is_ok(), "{:?}", kinds(&opened));
     assert!(airlock_backend::audit::verify(&backend, None, true, None).await.expect("verify").intact());
+}
+
+/// Migration 0005 links rows made before it to the entries that recorded
+/// them; without that, every gate open at upgrade time would close. Replays
+/// its backfill on a release whose links were wiped, as they were before.
+async fn rows_made_before_the_upgrade_are_linked_to_their_entries_by_the_migration(db: &TestStore) {
+    let backend = demo_backend(db).await;
+    let id = create(&backend).await.release.id;
+    let mut edited = draft("production", &[("acme", "frankfurt")]);
+    edited.version = "2.15.1".into();
+    releases::edit(&backend, Some(&rita()), id, edited, 1, Utc::now()).await.expect("revision 2");
+    check_all(&backend, id).await;
+    decide(&backend, &approver("linus"), id, Decision::Reject).await.expect("linus");
+    decide(&backend, &approver("linus"), id, Decision::Approve).await.expect("linus changes his mind");
+    let ready = decide(&backend, &approver("ada"), id, Decision::Approve).await.expect("ada");
+    assert!(ready.verdict(Utc::now()).is_ok(), "{:?}", kinds(&ready));
+    db.raw_sql(
+        "UPDATE release_revisions SET audit_seq = NULL; UPDATE reviews SET audit_seq = NULL; UPDATE checklist_items SET audit_seq = NULL",
+    )
+    .await
+    .expect("as before the upgrade");
+    assert!(kinds(&read(&backend, id).await).contains(&"unrecorded"));
+    let dialect = if db.is_postgres() { "postgres" } else { "sqlite" };
+    let migration = std::fs::read_to_string(format!("{}/../migrations/{dialect}/0005_gate_integrity.sql", env!("CARGO_MANIFEST_DIR")))
+        .expect("migration 0005");
+    let start = migration.find("-- Revision N is the Nth").expect("the backfill");
+    let end = migration.find("-- Tokens made before").expect("its end");
+    db.raw_sql(&migration[start..end]).await.expect("the backfill runs");
+    let after = read(&backend, id).await;
+    assert!(after.verdict(Utc::now()).is_ok(), "{:?}", kinds(&after));
+    let report = airlock_backend::audit::verify(&backend, None, true, None).await.expect("verify");
+    assert!(report.intact(), "{:?}", report.unrecorded);
 }

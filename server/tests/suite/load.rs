@@ -89,7 +89,9 @@ async fn read_loop(app: Arc<TestApp>, reader: Browser, token: String, tally: Sha
 
 /// Holds one live stream open until the end; `true` if it stayed open.
 async fn hold_stream(holder: Browser, id: i64, tally: Shared, until: Instant) -> bool {
-    let mut response = holder.get(&format!("/live/releases/{id}")).await;
+    // The test clients give up on a request after 30 s; a stream is meant to outlive that.
+    let url = format!("{}/live/releases/{id}", holder.address);
+    let mut response = holder.client.get(url).timeout(Duration::from_secs(24 * 3600)).send().await.expect("stream opened");
     note(&tally, &response);
     if response.status() != 200 {
         return false;
