@@ -22,18 +22,20 @@ pub fn Reviews(dossier: ReleaseDossier, viewer: Option<Identity>, action: Server
                 Decision::Reject => ("rejected", "review reject"),
             };
             let comment = (!review.comment.is_empty()).then(|| view! { <blockquote>{review.comment.clone()}</blockquote> });
+            let dismissed = review.dismissed.clone().map(|why| view! { <p class="hint" data-testid="dismissed">"Dismissed: "{why}</p> });
             view! {
                 <li class=class data-reviewer=review.reviewer.clone() data-decision=verb>
                     <strong>{review.reviewer.clone()}</strong>" "{verb}" revision "{review.revision}" · "<Time at=review.at/>
                     {comment}
+                    {dismissed}
                 </li>
             }
         })
         .collect_view();
     let none = dossier.current_reviews().is_empty();
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
-    let editor = dossier.revisions.last().map(|r| r.by.clone());
-    let form = match refusal(viewer.as_ref(), &author, editor.as_deref()) {
+    let contributors = dossier.contributors();
+    let form = match refusal(viewer.as_ref(), &author, &contributors) {
         Some(reason) => view! { <p class="hint" data-testid="no-review">{reason}</p> }.into_any(),
         None => view! {
             <ActionForm action attr:class="review-form" attr:id="review-form">
@@ -65,15 +67,17 @@ pub fn Reviews(dossier: ReleaseDossier, viewer: Option<Identity>, action: Server
 
 /// Why the acting identity gets no review form, or `None` when it may review.
 /// (The server refuses the same cases; this only saves a pointless click.)
-fn refusal(viewer: Option<&Identity>, author: &str, editor: Option<&str>) -> Option<String> {
+/// The same rules the service enforces (`releases::review`), so nobody is
+/// offered a button that can only be refused.
+fn refusal(viewer: Option<&Identity>, author: &str, contributors: &[String]) -> Option<String> {
     let Some(viewer) = viewer else {
-        return Some("Choose who you are acting as to review this release.".into());
+        return Some("Sign in to review this release.".into());
     };
     if viewer.name == author {
         return Some("You wrote this release; someone else must review it.".into());
     }
-    if editor == Some(viewer.name.as_str()) {
-        return Some("You made the current revision of this release; someone else must review it.".into());
+    if contributors.contains(&viewer.name) {
+        return Some("You edited a revision of this release; someone else must review it.".into());
     }
     authorize(Some(viewer), Action::Review).err().map(|denied| denied.to_string())
 }
