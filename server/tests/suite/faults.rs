@@ -52,3 +52,22 @@ async fn postgresql_ending_the_servers_sessions_never_shows_as_a_500() {
     assert!(statuses.iter().all(|s| [200, 201, 503].contains(s)), "{statuses:?}");
     assert_eq!(app.post_json("/api/v1/releases", Some(&rita), &release()).await.status().as_u16(), 201, "recovered");
 }
+
+/// A client that sends its request headers a trickle at a time (slowloris)
+/// loses the connection after the header-read deadline, and holds nothing.
+#[tokio::test]
+async fn a_client_that_never_finishes_its_headers_is_disconnected() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app().await;
+    let address = app.address.trim_start_matches("http://").to_owned();
+    let mut slow = tokio::net::TcpStream::connect(&address).await.expect("connected");
+    slow.write_all(b"GET /health HTTP/1.1\r\nHost: airlock\r\nX-Slow: ").await.expect("a first trickle");
+    let started = std::time::Instant::now();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(airlock_server::serve::HEADER_READ_TIMEOUT * 2, slow.read_to_end(&mut answer)).await;
+    assert!(read.is_ok(), "still connected after twice the header-read deadline");
+    assert!(started.elapsed() >= airlock_server::serve::HEADER_READ_TIMEOUT / 2, "cut off too early");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.is_empty() || answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert_eq!(app.get("/health").await.status().as_u16(), 200, "everyone else is served");
+}
