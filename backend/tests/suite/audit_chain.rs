@@ -43,21 +43,12 @@ async fn the_database_refuses_to_update_or_delete_an_audit_entry(db: &TestStore)
     assert_eq!(audit::verify(&backend, None, true, None).await.expect("verify").first_broken, None);
 }
 
-async fn drop_append_only_triggers(db: &TestStore) {
-    let sql = if db.is_postgres() {
-        "DROP TRIGGER audit_log_is_append_only ON audit_log"
-    } else {
-        "DROP TRIGGER audit_log_is_append_only_update; DROP TRIGGER audit_log_is_append_only_delete"
-    };
-    db.raw_sql(sql).await.expect("an operator with SQL access can drop triggers");
-}
-
 async fn editing_an_audit_row_by_hand_makes_verify_name_that_row(db: &TestStore) {
     let backend = gate::demo_backend(db).await;
     let id = gate::create(&backend).await.release.id;
     gate::decide(&backend, &gate::approver("ada"), id, Decision::Approve).await.expect("ada");
     gate::decide(&backend, &gate::approver("grace"), id, Decision::Approve).await.expect("grace");
-    drop_append_only_triggers(db).await;
+    db.drop_append_only_triggers().await;
     db.raw_sql("UPDATE audit_log SET actor = 'mallory' WHERE seq = 2").await.expect("edited by hand");
     let broken = audit::verify(&backend, None, true, None).await.expect("verify").first_broken.expect("broken");
     assert_eq!((broken.seq, broken.why.clone()), (2, Break::ContentChanged));
@@ -68,7 +59,7 @@ async fn deleting_the_newest_audit_rows_by_hand_is_detected(db: &TestStore) {
     let backend = gate::demo_backend(db).await;
     let id = gate::create(&backend).await.release.id;
     gate::decide(&backend, &gate::approver("ada"), id, Decision::Approve).await.expect("ada");
-    drop_append_only_triggers(db).await;
+    db.drop_append_only_triggers().await;
     db.raw_sql_unchecked("DELETE FROM audit_log WHERE seq = 2").await.expect("deleted by hand");
     let broken = audit::verify(&backend, None, true, None).await.expect("verify").first_broken.expect("broken");
     assert_eq!((broken.seq, broken.why), (2, Break::TailMissing { last_present: 1 }));

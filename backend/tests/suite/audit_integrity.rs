@@ -29,15 +29,6 @@ async fn some_history(backend: &Backend) -> i64 {
     id
 }
 
-async fn drop_append_only_triggers(db: &TestStore) {
-    let sql = if db.is_postgres() {
-        "DROP TRIGGER audit_log_is_append_only ON audit_log"
-    } else {
-        "DROP TRIGGER audit_log_is_append_only_update; DROP TRIGGER audit_log_is_append_only_delete"
-    };
-    db.raw_sql(sql).await.expect("an operator with SQL access can drop triggers");
-}
-
 async fn all_entries(backend: &Backend) -> Vec<AuditEntry> {
     let mut entries = audit::entries(backend, Some(&root()), &AuditFilter { limit: 500, ..Default::default() }).await.expect("entries");
     entries.reverse();
@@ -105,7 +96,7 @@ async fn a_truncated_log_passes_alone_but_not_against_a_kept_checkpoint(db: &Tes
     let backend = demo_backend(db).await;
     some_history(&backend).await;
     let kept = audit::verify(&backend, None, true, None).await.expect("verify").last.expect("a head");
-    drop_append_only_triggers(db).await;
+    db.drop_append_only_triggers().await;
     let reset = format!("DELETE FROM audit_log; UPDATE audit_head SET seq = 0, hash = '{}'", airlock_domain::audit::GENESIS);
     db.raw_sql_unchecked(&reset).await.expect("truncated by hand");
     assert_eq!(audit::verify(&backend, None, true, None).await.expect("verify").first_broken, None, "an empty log is consistent");
@@ -119,7 +110,7 @@ async fn a_keyed_log_rewritten_without_the_key_is_caught(db: &TestStore) {
     some_history(&keyed).await;
     assert_eq!(audit::verify(&keyed, None, true, None).await.expect("verify").first_broken, None);
     // Rewrite entry 2 and everything after it, and the head, with plain hashes.
-    drop_append_only_triggers(db).await;
+    db.drop_append_only_triggers().await;
     let mut entries = all_entries(&keyed).await;
     entries[1].actor = "mallory".into();
     for i in 1..entries.len() {
@@ -142,7 +133,7 @@ async fn pages_verify_only_new_entries_but_notice_a_rewritten_checkpoint(db: &Te
     let second = audit::verify_recent(&backend, Some(&root())).await.expect("verify");
     assert_eq!((second.entries_checked, second.first_broken), (4, None), "counts the log, reads only the new entry");
     let checkpoint: Checkpoint = second.last.expect("a head");
-    drop_append_only_triggers(db).await;
+    db.drop_append_only_triggers().await;
     db.raw_sql(&format!("UPDATE audit_log SET actor = 'mallory' WHERE seq = {}", checkpoint.seq)).await.expect("edited");
     let third = audit::verify_recent(&backend, Some(&root())).await.expect("verify");
     assert_eq!(third.first_broken.map(|b| (b.seq, b.why)), Some((checkpoint.seq, Break::ContentChanged)));

@@ -49,6 +49,17 @@ impl TestStore {
         connect(&target, Some(key)).await.expect("the same database, keyed")
     }
 
+    /// Drops the triggers that keep the audit log append-only, as an
+    /// operator with a SQL prompt can.
+    pub async fn drop_append_only_triggers(&self) {
+        let sql = if self.is_postgres() {
+            "DROP TRIGGER audit_log_is_append_only ON audit_log"
+        } else {
+            "DROP TRIGGER audit_log_is_append_only_update; DROP TRIGGER audit_log_is_append_only_delete"
+        };
+        self.raw_sql(sql).await.expect("an operator with SQL access can drop triggers");
+    }
+
     /// The same with foreign keys unenforced, as an operator who means to
     /// delete audit entries that gate rows point at would do first.
     pub async fn raw_sql_unchecked(&self, sql: &str) -> Result<u64, sqlx::Error> {
