@@ -46,6 +46,13 @@ async fn check(app: &TestApp, rita: &str, id: i64, item: u32, evidence: &str) ->
     detail
 }
 
+/// Every item of the production checklist, with the same evidence.
+async fn check_all(app: &TestApp, rita: &str, id: i64) {
+    for item in 1..=9 {
+        check(app, rita, id, item, "https://ci.example.com/runs/1").await;
+    }
+}
+
 async fn detail(app: &TestApp, id: i64) -> Value {
     api(app.get(&format!("/api/v1/releases/{id}")).await).await.1
 }
@@ -116,9 +123,7 @@ async fn a_change_without_the_revision_it_was_made_on_is_refused_everywhere(app:
 async fn swapping_evidence_after_approval_dismisses_those_approvals(app: TestApp) {
     let rita = app.token("rita", &[Role::ReleaseManager]).await;
     let id = create(&app, &rita).await;
-    for item in 1..=9 {
-        check(&app, &rita, id, item, "https://ci.example.com/runs/1").await;
-    }
+    check_all(&app, &rita, id).await;
     for person in ["ada", "grace"] {
         assert_eq!(approve(&app.browser(person).await, id, 1).await.0, 200);
     }
@@ -142,9 +147,7 @@ async fn swapping_evidence_after_approval_dismisses_those_approvals(app: TestApp
 async fn lists_agree_with_the_release_page_after_a_policy_change(app: TestApp) {
     let rita = app.token("rita", &[Role::ReleaseManager]).await;
     let id = create(&app, &rita).await;
-    for item in 1..=9 {
-        check(&app, &rita, id, item, "https://ci.example.com/runs/1").await;
-    }
+    check_all(&app, &rita, id).await;
     for person in ["ada", "grace"] {
         approve(&app.browser(person).await, id, 1).await;
     }
@@ -161,9 +164,7 @@ async fn lists_agree_with_the_release_page_after_a_policy_change(app: TestApp) {
 async fn a_review_inserted_behind_airlocks_back_counts_for_nothing_and_is_reported(app: TestApp) {
     let rita = app.token("rita", &[Role::ReleaseManager]).await;
     let id = create(&app, &rita).await;
-    for item in 1..=9 {
-        check(&app, &rita, id, item, "https://ci.example.com/runs/1").await;
-    }
+    check_all(&app, &rita, id).await;
     assert_eq!(approve(&app.browser("ada").await, id, 1).await.0, 200);
     let digest = detail(&app, id).await["digest"].as_str().expect("digest").to_owned();
     let now = if app.is_postgres() { "now()" } else { "'2026-11-30T02:00:00+00:00'" };
