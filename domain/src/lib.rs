@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod dispatch;
 pub mod gate;
 pub mod health;
 pub mod names;
