@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod auth;
 pub mod demo;
+pub mod dispatch;
 pub mod releases;
 pub mod status;
 pub mod store;
@@ -37,6 +38,8 @@ pub struct Backend {
     /// Where the last successful audit verification got to, and how many
     /// entries it covered: pages verify on from there (`audit::verify_recent`).
     verified: Arc<Mutex<Option<(Checkpoint, u64)>>>,
+    /// Wakes the dispatch worker when jobs were just recorded.
+    dispatch_wake: Arc<tokio::sync::Notify>,
 }
 
 impl Backend {
@@ -44,7 +47,7 @@ impl Backend {
         // Subscribers that fall this far behind skip ahead; they re-read the
         // release anyway, so a lost event costs nothing but a refresh.
         let (events, _) = broadcast::channel(256);
-        Backend { store, events, verified: Arc::default() }
+        Backend { store, events, verified: Arc::default(), dispatch_wake: Arc::default() }
     }
 
     pub(crate) fn verified_checkpoint(&self) -> Option<(Checkpoint, u64)> {
@@ -83,6 +86,14 @@ impl Backend {
     /// arrives with the dispatch watchers.)
     pub fn subscribe(&self) -> broadcast::Receiver<LiveEvent> {
         self.events.subscribe()
+    }
+
+    pub(crate) fn wake_dispatch(&self) {
+        self.dispatch_wake.notify_one();
+    }
+
+    pub(crate) fn dispatch_wake(&self) -> Arc<tokio::sync::Notify> {
+        self.dispatch_wake.clone()
     }
 
     pub(crate) fn announce(&self, id: i64) {

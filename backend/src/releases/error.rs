@@ -23,10 +23,28 @@ pub enum ReleaseError {
     ServiceAccountApproval,
     #[error("You reviewed revision {seen}, but the release is now at revision {current}. Read the current revision and review again.")]
     StaleRevision { seen: u32, current: u32 },
+    #[error("The gate is closed: {}", blockers_sentence(.0))]
+    GateClosed(Vec<airlock_domain::gate::Blocker>),
+    #[error("Revision {revision} of release {release} was already dispatched; nothing more was sent.")]
+    AlreadyDispatched { release: i64, revision: u32 },
+    #[error("Release {0} has not been dispatched yet; there is nothing to roll back.")]
+    NotDispatched(i64),
+    #[error("No cluster of {environment} serves {region}.")]
+    NoCluster { environment: String, region: String },
+    #[error("Cluster {cluster} cannot be reached ({reason}); nothing was sent. Try again once `airlock clusters check` shows it reachable.")]
+    ClusterUnreachable { cluster: String, reason: String },
+    #[error("Nothing to roll back: {0}")]
+    NothingToRollBack(String),
+    #[error("The job template of {environment} is not valid: {message}")]
+    Template { environment: String, message: String },
     #[error("Someone changed the same data at the same moment; reload and try again.")]
     Conflict(#[source] StoreError),
     #[error(transparent)]
     Store(StoreError),
+}
+
+fn blockers_sentence(blockers: &[airlock_domain::gate::Blocker]) -> String {
+    blockers.iter().map(airlock_domain::gate::Blocker::message).collect::<Vec<_>>().join(" ")
 }
 
 fn summary(errors: &[FieldError]) -> String {
@@ -55,6 +73,13 @@ impl ReleaseError {
             ReleaseError::ServiceAccountApproval => (403, "service_account"),
             ReleaseError::StaleRevision { .. } => (409, "stale_revision"),
             ReleaseError::Conflict(_) => (409, "conflict"),
+            ReleaseError::GateClosed(_) => (409, "gate_closed"),
+            ReleaseError::AlreadyDispatched { .. } => (409, "already_dispatched"),
+            ReleaseError::NotDispatched(_) => (409, "not_dispatched"),
+            ReleaseError::NothingToRollBack(_) => (409, "nothing_to_roll_back"),
+            ReleaseError::NoCluster { .. } => (422, "no_cluster"),
+            ReleaseError::ClusterUnreachable { .. } => (503, "cluster_unreachable"),
+            ReleaseError::Template { .. } => (422, "invalid_template"),
             ReleaseError::Store(StoreError::Unavailable(_)) => (503, "unavailable"),
             ReleaseError::Store(_) => (500, "internal"),
         }

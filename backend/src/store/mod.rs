@@ -13,6 +13,10 @@ mod gate_reads;
 mod gate_tx;
 #[macro_use]
 mod auth_sql;
+#[macro_use]
+mod dispatch_sql;
+mod dispatch_rows;
+mod dispatch_types;
 mod auth_types;
 mod error;
 mod gate_rows;
@@ -24,6 +28,7 @@ pub use auth_types::{AuthStore, AuthTx, Person, PersonRecord, SessionRow};
 pub use error::StoreError;
 pub use gate_types::{AUDIT_PAGE_MAX, AuditFilter, ItemCheck, ReleaseFilter, ReleaseStore, ReleaseSummary, StoreTx, StoredToken};
 pub use recorded::{Recorded, UnrecordedRow};
+pub use dispatch_types::{ClaimedJob, ClusterStatus, DispatchSetup, DispatchStore, DispatchTx, JobProgress, JobRecord, NewJob};
 
 mod gate_types;
 mod recorded;
@@ -47,8 +52,8 @@ pub struct DeploymentScope {
 
 /// Everything the backend stores: the world, releases with their gate and
 /// audit log, and people with their sessions. Both databases implement all.
-pub trait Store: WorldStore + ReleaseStore + AuthStore {}
-impl<T: WorldStore + ReleaseStore + AuthStore> Store for T {}
+pub trait Store: WorldStore + ReleaseStore + AuthStore + DispatchStore {}
+impl<T: WorldStore + ReleaseStore + AuthStore + DispatchStore> Store for T {}
 
 /// The world Airlock ships into: environments, regions, clusters, tenants,
 /// services and what runs where.

@@ -57,3 +57,5 @@ impl_gate_reads!(SqliteStore, sqlx::Sqlite);
 impl_gate_tx!(sqlx::Sqlite);
 impl_auth_store!(SqliteStore);
 impl_auth_tx!(sqlx::Sqlite);
+impl_dispatch_tx!(sqlx::Sqlite, "", "");
+impl_dispatch_store!(SqliteStore);

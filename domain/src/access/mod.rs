@@ -162,6 +162,12 @@ pub enum Action {
     ReadAudit,
     /// See who has signed in, and end their sessions.
     ManagePeople,
+    /// Send a release whose gate is open to its clusters.
+    Dispatch,
+    /// Send rollback jobs restoring the previous version (no fresh approvals).
+    Rollback,
+    /// Add clusters and set job templates.
+    ManageWorld,
 }
 
 impl Action {
@@ -172,7 +178,8 @@ impl Action {
             Action::CreateRelease | Action::EditRelease | Action::CheckItem => &[Role::ReleaseManager, Role::Admin],
             Action::Review => &[Role::Approver],
             Action::ReadAudit => &[Role::Auditor, Role::Admin],
-            Action::ManagePeople => &[Role::Admin],
+            Action::ManagePeople | Action::ManageWorld => &[Role::Admin],
+            Action::Dispatch | Action::Rollback => &[Role::ReleaseManager],
         }
     }
 
@@ -185,6 +192,9 @@ impl Action {
             Action::Review => "review releases",
             Action::ReadAudit => "read the audit log",
             Action::ManagePeople => "manage people and sessions",
+            Action::Dispatch => "dispatch releases",
+            Action::Rollback => "roll releases back",
+            Action::ManageWorld => "manage clusters and job templates",
         }
     }
 }

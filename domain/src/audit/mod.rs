@@ -56,10 +56,16 @@ pub enum AuditAction {
     SignedOut,
     SessionsEnded,
     KeyEnabled,
+    ReleaseDispatched,
+    RollbackRequested,
+    JobSucceeded,
+    JobFailed,
+    ClusterAdded,
+    JobTemplateSet,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 14] = [
+    pub const ALL: [AuditAction; 20] = [
         AuditAction::ReleaseCreated,
         AuditAction::ReleaseEdited,
         AuditAction::ItemChecked,
@@ -74,6 +80,12 @@ impl AuditAction {
         AuditAction::SignedOut,
         AuditAction::SessionsEnded,
         AuditAction::KeyEnabled,
+        AuditAction::ReleaseDispatched,
+        AuditAction::RollbackRequested,
+        AuditAction::JobSucceeded,
+        AuditAction::JobFailed,
+        AuditAction::ClusterAdded,
+        AuditAction::JobTemplateSet,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -92,6 +104,12 @@ impl AuditAction {
             AuditAction::SignedOut => "session.signed_out",
             AuditAction::SessionsEnded => "session.ended_by_admin",
             AuditAction::KeyEnabled => "audit.keyed",
+            AuditAction::ReleaseDispatched => "release.dispatched",
+            AuditAction::RollbackRequested => "release.rollback_requested",
+            AuditAction::JobSucceeded => "job.succeeded",
+            AuditAction::JobFailed => "job.failed",
+            AuditAction::ClusterAdded => "cluster.added",
+            AuditAction::JobTemplateSet => "job_template.set",
         }
     }
 }

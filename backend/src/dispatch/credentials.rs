@@ -1,0 +1,147 @@
+//! Where a cluster's credentials are, never what they are. The database
+//! stores only a reference (`clusters.credentials_ref`); the secret itself
+//! stays in a file or an environment variable on the machine running
+//! Airlock, and is read when a client is built. Nothing here logs it or
+//! returns it.
+//!
+//! References:
+//! - `simulated` — no cluster: Jobs are rendered and recorded, never sent,
+//!   and succeed after a moment (the demo world's clusters).
+//! - `in-cluster` — the service account of the Pod Airlock runs in.
+//! - `kubeconfig:PATH` or `kubeconfig:PATH#CONTEXT`.
+//! - `token-file:PATH` or `token-env:VARIABLE`, with `;ca=PATH` for a private
+//!   CA; the server is the cluster's `api_url`.
+
+use airlock_domain::Cluster;
+use std::time::Duration;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credentials {
+    Simulated,
+    InCluster,
+    Kubeconfig { path: String, context: Option<String> },
+    Token { source: TokenSource, ca_file: Option<String> },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenSource {
+    File(String),
+    Env(String),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {
+    #[error("credentials reference {0:?} is not one of: simulated, in-cluster, kubeconfig:PATH[#CONTEXT], token-file:PATH[;ca=PATH], token-env:VARIABLE[;ca=PATH]")]
+    BadReference(String),
+    #[error("cannot read {what}")]
+    Unreadable {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("environment variable {0} is not set")]
+    MissingEnv(String),
+    #[error("the cluster configuration is not valid: {0}")]
+    Config(String),
+}
+
+impl Credentials {
+    pub fn parse(reference: &str) -> Result<Credentials, ClusterError> {
+        let bad = || ClusterError::BadReference(reference.to_owned());
+        match reference {
+            "simulated" => return Ok(Credentials::Simulated),
+            "in-cluster" => return Ok(Credentials::InCluster),
+            _ => {}
+        }
+        let (scheme, rest) = reference.split_once(':').ok_or_else(bad)?;
+        match scheme {
+            "kubeconfig" if !rest.is_empty() => {
+                let (path, context) = match rest.split_once('#') {
+                    Some((path, context)) => (path, Some(context.to_owned())),
+                    None => (rest, None),
+                };
+                Ok(Credentials::Kubeconfig { path: path.to_owned(), context })
+            }
+            "token-file" | "token-env" => {
+                let (value, ca_file) = match rest.split_once(";ca=") {
+                    Some((value, ca)) => (value, Some(ca.to_owned())),
+                    None => (rest, None),
+                };
+                if value.is_empty() {
+                    return Err(bad());
+                }
+                let source = if scheme == "token-file" { TokenSource::File(value.into()) } else { TokenSource::Env(value.into()) };
+                Ok(Credentials::Token { source, ca_file })
+            }
+            _ => Err(bad()),
+        }
+    }
+
+    /// How the credentials are provided, for pages and `clusters check`.
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Credentials::Simulated => "simulated",
+            Credentials::InCluster => "in-cluster service account",
+            Credentials::Kubeconfig { .. } => "kubeconfig",
+            Credentials::Token { .. } => "bearer token",
+        }
+    }
+}
+
+/// A client for `cluster`, or `None` for a simulated one.
+pub async fn client(cluster: &Cluster) -> Result<Option<kube::Client>, ClusterError> {
+    let config = match Credentials::parse(&cluster.credentials_ref)? {
+        Credentials::Simulated => return Ok(None),
+        Credentials::InCluster => kube::Config::incluster().map_err(|e| ClusterError::Config(e.to_string()))?,
+        Credentials::Kubeconfig { path, context } => {
+            let kubeconfig = kube::config::Kubeconfig::read_from(&path).map_err(|e| ClusterError::Config(format!("{path}: {e}")))?;
+            let options = kube::config::KubeConfigOptions { context, ..Default::default() };
+            kube::Config::from_custom_kubeconfig(kubeconfig, &options).await.map_err(|e| ClusterError::Config(e.to_string()))?
+        }
+        Credentials::Token { source, ca_file } => {
+            let token = match source {
+                TokenSource::File(path) => std::fs::read_to_string(&path)
+                    .map_err(|source| ClusterError::Unreadable { what: format!("token file {path}"), source })?,
+                TokenSource::Env(name) => std::env::var(&name).map_err(|_| ClusterError::MissingEnv(name))?,
+            };
+            let kubeconfig = serde_json::json!({
+                "clusters": [{"name": "c", "cluster": {"server": cluster.api_url, "certificate-authority": ca_file}}],
+                "users": [{"name": "u", "user": {"token": token.trim()}}],
+                "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}}],
+                "current-context": "c",
+            });
+            let kubeconfig: kube::config::Kubeconfig =
+                serde_json::from_value(kubeconfig).map_err(|e| ClusterError::Config(format!("token configuration: {e}")))?;
+            kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default()).await.map_err(|e| ClusterError::Config(e.to_string()))?
+        }
+    };
+    let mut config = config;
+    config.connect_timeout = Some(Duration::from_secs(5));
+    kube::Client::try_from(config).map(Some).map_err(|e| ClusterError::Config(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_reference_form_parses() {
+        assert_eq!(Credentials::parse("simulated").ok(), Some(Credentials::Simulated));
+        assert_eq!(Credentials::parse("in-cluster").ok(), Some(Credentials::InCluster));
+        assert_eq!(
+            Credentials::parse("kubeconfig:/etc/airlock/kube#prod-fra").ok(),
+            Some(Credentials::Kubeconfig { path: "/etc/airlock/kube".into(), context: Some("prod-fra".into()) })
+        );
+        assert_eq!(
+            Credentials::parse("token-env:FRA_TOKEN;ca=/etc/ca.crt").ok(),
+            Some(Credentials::Token { source: TokenSource::Env("FRA_TOKEN".into()), ca_file: Some("/etc/ca.crt".into()) })
+        );
+    }
+
+    #[test]
+    fn a_reference_that_names_no_source_is_refused() {
+        for reference in ["", "kubeconfig:", "token-file:", "password:hunter2", "simulated-ish"] {
+            assert!(Credentials::parse(reference).is_err(), "{reference:?}");
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! Dispatch: turning a release whose gate is open into one Kubernetes Job per
+//! target, exactly once, and rolling targets back. Requests never talk to a
+//! cluster: `dispatch` and `rollback` re-check the rules in the release's
+//! transaction and record jobs there (an outbox); the worker sends them, the
+//! watchers record what the clusters report (`runtime`).
+
+pub mod credentials;
+mod outcome;
+mod plan;
+pub mod runtime;
+pub mod template;
+mod clients;
+mod worker;
+mod watcher;
+
+pub use outcome::{SYSTEM_ACTOR, record_progress};
+
+use crate::Backend;
+use crate::releases::{ReleaseError, acting, actor_name, audit, json, locked_dossier};
+use crate::store::{ClusterStatus, JobRecord};
+use airlock_domain::access::{Action, Identity, authorize};
+use airlock_domain::audit::AuditAction;
+use airlock_domain::dispatch::{JobKind, JobView};
+use airlock_domain::gate::Target;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// What a dispatch or rollback request did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Dispatched {
+    pub release_id: i64,
+    pub revision: u32,
+    pub kind: JobKind,
+    /// The jobs this request recorded (queued).
+    pub jobs: Vec<JobView>,
+}
+
+/// Sends the current revision of release `id` to every target, once its gate
+/// is open: re-checked here, in the transaction that records the jobs.
+#[tracing::instrument(skip_all, fields(release_id = id, actor = actor_name(actor)))]
+pub async fn dispatch(backend: &Backend, actor: Option<&Identity>, id: i64, now: DateTime<Utc>) -> Result<Dispatched, ReleaseError> {
+    authorize(actor, Action::Dispatch)?;
+    let actor = acting(actor)?;
+    let mut tx = backend.store.begin().await?;
+    let (dossier, now) = locked_dossier(tx.as_mut(), id, now).await?;
+    let approved = dossier.verdict(now).map_err(ReleaseError::GateClosed)?;
+    let release = approved.release();
+    let jobs = tx.release_jobs(id).await?;
+    if jobs.iter().any(|j| j.view.kind == JobKind::Deploy && j.view.revision == release.revision) {
+        return Err(ReleaseError::AlreadyDispatched { release: id, revision: release.revision });
+    }
+    let setup = tx.dispatch_setup(&release.content.environment).await?;
+    let planned = plan::deploy(&approved, &setup)?;
+    let entry = audit(
+        &actor.name,
+        AuditAction::ReleaseDispatched,
+        &format!("release/{id}"),
+        None,
+        Some(json(&serde_json::json!({
+            "revision": release.revision,
+            "digest": approved.digest().as_str(),
+            "approvers": approved.approvers(),
+            "jobs": planned.iter().map(|j| &j.name).collect::<Vec<_>>(),
+        }))),
+        now,
+    );
+    let recorded = plan::record(tx.as_mut(), id, release.revision, &release.content, JobKind::Deploy, &actor.name, now, entry, planned).await?;
+    tx.commit().await?;
+    backend.announce(id);
+    backend.wake_dispatch();
+    Ok(Dispatched { release_id: id, revision: release.revision, kind: JobKind::Deploy, jobs: recorded })
+}
+
+/// Rolls back the release's targets (all, or those listed) to the version
+/// that ran there before it. A target already rolled back is not sent again.
+#[tracing::instrument(skip_all, fields(release_id = id, actor = actor_name(actor)))]
+pub async fn rollback(
+    backend: &Backend,
+    actor: Option<&Identity>,
+    id: i64,
+    targets: Option<Vec<Target>>,
+    now: DateTime<Utc>,
+) -> Result<Dispatched, ReleaseError> {
+    authorize(actor, Action::Rollback)?;
+    let actor = acting(actor)?;
+    let mut tx = backend.store.begin().await?;
+    let (dossier, now) = locked_dossier(tx.as_mut(), id, now).await?;
+    let jobs = tx.release_jobs(id).await?;
+    let revision = jobs.iter().filter(|j| j.view.kind == JobKind::Deploy).map(|j| j.view.revision).max().ok_or(ReleaseError::NotDispatched(id))?;
+    let content = &dossier.revisions.iter().find(|r| r.number == revision).ok_or(ReleaseError::NotFound(id))?.content;
+    let setup = tx.dispatch_setup(&content.environment).await?;
+    let running = tx.deployments_of(&content.service, &content.environment).await?;
+    let planned = plan::rollback(id, revision, content, &jobs, targets.as_deref(), &running, &setup)?;
+    let entry = audit(
+        &actor.name,
+        AuditAction::RollbackRequested,
+        &format!("release/{id}"),
+        None,
+        Some(json(&serde_json::json!({
+            "revision": revision,
+            "targets": planned.iter().map(|j| format!("{}/{}", j.tenant, j.region)).collect::<Vec<_>>(),
+            "restores": planned.iter().map(|j| &j.version).collect::<Vec<_>>(),
+        }))),
+        now,
+    );
+    let recorded = plan::record(tx.as_mut(), id, revision, content, JobKind::Rollback, &actor.name, now, entry, planned).await?;
+    tx.commit().await?;
+    backend.announce(id);
+    backend.wake_dispatch();
+    Ok(Dispatched { release_id: id, revision, kind: JobKind::Rollback, jobs: recorded })
+}
+
+/// The release's jobs, oldest first, for whoever may see the release.
+pub async fn jobs(backend: &Backend, actor: Option<&Identity>, id: i64) -> Result<Vec<JobView>, ReleaseError> {
+    crate::releases::get(backend, actor, id).await?;
+    Ok(backend.store.release_jobs(id).await?.into_iter().map(|j: JobRecord| j.view).collect())
+}
+
+/// A cluster with what its last connection check found (no credentials).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClusterView {
+    pub name: String,
+    pub environment: String,
+    pub region: String,
+    pub api_url: String,
+    /// How credentials are provided (`kubeconfig`, `bearer token`…), never what they are.
+    pub credentials: &'static str,
+    pub simulated: bool,
+    pub status: Option<ClusterStatus>,
+}
+
+pub async fn clusters(backend: &Backend, actor: Option<&Identity>) -> Result<Vec<ClusterView>, ReleaseError> {
+    authorize(actor, Action::Read)?;
+    let statuses = backend.store.cluster_statuses().await?;
+    Ok(backend
+        .store
+        .clusters()
+        .await?
+        .into_iter()
+        .map(|c| {
+            let credentials = credentials::Credentials::parse(&c.credentials_ref).map_or("not valid", |k| k.describe());
+            ClusterView {
+                simulated: c.credentials_ref == "simulated",
+                status: statuses.iter().find(|s| s.cluster == c.name).cloned(),
+                credentials,
+                name: c.name,
+                environment: c.environment,
+                region: c.region,
+                api_url: c.api_url,
+            }
+        })
+        .collect())
+}

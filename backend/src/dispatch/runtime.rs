@@ -1,0 +1,133 @@
+//! The background half of dispatch, started by the server: the outbox
+//! worker, a connection check of every cluster (recorded for every replica
+//! to read), one watcher per real cluster and the simulated clusters' clock.
+
+use super::clients::Clients;
+use super::{watcher, worker};
+use crate::Backend;
+use crate::store::ClusterStatus;
+use chrono::Utc;
+use std::collections::HashMap;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// How often clusters are checked (and new ones picked up).
+const CHECK_EVERY: Duration = Duration::from_secs(10);
+/// How often the worker looks for due jobs when nothing woke it.
+const POLL_EVERY: Duration = Duration::from_millis(500);
+const SIMULATE_EVERY: Duration = Duration::from_millis(250);
+
+/// Starts everything; it all stops when `stop` turns true.
+pub fn spawn(backend: Backend, stop: watch::Receiver<bool>) {
+    let clients = Clients::default();
+    tokio::spawn(run_worker(backend.clone(), clients.clone(), stop.clone()));
+    tokio::spawn(run_clusters(backend, clients, stop));
+}
+
+async fn run_worker(backend: Backend, clients: Clients, mut stop: watch::Receiver<bool>) {
+    let wake = backend.dispatch_wake();
+    loop {
+        worker::drain(&backend, &clients).await;
+        tokio::select! {
+            () = wake.notified() => {}
+            () = tokio::time::sleep(POLL_EVERY) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+async fn run_clusters(backend: Backend, clients: Clients, mut stop: watch::Receiver<bool>) {
+    let mut watchers: HashMap<String, JoinHandle<()>> = HashMap::new();
+    let mut simulated: Vec<String> = Vec::new();
+    let mut next_check = tokio::time::Instant::now();
+    loop {
+        if tokio::time::Instant::now() >= next_check {
+            simulated = check_all(&backend, &clients, &mut watchers).await;
+            next_check = tokio::time::Instant::now() + CHECK_EVERY;
+        }
+        for cluster in &simulated {
+            watcher::simulate(&backend, cluster).await;
+        }
+        tokio::select! {
+            () = tokio::time::sleep(SIMULATE_EVERY) => {}
+            _ = stop.changed() => break,
+        }
+    }
+    for (_, handle) in watchers {
+        handle.abort();
+    }
+}
+
+/// Checks every cluster, records what it found, and makes sure each
+/// reachable real cluster is watched. Returns the simulated clusters.
+async fn check_all(backend: &Backend, clients: &Clients, watchers: &mut HashMap<String, JoinHandle<()>>) -> Vec<String> {
+    let clusters = match backend.store.clusters().await {
+        Ok(clusters) => clusters,
+        Err(error) => {
+            tracing::warn!(error = %error, "could not read the clusters");
+            return Vec::new();
+        }
+    };
+    let mut simulated = Vec::new();
+    for cluster in clusters {
+        let name = cluster.name.clone();
+        let (status, client) = match clients.build(cluster).await {
+            Ok(None) => {
+                simulated.push(name.clone());
+                (reachable(&name, Some("simulated".into())), None)
+            }
+            Ok(Some(client)) => match tokio::time::timeout(Duration::from_secs(5), client.apiserver_version()).await {
+                Ok(Ok(version)) => (reachable(&name, Some(version.git_version)), Some(client)),
+                Ok(Err(error)) => (unreachable(&name, worker::describe(&error)), None),
+                Err(_) => (unreachable(&name, "the cluster did not answer within 5 s".into()), None),
+            },
+            Err(error) => (unreachable(&name, error), None),
+        };
+        record_status(backend, &status).await;
+        if let Some(client) = client
+            && watchers.get(&name).is_none_or(JoinHandle::is_finished)
+        {
+            let (backend, cluster) = (backend.clone(), name.clone());
+            watchers.insert(name, tokio::spawn(async move { watcher::watch(&backend, &cluster, client).await }));
+        }
+    }
+    simulated
+}
+
+fn reachable(cluster: &str, version: Option<String>) -> ClusterStatus {
+    ClusterStatus { cluster: cluster.to_owned(), reachable: true, version, error: None, checked_at: Utc::now() }
+}
+
+fn unreachable(cluster: &str, error: String) -> ClusterStatus {
+    ClusterStatus { cluster: cluster.to_owned(), reachable: false, version: None, error: Some(error), checked_at: Utc::now() }
+}
+
+async fn record_status(backend: &Backend, status: &ClusterStatus) {
+    let result = async {
+        let mut tx = backend.store.begin().await?;
+        tx.set_cluster_status(status).await?;
+        tx.commit().await
+    }
+    .await;
+    if let Err(error) = result {
+        tracing::warn!(cluster = %status.cluster, error = %error, "could not record the cluster's check");
+    }
+}
+
+/// Checks one cluster now (for `airlock clusters check` and tests), records
+/// and returns what it found.
+pub async fn check_now(backend: &Backend, cluster: &airlock_domain::Cluster) -> ClusterStatus {
+    let clients = Clients::default();
+    let status = match clients.build(cluster.clone()).await {
+        Ok(None) => reachable(&cluster.name, Some("simulated".into())),
+        Ok(Some(client)) => match tokio::time::timeout(Duration::from_secs(5), client.apiserver_version()).await {
+            Ok(Ok(version)) => reachable(&cluster.name, Some(version.git_version)),
+            Ok(Err(error)) => unreachable(&cluster.name, worker::describe(&error)),
+            Err(_) => unreachable(&cluster.name, "the cluster did not answer within 5 s".into()),
+        },
+        Err(error) => unreachable(&cluster.name, error),
+    };
+    record_status(backend, &status).await;
+    status
+}

@@ -1,0 +1,101 @@
+//! Following Jobs: one watch per cluster on the label every Airlock Job
+//! carries, and, for simulated clusters, a clock that plays the cluster.
+//! After a restart of Airlock or of the API server the watch lists the Jobs
+//! again; since jobs only move forward, what was already recorded is not
+//! recorded twice and what happened meanwhile is recorded now.
+
+use super::record_progress;
+use super::template::MANAGED_BY;
+use crate::Backend;
+use crate::store::{JobProgress, JobRecord};
+use airlock_domain::dispatch::JobState;
+use chrono::{DateTime, Duration, Utc};
+use futures::TryStreamExt;
+use k8s_openapi::api::batch::v1::Job;
+use kube::runtime::{WatchStreamExt, watcher};
+
+/// What a Job's status says, with the reason and the time it says it.
+pub(super) fn observed(job: &Job) -> (JobState, Option<String>, Option<DateTime<Utc>>) {
+    let status = job.status.clone().unwrap_or_default();
+    for condition in status.conditions.unwrap_or_default() {
+        if condition.status != "True" {
+            continue;
+        }
+        let reason = condition.message.filter(|m| !m.is_empty()).or(condition.reason);
+        let at = condition.last_transition_time.and_then(|t| chrono_time(&t));
+        match condition.type_.as_str() {
+            "Complete" => return (JobState::Succeeded, None, status.completion_time.and_then(|t| chrono_time(&t)).or(at)),
+            "Failed" => return (JobState::Failed, reason.or_else(|| Some("the Job failed".into())), at),
+            _ => {}
+        }
+    }
+    if status.active.unwrap_or(0) > 0 || status.start_time.is_some() {
+        return (JobState::Running, None, status.start_time.and_then(|t| chrono_time(&t)));
+    }
+    (JobState::Created, None, None)
+}
+
+fn chrono_time(time: &k8s_openapi::apimachinery::pkg::apis::meta::v1::Time) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp(time.0.as_second(), time.0.subsec_nanosecond().max(0) as u32)
+}
+
+/// Watches `cluster`'s Airlock Jobs until the stream ends (the caller restarts it).
+pub(super) async fn watch(backend: &Backend, cluster: &str, client: kube::Client) {
+    let jobs: kube::Api<Job> = kube::Api::all(client);
+    let selector = format!("{}={}", MANAGED_BY.0, MANAGED_BY.1);
+    let stream = watcher(jobs, watcher::Config::default().labels(&selector)).default_backoff().touched_objects();
+    futures::pin_mut!(stream);
+    loop {
+        match stream.try_next().await {
+            Ok(Some(job)) => see(backend, cluster, &job).await,
+            Ok(None) => return,
+            Err(error) => tracing::info!(cluster, error = %error, "watching Jobs failed; retrying"),
+        }
+    }
+}
+
+async fn see(backend: &Backend, cluster: &str, job: &Job) {
+    let (Some(namespace), Some(name)) = (job.metadata.namespace.as_deref(), job.metadata.name.as_deref()) else { return };
+    let id = match backend.store.begin().await {
+        Ok(mut tx) => tx.job_named(cluster, namespace, name).await,
+        Err(error) => Err(error),
+    };
+    let id = match id {
+        Ok(Some(id)) => id,
+        Ok(None) => return, // another Airlock's Job, or one made by hand
+        Err(error) => return tracing::warn!(error = %error, "could not look the Job up"),
+    };
+    let (state, reason, at) = observed(job);
+    let progress = JobProgress { state, reason, at: at.unwrap_or_else(Utc::now) };
+    if let Err(error) = record_progress(backend, id, progress).await {
+        tracing::warn!(job = name, error = %error, "could not record the Job's progress");
+    }
+}
+
+/// How long a simulated Job takes to start, and then to finish.
+const SIMULATED_START: Duration = Duration::milliseconds(800);
+const SIMULATED_RUN: Duration = Duration::milliseconds(1500);
+
+/// Plays a simulated cluster: its created jobs start, then succeed.
+pub(super) async fn simulate(backend: &Backend, cluster: &str) {
+    let jobs = match backend.store.unfinished_jobs(cluster).await {
+        Ok(jobs) => jobs,
+        Err(error) => return tracing::warn!(cluster, error = %error, "could not read the simulated cluster's jobs"),
+    };
+    let now = Utc::now();
+    for job in jobs {
+        if let Some(next) = simulated_next(&job, now)
+            && let Err(error) = record_progress(backend, job.view.id, JobProgress { state: next, reason: None, at: now }).await
+        {
+            tracing::warn!(cluster, error = %error, "could not move a simulated job on");
+        }
+    }
+}
+
+fn simulated_next(job: &JobRecord, now: DateTime<Utc>) -> Option<JobState> {
+    match (job.view.state, job.view.created_at, job.view.started_at) {
+        (JobState::Created, Some(created), _) if now - created >= SIMULATED_START => Some(JobState::Running),
+        (JobState::Running, _, Some(started)) if now - started >= SIMULATED_RUN => Some(JobState::Succeeded),
+        _ => None,
+    }
+}
