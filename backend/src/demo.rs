@@ -2,6 +2,7 @@
 //! synthetic world of any size for benchmarks. Both are deterministic (fixed
 //! timestamps, no randomness), so importing them twice changes nothing.
 
+use airlock_domain::dispatch::Rollout;
 use airlock_domain::{Cluster, Deployment, Environment, Health, NamespaceStrategy, Region, Service, Tenant, World};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
@@ -49,10 +50,15 @@ fn base_time() -> DateTime<Utc> {
 
 fn environments() -> Vec<Environment> {
     vec![
-        Environment { name: "development".into(), position: 1, protected: false, required_approvals: 0 },
-        Environment { name: "staging".into(), position: 2, protected: false, required_approvals: 0 },
-        Environment { name: "production".into(), position: 3, protected: true, required_approvals: 2 },
+        environment("development", 1, 0, Rollout::AllAtOnce),
+        environment("staging", 2, 0, Rollout::AllAtOnce),
+        // Production goes region by region, so a failure stops before the next region.
+        environment("production", 3, 2, Rollout::ByRegion),
     ]
+}
+
+fn environment(name: &str, position: i32, required_approvals: i32, rollout: Rollout) -> Environment {
+    Environment { name: name.into(), position, protected: required_approvals > 0, required_approvals, rollout, creates_namespaces: true }
 }
 
 fn regions() -> Vec<Region> {
@@ -85,7 +91,8 @@ fn cluster(environment: &str, region: &str, strategy: NamespaceStrategy) -> Clus
     let name = cluster_name(environment, region);
     Cluster {
         api_url: format!("https://{name}.k8s.airlock.internal:6443"),
-        credentials_ref: format!("kubeconfig:{name}"),
+        // Simulated: the demo's Jobs are rendered and recorded, never sent.
+        credentials_ref: "simulated".into(),
         name,
         environment: environment.into(),
         region: region.into(),

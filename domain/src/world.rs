@@ -15,6 +15,12 @@ pub struct Environment {
     /// Protected environments are gated by approvals and a checklist.
     pub protected: bool,
     pub required_approvals: i32,
+    /// How dispatches roll out: all targets at once, or region by region.
+    #[serde(default)]
+    pub rollout: crate::dispatch::Rollout,
+    /// Whether Airlock may create a tenant's namespace when it is missing.
+    #[serde(default)]
+    pub creates_namespaces: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

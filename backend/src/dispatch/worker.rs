@@ -101,7 +101,15 @@ async fn send(client: kube::Client, job: &ClaimedJob) -> Sent {
         Err(_) => return Sent::Refused("the recorded Job cannot be read back".into()),
     };
     let jobs: Api<Job> = Api::namespaced(client.clone(), &job.namespace);
-    match jobs.create(&PostParams::default(), &manifest).await {
+    let mut created = jobs.create(&PostParams::default(), &manifest).await;
+    if job.create_namespace && matches!(&created, Err(kube::Error::Api(status)) if status.code == 404) {
+        // The tenant's first Job in this cluster: make its namespace, then send again.
+        if let Err(error) = create_namespace(client.clone(), &job.namespace).await {
+            return Sent::Retry(describe(&error));
+        }
+        created = jobs.create(&PostParams::default(), &manifest).await;
+    }
+    match created {
         Ok(_) => Sent::Created,
         Err(kube::Error::Api(status)) if status.code == 409 => match jobs.get_opt(&job.name).await {
             Ok(Some(existing)) if same_target(&existing, &manifest) => Sent::Created,
@@ -110,10 +118,6 @@ async fn send(client: kube::Client, job: &ClaimedJob) -> Sent {
                 job.name, job.namespace
             )),
             Ok(None) => Sent::Retry("the Job was deleted while being created".into()),
-            Err(error) => Sent::Retry(describe(&error)),
-        },
-        Err(kube::Error::Api(status)) if status.code == 404 && job.create_namespace => match create_namespace(client, &job.namespace).await {
-            Ok(()) => Sent::Retry(format!("created namespace {}", job.namespace)),
             Err(error) => Sent::Retry(describe(&error)),
         },
         Err(kube::Error::Api(status)) if status.code == 404 => {

@@ -22,17 +22,20 @@ macro_rules! impl_shared_store {
             }
 
             async fn environments(&self) -> Result<Vec<airlock_domain::Environment>, $crate::store::StoreError> {
-                let rows: Vec<(String, i32, bool, i32)> =
-                    sqlx::query_as("SELECT name, position, protected, required_approvals FROM environments ORDER BY position, name")
+                let rows: Vec<(String, i32, bool, i32, String, bool)> = sqlx::query_as(
+                    "SELECT name, position, protected, required_approvals, rollout, creates_namespaces FROM environments ORDER BY position, name",
+                )
                         .fetch_all(&self.pool)
                         .await?;
                 Ok(rows
                     .into_iter()
-                    .map(|(name, position, protected, required_approvals)| airlock_domain::Environment {
+                    .map(|(name, position, protected, required_approvals, rollout, creates_namespaces)| airlock_domain::Environment {
                         name,
                         position,
                         protected,
                         required_approvals,
+                        rollout: airlock_domain::dispatch::Rollout::parse(&rollout).unwrap_or_default(),
+                        creates_namespaces,
                     })
                     .collect())
             }
@@ -123,14 +126,17 @@ macro_rules! impl_shared_store {
                 let mut tx = self.pool.begin().await?;
                 for e in &world.environments {
                     sqlx::query(
-                        "INSERT INTO environments (name, position, protected, required_approvals) VALUES ($1, $2, $3, $4) \
-                         ON CONFLICT (name) DO UPDATE SET position = excluded.position, protected = excluded.protected, \
-                         required_approvals = excluded.required_approvals",
+                        "INSERT INTO environments (name, position, protected, required_approvals, rollout, creates_namespaces) \
+                         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO UPDATE SET position = excluded.position, \
+                         protected = excluded.protected, required_approvals = excluded.required_approvals, \
+                         rollout = excluded.rollout, creates_namespaces = excluded.creates_namespaces",
                     )
                     .bind(&e.name)
                     .bind(e.position)
                     .bind(e.protected)
                     .bind(e.required_approvals)
+                    .bind(e.rollout.as_str())
+                    .bind(e.creates_namespaces)
                     .execute(&mut *tx)
                     .await?;
                 }

@@ -7,6 +7,7 @@ mod support;
 
 mod audit_chain;
 mod audit_integrity;
+mod dispatch;
 mod auth_conformance;
 mod gate_conformance;
 mod gate_integrity;

@@ -68,7 +68,7 @@ pub async fn environments(State(state): State<AppState>, Caller(caller): Caller)
     let all = world::environments(&state.backend, caller.as_ref()).await?;
     Ok(Json(
         all.into_iter()
-            .map(|Environment { name, position, protected, required_approvals }| EnvironmentView {
+            .map(|Environment { name, position, protected, required_approvals, .. }| EnvironmentView {
                 name,
                 position,
                 protected,

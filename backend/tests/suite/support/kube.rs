@@ -83,6 +83,7 @@ fn write_certificates(dir: &Path) -> PathBuf {
     std::fs::write(dir.join("server.crt"), server_cert.pem()).expect("write");
     std::fs::write(dir.join("server.key"), server_key.serialize_pem()).expect("write");
     std::fs::write(dir.join("sa.key"), service_accounts.serialize_pem()).expect("write");
+    std::fs::write(dir.join("sa.pub"), service_accounts.public_key_pem()).expect("write");
     std::fs::write(
         dir.join("tokens.csv"),
         format!("{ADMIN_TOKEN},admin,admin-uid,\"system:masters\"\n{POWERLESS_TOKEN},powerless,powerless-uid\n"),
@@ -143,18 +144,19 @@ impl KubeApi {
             "--bind-address=127.0.0.1".into(),
             "--advertise-address=127.0.0.1".into(),
             format!("--secure-port={}", self.port),
-            "--insecure-port=0".into(),
             format!("--tls-cert-file={}", d("server.crt")),
             format!("--tls-private-key-file={}", d("server.key")),
             format!("--token-auth-file={}", d("tokens.csv")),
             "--authorization-mode=RBAC".into(),
-            format!("--service-account-key-file={}", d("sa.key")),
+            format!("--service-account-key-file={}", d("sa.pub")),
             format!("--service-account-signing-key-file={}", d("sa.key")),
             "--service-account-issuer=https://kubernetes.default.svc".into(),
             "--service-cluster-ip-range=10.96.0.0/24".into(),
             // No controller manager runs, so no service-account tokens exist for Pods.
             "--disable-admission-plugins=ServiceAccount".into(),
             format!("--cert-dir={}", d("certs")),
+            // Beta and on by default from 1.21; 1.20 drops the field without it.
+            "--feature-gates=TTLAfterFinished=true".into(),
         ];
         self.apiserver = Some(supervised(&apiserver_binary(), &args, &self.dir.join("apiserver.log")));
     }
@@ -207,13 +209,15 @@ pub async fn finish_job(client: &kube::Client, namespace: &str, name: &str, succ
     use k8s_openapi::api::batch::v1::Job;
     let jobs: kube::Api<Job> = kube::Api::namespaced(client.clone(), namespace);
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let (kind, count) = if succeeded { ("Complete", "succeeded") } else { ("Failed", "failed") };
-    let patch = serde_json::json!({"status": {
-        "startTime": now,
-        "completionTime": if succeeded { Some(now.clone()) } else { None },
-        count: 1,
-        "conditions": [{"type": kind, "status": "True", "reason": reason, "message": reason, "lastProbeTime": now, "lastTransitionTime": now}],
-    }});
+    let condition = serde_json::json!([{
+        "type": if succeeded { "Complete" } else { "Failed" },
+        "status": "True", "reason": "Played", "message": reason, "lastProbeTime": now, "lastTransitionTime": now,
+    }]);
+    let patch = if succeeded {
+        serde_json::json!({"status": {"startTime": now, "completionTime": now, "succeeded": 1, "conditions": condition}})
+    } else {
+        serde_json::json!({"status": {"startTime": now, "failed": 1, "conditions": condition}})
+    };
     jobs.patch_status(name, &kube::api::PatchParams::default(), &kube::api::Patch::Merge(&patch)).await.expect("patch the Job's status");
 }
 

@@ -3,7 +3,9 @@
 //! `AIRLOCK_TEST_POSTGRES_URL` (default: the local trust-auth server).
 #![allow(dead_code)]
 
+pub mod dispatch;
 pub mod gate;
+pub mod kube;
 
 use airlock_backend::{DatabaseTarget, Store, connect};
 use sqlx::Connection;
