@@ -8,6 +8,7 @@ mod support;
 mod audit_chain;
 mod audit_integrity;
 mod dispatch;
+mod dispatch_faults;
 mod auth_conformance;
 mod gate_conformance;
 mod gate_integrity;

@@ -51,6 +51,15 @@ impl TestStore {
         connect(&target, Some(key)).await.expect("the same database, keyed")
     }
 
+    /// A second store on the same database, as another replica would open.
+    pub async fn keyless_twin(&self) -> Arc<dyn Store> {
+        let target = match &self.raw {
+            Raw::Sqlite(path) => DatabaseTarget::SqliteFile(path.clone()),
+            Raw::Postgres(url) => DatabaseTarget::Postgres(url.clone()),
+        };
+        connect(&target, None).await.expect("the same database, again")
+    }
+
     /// Drops the triggers that keep the audit log append-only, as an
     /// operator with a SQL prompt can.
     pub async fn drop_append_only_triggers(&self) {
