@@ -7,6 +7,7 @@ pub mod auth;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod dispatch_commands;
 pub mod health;
 pub mod live;
 pub mod live_slots;

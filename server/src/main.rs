@@ -1,8 +1,8 @@
 //! `airlock`: the deployment portal's single binary.
 
-use airlock_server::cli::{AuditCommand, Cli, Command, TokenCommand};
+use airlock_server::cli::{AuditCommand, Cli, Command, TemplatesCommand, TokenCommand};
 use airlock_server::config::Settings;
-use airlock_server::{commands, telemetry};
+use airlock_server::{commands, dispatch_commands, telemetry};
 use clap::Parser;
 use std::process::ExitCode;
 
@@ -34,6 +34,14 @@ async fn main() -> ExitCode {
             Ok(false) => return ExitCode::FAILURE,
             other => other.map(|_| ()),
         },
+        Command::Clusters(command) => match dispatch_commands::clusters(&settings, command).await {
+            Ok(false) => return ExitCode::FAILURE,
+            other => other.map(|_| ()),
+        },
+        Command::Templates(TemplatesCommand::Set { environment, file }) => {
+            dispatch_commands::set_template(&settings, &environment, &file).await
+        }
+        Command::Templates(TemplatesCommand::Show { environment }) => dispatch_commands::show_template(&settings, &environment).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -49,6 +49,8 @@ pub enum StartupError {
     },
     #[error("the audit key must be at least 32 characters (e.g. `openssl rand -hex 32`)")]
     AuditKeyTooShort,
+    #[error("{0}")]
+    Usage(String),
 }
 
 /// The backend on the configured database (migrations not yet applied),
@@ -187,6 +189,8 @@ impl Application {
             live_slots: LiveSlots::new(settings.live_streams_max, settings.live_streams_per_person),
         };
         spawn_session_sweeper(&state.backend, state.stopping.clone());
+        // The outbox worker, cluster checks and watchers: nothing in a request talks to a cluster.
+        airlock_backend::dispatch::runtime::spawn(state.backend.clone(), stop.subscribe());
         metrics::install();
         Ok(Application { listener, router: router(state), stop })
     }

@@ -88,6 +88,21 @@ impl Credentials {
     }
 }
 
+/// The API server a kubeconfig's context (or its current context) points at.
+pub fn kubeconfig_server(file: &std::path::Path, context: Option<&str>) -> Result<String, ClusterError> {
+    let config = kube::config::Kubeconfig::read_from(file).map_err(|e| ClusterError::Config(e.to_string()))?;
+    let context = context.map(str::to_owned).or(config.current_context.clone()).ok_or_else(|| ClusterError::Config("no current context".into()))?;
+    let named = config.contexts.iter().find(|c| c.name == context).ok_or_else(|| ClusterError::Config(format!("no context {context}")))?;
+    let cluster = named.context.as_ref().map(|c| c.cluster.clone()).unwrap_or_default();
+    config
+        .clusters
+        .iter()
+        .find(|c| c.name == cluster)
+        .and_then(|c| c.cluster.as_ref())
+        .and_then(|c| c.server.clone())
+        .ok_or_else(|| ClusterError::Config(format!("context {context} names no cluster server")))
+}
+
 /// A client for `cluster`, or `None` for a simulated one.
 pub async fn client(cluster: &Cluster) -> Result<Option<kube::Client>, ClusterError> {
     let config = match Credentials::parse(&cluster.credentials_ref)? {

@@ -4,6 +4,7 @@
 //! with a bearer token (`identity`); the release services authorise them.
 
 mod audit;
+mod dispatch;
 mod error;
 mod extract;
 mod identity;
@@ -35,6 +36,9 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(releases::get, releases::edit))
         .routes(routes!(review::check_item))
         .routes(routes!(review::review))
+        .routes(routes!(dispatch::dispatch))
+        .routes(routes!(dispatch::rollback))
+        .routes(routes!(dispatch::jobs))
         .routes(routes!(audit::entries))
         .routes(routes!(audit::verify))
         .routes(routes!(openapi::document))

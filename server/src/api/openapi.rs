@@ -25,6 +25,7 @@ pub const PREFIX: &str = "/api/v1";
     modifiers(&BearerScheme),
     tags(
         (name = "releases", description = "Releases and their gate: checklist and reviews."),
+        (name = "dispatch", description = "Sending releases to their clusters as Jobs, following them, rolling back."),
         (name = "audit", description = "The tamper-evident audit log (auditors and admins)."),
         (name = "world", description = "Environments, regions, clusters, services and tenants."),
         (name = "meta", description = "This document."),

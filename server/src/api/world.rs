@@ -7,7 +7,7 @@ use super::ApiError;
 use super::identity::Caller;
 use crate::state::AppState;
 use airlock_backend::world;
-use airlock_domain::{Cluster, Environment, NamespaceStrategy, Region, Service};
+use airlock_domain::{Environment, Region, Service};
 use axum::Json;
 use axum::extract::State;
 use serde::Serialize;
@@ -22,6 +22,10 @@ pub struct EnvironmentView {
     /// Protected environments are gated by approvals and a checklist.
     pub protected: bool,
     pub required_approvals: i32,
+    /// `all_at_once`, or `by_region`: one region after another in promotion order, stopping at a failure.
+    pub rollout: String,
+    /// Whether Airlock creates a tenant's namespace when it is missing.
+    pub creates_namespaces: bool,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -32,17 +36,6 @@ pub struct RegionView {
     pub position: i32,
 }
 
-/// Where a cluster puts a tenant's workloads.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-#[schema(as = NamespaceStrategy)]
-pub enum NamespaceStrategyView {
-    /// `tenant-<slug>`, one namespace per tenant.
-    PerTenant,
-    /// Every tenant shares one namespace.
-    Shared { namespace: String },
-}
-
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = Cluster)]
 pub struct ClusterView {
@@ -50,9 +43,23 @@ pub struct ClusterView {
     pub environment: String,
     pub region: String,
     pub api_url: String,
-    /// Name of the kubeconfig context or secret holding the credentials.
-    pub credentials_ref: String,
-    pub namespace_strategy: NamespaceStrategyView,
+    /// How its credentials are provided (`kubeconfig`, `bearer token`, `in-cluster service account`, `simulated`); never the credentials.
+    pub credentials: String,
+    /// Jobs sent here are recorded, never applied, and succeed after a moment.
+    pub simulated: bool,
+    /// What the last connection check found; absent until the first check.
+    pub connection: Option<ConnectionView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ClusterConnection)]
+pub struct ConnectionView {
+    pub reachable: bool,
+    /// The API server's version, when reachable.
+    pub version: Option<String>,
+    /// Why it is not reachable.
+    pub error: Option<String>,
+    pub checked_at: chrono::DateTime<chrono::Utc>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -68,11 +75,13 @@ pub async fn environments(State(state): State<AppState>, Caller(caller): Caller)
     let all = world::environments(&state.backend, caller.as_ref()).await?;
     Ok(Json(
         all.into_iter()
-            .map(|Environment { name, position, protected, required_approvals, .. }| EnvironmentView {
+            .map(|Environment { name, position, protected, required_approvals, rollout, creates_namespaces }| EnvironmentView {
                 name,
                 position,
                 protected,
                 required_approvals,
+                rollout: rollout.as_str().to_owned(),
+                creates_namespaces,
             })
             .collect(),
     ))
@@ -86,9 +95,9 @@ pub async fn regions(State(state): State<AppState>, Caller(caller): Caller) -> R
 }
 
 #[utoipa::path(get, path = "/clusters", operation_id = "list_clusters", tag = "world", security(("bearer" = [])),
-    responses((status = 200, description = "Every cluster, per environment and region.", body = Vec<ClusterView>)))]
+    responses((status = 200, description = "Every cluster, per environment and region, with its connection state.", body = Vec<ClusterView>)))]
 pub async fn clusters(State(state): State<AppState>, Caller(caller): Caller) -> Result<Json<Vec<ClusterView>>, ApiError> {
-    let all = world::clusters(&state.backend, caller.as_ref()).await?;
+    let all = airlock_backend::dispatch::clusters(&state.backend, caller.as_ref()).await?;
     Ok(Json(all.into_iter().map(cluster_view).collect()))
 }
 
@@ -99,11 +108,8 @@ pub async fn services(State(state): State<AppState>, Caller(caller): Caller) -> 
     Ok(Json(all.into_iter().map(|Service { name, image_repository }| ServiceView { name, image_repository }).collect()))
 }
 
-fn cluster_view(cluster: Cluster) -> ClusterView {
-    let Cluster { name, environment, region, api_url, credentials_ref, namespace_strategy } = cluster;
-    let namespace_strategy = match namespace_strategy {
-        NamespaceStrategy::PerTenant => NamespaceStrategyView::PerTenant,
-        NamespaceStrategy::Shared { namespace } => NamespaceStrategyView::Shared { namespace },
-    };
-    ClusterView { name, environment, region, api_url, credentials_ref, namespace_strategy }
+fn cluster_view(cluster: airlock_backend::dispatch::ClusterView) -> ClusterView {
+    let airlock_backend::dispatch::ClusterView { name, environment, region, api_url, credentials, simulated, status } = cluster;
+    let connection = status.map(|s| ConnectionView { reachable: s.reachable, version: s.version, error: s.error, checked_at: s.checked_at });
+    ClusterView { name, environment, region, api_url, credentials: credentials.to_owned(), simulated, connection }
 }

@@ -1,0 +1,111 @@
+//! Operators' changes to dispatch: adding clusters, setting job templates,
+//! and checking what Airlock may do in each cluster. Each change is audited.
+
+use super::credentials::{self, Credentials};
+use super::template::JobTemplate;
+use crate::Backend;
+use crate::releases::{ReleaseError, audit, json};
+use airlock_domain::Cluster;
+use airlock_domain::audit::AuditAction;
+use chrono::{DateTime, Utc};
+use k8s_openapi::api::authorization::v1::{ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec};
+
+/// Records a new cluster; its credentials reference must parse (the
+/// credentials themselves are read only when a client is built).
+pub async fn add_cluster(backend: &Backend, operator: &str, cluster: Cluster, now: DateTime<Utc>) -> Result<(), ReleaseError> {
+    airlock_domain::Slug::parse(&cluster.name).map_err(|e| ReleaseError::invalid("name", format!("The cluster name {e}.")))?;
+    let credentials = Credentials::parse(&cluster.credentials_ref).map_err(|e| ReleaseError::invalid("credentials", e.to_string()))?;
+    if credentials != Credentials::Simulated && !cluster.api_url.starts_with("https://") {
+        return Err(ReleaseError::invalid("url", "A cluster's API server URL must start with https://."));
+    }
+    let mut tx = backend.store.begin().await?;
+    tx.insert_cluster(&cluster).await?;
+    let after = serde_json::json!({
+        "environment": cluster.environment, "region": cluster.region, "api_url": cluster.api_url,
+        "credentials": credentials.describe(),
+    });
+    let subject = format!("cluster/{}", cluster.name);
+    tx.append_audit(audit(operator, AuditAction::ClusterAdded, &subject, None, Some(json(&after)), now)).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Stores `text` as the environment's job template once it passes every check.
+pub async fn set_job_template(backend: &Backend, operator: &str, environment: &str, text: &str, now: DateTime<Utc>) -> Result<(), ReleaseError> {
+    let template = JobTemplate::parse(text).map_err(|e| ReleaseError::Template { environment: environment.to_owned(), message: e.to_string() })?;
+    let mut tx = backend.store.begin().await?;
+    let before = backend.store.job_template(environment).await?;
+    tx.set_job_template(environment, template.text(), operator, now).await?;
+    let subject = format!("environment/{environment}/job_template");
+    tx.append_audit(audit(operator, AuditAction::JobTemplateSet, &subject, before, Some(template.text().to_owned()), now)).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Every cluster with its last check, for the operator's `airlock clusters list`.
+pub async fn cluster_list(backend: &Backend) -> Result<Vec<super::ClusterView>, ReleaseError> {
+    super::cluster_views(backend).await
+}
+
+/// The template dispatches to `environment` use now.
+pub async fn job_template(backend: &Backend, environment: &str) -> Result<String, ReleaseError> {
+    Ok(backend.store.job_template(environment).await?.unwrap_or_else(|| super::template::DEFAULT_TEMPLATE.to_owned()))
+}
+
+/// One cluster's check, for `airlock clusters check`.
+#[derive(Debug, Clone)]
+pub struct ClusterCheck {
+    pub cluster: Cluster,
+    pub status: crate::store::ClusterStatus,
+    /// Namespaces (of the tenants allowed in its region) where Airlock may not create Jobs.
+    pub cannot_create_jobs_in: Vec<String>,
+}
+
+/// Checks every cluster now: reachable, its version, and whether Airlock may
+/// create Jobs in each namespace its tenants would use.
+pub async fn check_clusters(backend: &Backend) -> Result<Vec<ClusterCheck>, ReleaseError> {
+    let tenants = backend.store.tenants().await?;
+    let mut checks = Vec::new();
+    for cluster in backend.store.clusters().await? {
+        let status = super::runtime::check_now(backend, &cluster).await;
+        let mut cannot = Vec::new();
+        if status.reachable
+            && let Ok(Some(client)) = credentials::client(&cluster).await
+        {
+            let mut namespaces: Vec<String> = tenants
+                .iter()
+                .filter(|t| t.may_run_in(&cluster.region))
+                .map(|t| cluster.namespace_strategy.namespace_for(&t.slug))
+                .collect();
+            namespaces.dedup();
+            for namespace in namespaces {
+                if !may_create_jobs(&client, &namespace).await {
+                    cannot.push(namespace);
+                }
+            }
+        }
+        checks.push(ClusterCheck { cluster, status, cannot_create_jobs_in: cannot });
+    }
+    Ok(checks)
+}
+
+async fn may_create_jobs(client: &kube::Client, namespace: &str) -> bool {
+    let review = SelfSubjectAccessReview {
+        spec: SelfSubjectAccessReviewSpec {
+            resource_attributes: Some(ResourceAttributes {
+                namespace: Some(namespace.to_owned()),
+                verb: Some("create".into()),
+                group: Some("batch".into()),
+                resource: Some("jobs".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let reviews: kube::Api<SelfSubjectAccessReview> = kube::Api::all(client.clone());
+    match reviews.create(&Default::default(), &review).await {
+        Ok(answer) => answer.status.is_some_and(|s| s.allowed),
+        Err(_) => false,
+    }
+}
