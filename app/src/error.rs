@@ -90,7 +90,7 @@ impl From<airlock_backend::releases::ReleaseError> for PageError {
             ReleaseError::Invalid(errors) => PageError::Invalid { errors, draft: None },
             ReleaseError::Store(error) => error.into(),
             error if status == 401 => PageError::Unauthenticated { message: error.to_string() },
-            error if status == 409 => PageError::Conflict { message: error.to_string() },
+            error if matches!(status, 409 | 422 | 503) => PageError::Conflict { message: error.to_string() },
             error => PageError::Forbidden { message: error.to_string() },
         }
     }

@@ -3,6 +3,7 @@ pub mod failure;
 pub mod gate_panel;
 pub mod health;
 pub mod history;
+pub mod jobs;
 pub mod layout;
 pub mod live;
 pub mod loaded;

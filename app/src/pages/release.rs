@@ -7,10 +7,12 @@ use crate::components::checklist::Checklist;
 use crate::components::failure::Failure;
 use crate::components::gate_panel::GatePanel;
 use crate::components::history::History;
+use crate::components::jobs::Jobs;
 use crate::components::live::use_live_release;
 use crate::components::reviews::Reviews;
 use crate::components::state_badge::{StateBadge, Time};
 use crate::error::PageError;
+use crate::server_fns::dispatch::{DispatchRelease, RollBackRelease};
 use crate::server_fns::release_changes::{CheckItem, ReviewRelease};
 use crate::server_fns::releases::{ReleaseView, load_release};
 use airlock_domain::access::{Action, authorize};
@@ -24,9 +26,13 @@ pub fn ReleasePage() -> impl IntoView {
     let id = Memo::new(move |_| params.read().get("id").and_then(|s| s.parse::<i64>().ok()));
     let check = ServerAction::<CheckItem>::new();
     let review = ServerAction::<ReviewRelease>::new();
+    let actions = DispatchActions { dispatch: ServerAction::<DispatchRelease>::new(), rollback: ServerAction::<RollBackRelease>::new() };
     let live = use_live_release(id.into());
     let release = Resource::new(
-        move || (id.get(), live.pushes.get(), check.version().get(), review.version().get()),
+        move || {
+            let dispatched = (actions.dispatch.version().get(), actions.rollback.version().get());
+            (id.get(), live.pushes.get(), check.version().get(), review.version().get(), dispatched)
+        },
         |(id, ..)| async move {
             match id {
                 Some(id) => load_release(id).await,
@@ -42,7 +48,7 @@ pub fn ReleasePage() -> impl IntoView {
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match release.await {
-                        Ok(view) => view! { <ReleaseDetail view check review/> }.into_any(),
+                        Ok(view) => view! { <ReleaseDetail view check review actions/> }.into_any(),
                         Err(error) => view! { <Failure error/> }.into_any(),
                     }
                 })}
@@ -51,9 +57,21 @@ pub fn ReleasePage() -> impl IntoView {
     }
 }
 
+/// The page's dispatch and rollback forms.
+#[derive(Clone, Copy)]
+struct DispatchActions {
+    dispatch: ServerAction<DispatchRelease>,
+    rollback: ServerAction<RollBackRelease>,
+}
+
 #[component]
-fn ReleaseDetail(view: ReleaseView, check: ServerAction<CheckItem>, review: ServerAction<ReviewRelease>) -> impl IntoView {
-    let ReleaseView { dossier, now, viewer } = view;
+fn ReleaseDetail(
+    view: ReleaseView,
+    check: ServerAction<CheckItem>,
+    review: ServerAction<ReviewRelease>,
+    actions: DispatchActions,
+) -> impl IntoView {
+    let ReleaseView { dossier, jobs, now, viewer } = view;
     let release = dossier.release.clone();
     let content = &release.content;
     let id = release.id;
@@ -90,6 +108,7 @@ fn ReleaseDetail(view: ReleaseView, check: ServerAction<CheckItem>, review: Serv
             {notes}
         </dl>
         <GatePanel dossier=dossier.clone() now/>
+        <Jobs dossier=dossier.clone() jobs now viewer=viewer.clone() dispatch=actions.dispatch rollback=actions.rollback/>
         <Checklist release=id items=dossier.checklist.clone() may_check action=check/>
         <Reviews dossier=dossier.clone() viewer action=review/>
         <History revisions=dossier.revisions/>

@@ -4,6 +4,7 @@
 //! backend service (which authorises and scopes), map its errors.
 
 pub mod audit;
+pub mod dispatch;
 pub mod identity;
 pub mod people;
 pub mod release_changes;
@@ -56,4 +57,13 @@ async fn answer<T>(body: impl std::future::Future<Output = Result<T, crate::erro
 fn plain_form_post() -> bool {
     leptos::prelude::use_context::<http::request::Parts>()
         .is_some_and(|parts| parts.headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html")))
+}
+
+/// Sends a browser that posted a plain form (no JavaScript) to `path`; a
+/// hydrated page stays where it is and refreshes in place.
+#[cfg(feature = "ssr")]
+pub(crate) fn redirect_plain_form(path: &str) {
+    if plain_form_post() {
+        leptos_axum::redirect(path);
+    }
 }

@@ -58,15 +58,6 @@ fn echo(error: PageError, draft: ReleaseDraft) -> PageError {
     }
 }
 
-/// Sends a browser that posted a plain form (no JavaScript) to `path`; a
-/// hydrated page stays where it is and refreshes in place.
-#[cfg(feature = "ssr")]
-fn redirect_plain_form(path: &str) {
-    if super::plain_form_post() {
-        leptos_axum::redirect(path);
-    }
-}
-
 #[server(prefix = "/rpc", endpoint = "create_release")]
 pub async fn create_release(
     #[server(default)] service: String,
@@ -137,7 +128,7 @@ pub async fn check_item(
         let (backend, actor) = super::backend_and_actor()?;
         let request = CheckRequest { checked, evidence_url, note };
         airlock_backend::releases::check_item(&backend, actor.as_ref(), id, item, request, chrono::Utc::now()).await?;
-        redirect_plain_form(&format!("/releases/{id}#item-{item}"));
+        super::redirect_plain_form(&format!("/releases/{id}#item-{item}"));
         Ok(())
     })
     .await
@@ -167,7 +158,7 @@ pub async fn review_release(
         let revision = revision.ok_or_else(revision_missing)?;
         let request = ReviewRequest { decision, comment, revision };
         airlock_backend::releases::review(&backend, actor.as_ref(), id, request, chrono::Utc::now()).await?;
-        redirect_plain_form(&format!("/releases/{id}#reviews"));
+        super::redirect_plain_form(&format!("/releases/{id}#reviews"));
         Ok(())
     })
     .await

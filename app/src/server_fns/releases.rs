@@ -23,6 +23,8 @@ pub struct ReleaseList {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReleaseView {
     pub dossier: ReleaseDossier,
+    /// Its deploy and rollback jobs, oldest first.
+    pub jobs: Vec<airlock_domain::dispatch::JobView>,
     pub now: DateTime<Utc>,
     pub viewer: Option<Identity>,
 }
@@ -65,7 +67,8 @@ pub async fn load_release(id: i64) -> Result<ReleaseView, PageError> {
     super::answer(async move {
         let (backend, viewer) = super::backend_and_actor()?;
         let dossier = airlock_backend::releases::get(&backend, viewer.as_ref(), id).await?;
-        Ok(ReleaseView { dossier, now: Utc::now(), viewer })
+        let jobs = airlock_backend::dispatch::jobs(&backend, viewer.as_ref(), id).await?;
+        Ok(ReleaseView { dossier, jobs, now: Utc::now(), viewer })
     })
     .await
 }

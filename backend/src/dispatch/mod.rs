@@ -38,12 +38,23 @@ pub struct Dispatched {
 
 /// Sends the current revision of release `id` to every target, once its gate
 /// is open: re-checked here, in the transaction that records the jobs.
+/// `seen`, when given, is the revision the requester was looking at: if the
+/// release moved on since, nothing is sent.
 #[tracing::instrument(skip_all, fields(release_id = id, actor = actor_name(actor)))]
-pub async fn dispatch(backend: &Backend, actor: Option<&Identity>, id: i64, now: DateTime<Utc>) -> Result<Dispatched, ReleaseError> {
+pub async fn dispatch(
+    backend: &Backend,
+    actor: Option<&Identity>,
+    id: i64,
+    seen: Option<u32>,
+    now: DateTime<Utc>,
+) -> Result<Dispatched, ReleaseError> {
     authorize(actor, Action::Dispatch)?;
     let actor = acting(actor)?;
     let mut tx = backend.store.begin().await?;
     let (dossier, now) = locked_dossier(tx.as_mut(), id, now).await?;
+    if let Some(seen) = seen.filter(|seen| *seen != dossier.release.revision) {
+        return Err(ReleaseError::StaleRevision { seen, current: dossier.release.revision });
+    }
     let approved = dossier.verdict(now).map_err(ReleaseError::GateClosed)?;
     let release = approved.release();
     let jobs = tx.release_jobs(id).await?;

@@ -36,7 +36,7 @@ async fn a_dispatch_creates_exactly_one_job_per_target_with_the_right_name_names
     let targets = targets(&prefix, 3);
     let id = open_release(&backend, &targets).await;
 
-    let dispatched = dispatch::dispatch(&backend, Some(&rita()), id, Utc::now()).await.expect("dispatched");
+    let dispatched = dispatch::dispatch(&backend, Some(&rita()), id, None, Utc::now()).await.expect("dispatched");
     assert_eq!(dispatched.jobs.len(), 6);
     let jobs = wait_jobs(&backend, id, &[JobState::Created]).await;
     assert!(jobs.iter().all(|j| j.attempts == 1), "each Job was sent once: {jobs:?}");
@@ -67,7 +67,7 @@ async fn success_and_failure_flow_back_to_the_release_and_to_what_each_tenant_ru
     let _runtime = run(&backend);
     wait_reachable(&backend).await;
     let id = open_release(&backend, &targets(&prefix, 1)).await;
-    dispatch::dispatch(&backend, Some(&rita()), id, Utc::now()).await.expect("dispatched");
+    dispatch::dispatch(&backend, Some(&rita()), id, None, Utc::now()).await.expect("dispatched");
     wait_jobs(&backend, id, &[JobState::Created]).await;
 
     let tenant = format!("{prefix}-1");
@@ -103,7 +103,7 @@ async fn rollback_restores_the_previous_version_per_target(db: &TestStore) {
     let _runtime = run(&backend);
     wait_reachable(&backend).await;
     let id = open_release(&backend, &targets(&prefix, 2)).await;
-    dispatch::dispatch(&backend, Some(&rita()), id, Utc::now()).await.expect("dispatched");
+    dispatch::dispatch(&backend, Some(&rita()), id, None, Utc::now()).await.expect("dispatched");
     for job in wait_jobs(&backend, id, &[JobState::Created]).await {
         finish_job(&client, &job.namespace, &job.name, true, "").await;
     }
@@ -154,13 +154,13 @@ async fn a_closed_gate_a_target_outside_the_tenants_regions_and_an_unreachable_c
     let id = releases::create(&backend, Some(&rita()), draft, Utc::now()).await.expect("created").release.id;
     crate::support::gate::check_all(&backend, id).await;
     crate::support::gate::decide(&backend, &approver("ada"), id, Decision::Approve).await.expect("approved");
-    let refused = dispatch::dispatch(&backend, Some(&rita()), id, Utc::now()).await;
+    let refused = dispatch::dispatch(&backend, Some(&rita()), id, None, Utc::now()).await;
     assert!(matches!(&refused, Err(ReleaseError::GateClosed(blockers)) if !blockers.is_empty()), "{refused:?}");
     assert!(jobs(&backend, id).await.is_empty());
 
     // Not a release manager.
     crate::support::gate::decide(&backend, &approver("grace"), id, Decision::Approve).await.expect("approved");
-    let refused = dispatch::dispatch(&backend, Some(&approver("ada")), id, Utc::now()).await;
+    let refused = dispatch::dispatch(&backend, Some(&approver("ada")), id, None, Utc::now()).await;
     assert!(matches!(refused, Err(ReleaseError::Denied(_))), "{refused:?}");
 
     // A target outside the tenant's regions: the tenant lost ashburn after approval.
@@ -169,7 +169,7 @@ async fn a_closed_gate_a_target_outside_the_tenants_regions_and_an_unreachable_c
     narrowed.deployments.retain(|d| d.region == "frankfurt");
     db.raw_sql(&format!("DELETE FROM deployments WHERE tenant = '{tenant}' AND region = 'ashburn'")).await.expect("delete cell");
     db.store.import_world(&narrowed).await.expect("narrow the tenant");
-    let refused = dispatch::dispatch(&backend, Some(&rita()), id, Utc::now()).await;
+    let refused = dispatch::dispatch(&backend, Some(&rita()), id, None, Utc::now()).await;
     assert!(matches!(&refused, Err(ReleaseError::GateClosed(b)) if b.iter().any(|b| b.kind() == "target_not_allowed")), "{refused:?}");
     assert!(jobs(&backend, id).await.is_empty());
 
@@ -181,7 +181,7 @@ async fn a_closed_gate_a_target_outside_the_tenants_regions_and_an_unreachable_c
     let cluster = db.store.clusters().await.expect("clusters").into_iter().find(|c| c.name == "prod-ashburn").expect("cluster");
     let status = dispatch::runtime::check_now(&backend, &cluster).await;
     assert!(!status.reachable);
-    let refused = dispatch::dispatch(&backend, Some(&rita()), id, Utc::now()).await;
+    let refused = dispatch::dispatch(&backend, Some(&rita()), id, None, Utc::now()).await;
     assert!(matches!(&refused, Err(ReleaseError::ClusterUnreachable { cluster, .. }) if cluster == "prod-ashburn"), "{refused:?}");
     assert!(jobs(&backend, id).await.is_empty(), "nothing recorded, so nothing is ever sent");
 }
@@ -194,7 +194,7 @@ async fn a_second_dispatch_of_the_same_revision_is_refused_and_sends_nothing_mor
     wait_reachable(&backend).await;
     let id = open_release(&backend, &targets(&prefix, 1)).await;
     let rita = rita();
-    let racing = (0..4).map(|_| dispatch::dispatch(&backend, Some(&rita), id, Utc::now()));
+    let racing = (0..4).map(|_| dispatch::dispatch(&backend, Some(&rita), id, None, Utc::now()));
     let results = futures::future::join_all(racing).await;
     assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
     assert!(results.iter().filter_map(|r| r.as_ref().err()).all(|e| matches!(e, ReleaseError::AlreadyDispatched { .. })), "{results:?}");
@@ -222,7 +222,7 @@ async fn a_job_name_taken_by_a_foreign_job_fails_saying_so(db: &TestStore) {
     .expect("job");
     kube::Api::<Job>::namespaced(client.clone(), &namespace).create(&Default::default(), &foreign).await.expect("foreign Job");
 
-    dispatch::dispatch(&backend, Some(&rita()), id, Utc::now()).await.expect("dispatched");
+    dispatch::dispatch(&backend, Some(&rita()), id, None, Utc::now()).await.expect("dispatched");
     let jobs = wait_jobs(&backend, id, &[JobState::Failed]).await;
     assert!(jobs[0].reason.as_deref().unwrap_or_default().contains("not made by Airlock"), "{jobs:?}");
 }

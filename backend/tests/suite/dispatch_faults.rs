@@ -23,7 +23,7 @@ async fn jobs_wait_while_the_api_server_is_down_and_are_created_when_it_returns(
     // The outage begins after the clusters' last check found them reachable.
     api.stop_apiserver();
     db.raw_sql("UPDATE cluster_status SET reachable = TRUE, error = NULL").await.expect("the last check, from before the outage");
-    dispatch::dispatch(&backend, Some(&rita()), id, Utc::now()).await.expect("recorded while the cluster is down");
+    dispatch::dispatch(&backend, Some(&rita()), id, None, Utc::now()).await.expect("recorded while the cluster is down");
     eventually("a failed attempt recorded with its reason", || async {
         jobs(&backend, id).await.iter().all(|j| j.state == JobState::Queued && j.attempts >= 1 && j.reason.is_some())
     })
@@ -55,9 +55,9 @@ async fn two_replicas_on_one_postgres_create_each_job_once() {
     let (_one, _two) = (run(&first), run(&second));
     wait_reachable(&first).await;
     let id = open_release(&first, &targets(&prefix, 20)).await;
-    dispatch::dispatch(&first, Some(&rita()), id, Utc::now()).await.expect("dispatched");
+    dispatch::dispatch(&first, Some(&rita()), id, None, Utc::now()).await.expect("dispatched");
     // The second replica's worker is woken too, so both race for the same rows.
-    let _ = dispatch::dispatch(&second, Some(&rita()), id, Utc::now()).await;
+    let _ = dispatch::dispatch(&second, Some(&rita()), id, None, Utc::now()).await;
     let sent = wait_jobs(&first, id, &[JobState::Created]).await;
     assert_eq!(sent.len(), 40);
     assert!(sent.iter().all(|j| j.attempts == 1), "each Job was sent by one replica, once: {:?}", sent.iter().map(|j| j.attempts).collect::<Vec<_>>());

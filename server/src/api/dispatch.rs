@@ -160,7 +160,7 @@ pub async fn dispatch(
     Caller(caller): Caller,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<(StatusCode, Json<DispatchedView>), ApiError> {
-    let dispatched = dispatch::dispatch(&state.backend, caller.as_ref(), id, Utc::now()).await?;
+    let dispatched = dispatch::dispatch(&state.backend, caller.as_ref(), id, None, Utc::now()).await?;
     Ok((StatusCode::ACCEPTED, Json(dispatched.into())))
 }
 
