@@ -28,6 +28,13 @@ pub fn ReleasePage() -> impl IntoView {
     let review = ServerAction::<ReviewRelease>::new();
     let actions = DispatchActions { dispatch: ServerAction::<DispatchRelease>::new(), rollback: ServerAction::<RollBackRelease>::new() };
     let live = use_live_release(id.into());
+    let comment = RwSignal::new(String::new());
+    // A review sent clears its comment; a live refresh keeps it.
+    Effect::new(move |_| {
+        if matches!(review.value().get(), Some(Ok(()))) {
+            comment.set(String::new());
+        }
+    });
     let release = Resource::new(
         move || {
             let dispatched = (actions.dispatch.version().get(), actions.rollback.version().get());
@@ -48,7 +55,7 @@ pub fn ReleasePage() -> impl IntoView {
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match release.await {
-                        Ok(view) => view! { <ReleaseDetail view check review actions/> }.into_any(),
+                        Ok(view) => view! { <ReleaseDetail view check review actions comment/> }.into_any(),
                         Err(error) => view! { <Failure error/> }.into_any(),
                     }
                 })}
@@ -70,6 +77,7 @@ fn ReleaseDetail(
     check: ServerAction<CheckItem>,
     review: ServerAction<ReviewRelease>,
     actions: DispatchActions,
+    comment: RwSignal<String>,
 ) -> impl IntoView {
     let ReleaseView { dossier, jobs, now, viewer } = view;
     let release = dossier.release.clone();
@@ -110,7 +118,7 @@ fn ReleaseDetail(
         <GatePanel dossier=dossier.clone() now/>
         <Jobs dossier=dossier.clone() jobs now viewer=viewer.clone() dispatch=actions.dispatch rollback=actions.rollback/>
         <Checklist release=id items=dossier.checklist.clone() may_check action=check/>
-        <Reviews dossier=dossier.clone() viewer action=review/>
+        <Reviews dossier=dossier.clone() viewer action=review comment/>
         <History revisions=dossier.revisions/>
     }
 }

@@ -17,7 +17,7 @@ on_both_test_stores!(
 );
 
 async fn every_change_appends_one_entry_and_the_chain_verifies(db: &TestStore) {
-    let backend = gate::demo_backend(db).await;
+    let backend = crate::support::demo_backend(db).await;
     let id = gate::create(&backend).await.release.id;
     gate::check_all(&backend, id).await;
     gate::decide(&backend, &gate::approver("ada"), id, Decision::Approve).await.expect("ada");
@@ -36,7 +36,7 @@ async fn every_change_appends_one_entry_and_the_chain_verifies(db: &TestStore) {
 }
 
 async fn the_database_refuses_to_update_or_delete_an_audit_entry(db: &TestStore) {
-    let backend = gate::demo_backend(db).await;
+    let backend = crate::support::demo_backend(db).await;
     gate::create(&backend).await;
     assert!(db.raw_sql("UPDATE audit_log SET actor = 'mallory' WHERE seq = 1").await.is_err());
     assert!(db.raw_sql("DELETE FROM audit_log WHERE seq = 1").await.is_err());
@@ -44,7 +44,7 @@ async fn the_database_refuses_to_update_or_delete_an_audit_entry(db: &TestStore)
 }
 
 async fn editing_an_audit_row_by_hand_makes_verify_name_that_row(db: &TestStore) {
-    let backend = gate::demo_backend(db).await;
+    let backend = crate::support::demo_backend(db).await;
     let id = gate::create(&backend).await.release.id;
     gate::decide(&backend, &gate::approver("ada"), id, Decision::Approve).await.expect("ada");
     gate::decide(&backend, &gate::approver("grace"), id, Decision::Approve).await.expect("grace");
@@ -56,7 +56,7 @@ async fn editing_an_audit_row_by_hand_makes_verify_name_that_row(db: &TestStore)
 }
 
 async fn deleting_the_newest_audit_rows_by_hand_is_detected(db: &TestStore) {
-    let backend = gate::demo_backend(db).await;
+    let backend = crate::support::demo_backend(db).await;
     let id = gate::create(&backend).await.release.id;
     gate::decide(&backend, &gate::approver("ada"), id, Decision::Approve).await.expect("ada");
     db.drop_append_only_triggers().await;

@@ -4,6 +4,7 @@
 //! while writes go on, and pages that verify only what is new.
 
 use crate::support::TestStore;
+use crate::support::demo_backend;
 use crate::support::gate::*;
 use airlock_backend::store::AuditFilter;
 use airlock_backend::{Backend, audit};

@@ -1,6 +1,7 @@
 //! Sign-in, sessions, tokens and tenant scoping, on SQLite and PostgreSQL.
 
 use crate::support::TestStore;
+use crate::support::demo_backend;
 use crate::support::gate::*;
 use airlock_backend::auth::demo::{demo_account, demo_role_map};
 use airlock_backend::auth::people::{self, ProviderAccount};

@@ -3,6 +3,7 @@
 //! even when the code above it is bypassed.
 
 use crate::support::TestStore;
+use crate::support::demo_backend;
 use crate::support::gate::*;
 use airlock_backend::Backend;
 use airlock_backend::releases::{self, CheckRequest, ReleaseError};

@@ -5,6 +5,7 @@
 //! list that says "ready" while the release's own page says "blocked".
 
 use crate::support::TestStore;
+use crate::support::demo_backend;
 use crate::support::gate::*;
 use airlock_backend::Backend;
 use airlock_backend::releases::{self, CheckRequest, ReleaseError};

@@ -4,6 +4,7 @@
 //! and the audit log holds exactly one entry per change, chained.
 
 use crate::support::TestStore;
+use crate::support::demo_backend;
 use crate::support::gate::*;
 use airlock_backend::releases::{self, CheckRequest, ReleaseError};
 use airlock_backend::store::{AuditFilter, ReleaseFilter};

@@ -2,64 +2,10 @@
 //! the pages' server functions on SQLite and PostgreSQL, and shown refused
 //! with the gate unchanged.
 
-use crate::support::{Browser, TestApp, spawn_app, spawn_app_on_postgres};
+use crate::support::steps::{api, approve, check, check_all, create, detail, kinds, rpc};
+use crate::support::{Browser, TestApp};
 use airlock_domain::access::Role;
 use serde_json::{Value, json};
-
-/// Calls a server function as the hydrated page does: status and JSON body.
-async fn rpc(browser: &Browser, endpoint: &str, body: &str) -> (u16, Value) {
-    let response = browser
-        .client
-        .post(format!("{}/rpc/{endpoint}", browser.address))
-        .header("Origin", &browser.address)
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .body(body.to_owned())
-        .send()
-        .await
-        .expect("sent");
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
-async fn api(response: reqwest::Response) -> (u16, Value) {
-    let status = response.status().as_u16();
-    (status, response.json().await.expect("JSON body"))
-}
-
-fn kinds(detail: &Value) -> Vec<&str> {
-    detail["blockers"].as_array().expect("blockers").iter().filter_map(|b| b["kind"].as_str()).collect()
-}
-
-/// rita's token creates a production release for acme in frankfurt.
-async fn create(app: &TestApp, rita: &str) -> i64 {
-    let release =
-        json!({"service": "api", "version": "2.15.0", "environment": "production", "targets": [{"tenant": "acme", "region": "frankfurt"}]});
-    let (status, detail) = api(app.post_json("/api/v1/releases", Some(rita), &release).await).await;
-    assert_eq!(status, 201, "{detail}");
-    detail["id"].as_i64().expect("id")
-}
-
-async fn check(app: &TestApp, rita: &str, id: i64, item: u32, evidence: &str) -> Value {
-    let body = json!({"checked": true, "evidence_url": evidence});
-    let (status, detail) = api(app.post_json(&format!("/api/v1/releases/{id}/checklist/{item}"), Some(rita), &body).await).await;
-    assert_eq!(status, 200, "{detail}");
-    detail
-}
-
-/// Every item of the production checklist, with the same evidence.
-async fn check_all(app: &TestApp, rita: &str, id: i64) {
-    for item in 1..=9 {
-        check(app, rita, id, item, "https://ci.example.com/runs/1").await;
-    }
-}
-
-async fn detail(app: &TestApp, id: i64) -> Value {
-    api(app.get(&format!("/api/v1/releases/{id}")).await).await.1
-}
-
-async fn approve(browser: &Browser, id: i64, revision: u32) -> (u16, Value) {
-    rpc(browser, "review_release", &format!("id={id}&revision={revision}&decision=approve&comment=")).await
-}
 
 async fn tokens_never_count_as_approvers(app: TestApp) {
     let rita = app.token("rita", &[Role::ReleaseManager]).await;
@@ -214,24 +160,7 @@ async fn a_truncated_audit_log_fails_against_a_kept_checkpoint(app: TestApp) {
     assert_eq!((status, error["code"].as_str()), (400, Some("bad_query")));
 }
 
-macro_rules! on_both_databases {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test]
-            async fn $name() {
-                super::$name(super::spawn_app().await).await;
-            })*
-        }
-        mod postgres {
-            $(#[tokio::test]
-            async fn $name() {
-                super::$name(super::spawn_app_on_postgres().await).await;
-            })*
-        }
-    };
-}
-
-on_both_databases!(
+crate::on_both_apps!(
     tokens_never_count_as_approvers,
     an_earlier_editor_cannot_approve_after_someone_elses_trivial_edit,
     a_change_without_the_revision_it_was_made_on_is_refused_everywhere,

@@ -7,6 +7,8 @@ mod support;
 mod access_matrix;
 mod api;
 mod cli;
+mod dispatch_api;
+mod dispatch_crash;
 mod faults;
 mod gate_attacks;
 mod health;

@@ -362,6 +362,9 @@ async fn the_openapi_document_describes_every_route_with_schemas_and_bearer_auth
         "/api/v1/releases/{id}/reviews",
         "/api/v1/audit",
         "/api/v1/audit/verify",
+        "/api/v1/releases/{id}/dispatch",
+        "/api/v1/releases/{id}/rollback",
+        "/api/v1/releases/{id}/jobs",
         "/api/v1/openapi.json",
     ] {
         assert!(paths.contains_key(path), "{path} missing from {:?}", paths.keys());

@@ -1,8 +1,7 @@
 //! Shared steps for the gate tests: the demo people and the usual moves.
+//! (Used by the server's tests too: it depends on nothing but the crates.)
 
-use super::TestStore;
 use airlock_backend::Backend;
-use airlock_backend::demo::demo_world;
 use airlock_backend::releases::{self, CheckRequest, ReleaseError, ReviewRequest};
 use airlock_domain::access::{Identity, Role};
 use airlock_domain::gate::{Decision, ReleaseDossier, ReleaseDraft, Target};
@@ -23,11 +22,6 @@ pub fn rita() -> Identity {
 
 pub fn approver(name: &str) -> Identity {
     person(name, &[Role::Approver])
-}
-
-pub async fn demo_backend(db: &TestStore) -> Backend {
-    db.store.import_world(&demo_world()).await.expect("import demo world");
-    Backend::new(db.store.clone())
 }
 
 pub fn draft(environment: &str, targets: &[(&str, &str)]) -> ReleaseDraft {

@@ -158,3 +158,9 @@ macro_rules! on_both_test_stores {
         }
     };
 }
+
+/// The demo world in `db`, and a backend over it.
+pub async fn demo_backend(db: &TestStore) -> airlock_backend::Backend {
+    db.store.import_world(&airlock_backend::demo::demo_world()).await.expect("import demo world");
+    airlock_backend::Backend::new(db.store.clone())
+}

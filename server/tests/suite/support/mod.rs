@@ -3,6 +3,16 @@
 #![allow(dead_code)]
 
 pub mod oidc;
+/// The backend suite's dispatch steps and real kube-apiserver, shared rather than copied.
+pub mod kube_world {
+    #[path = "../../../../../backend/tests/suite/support/dispatch.rs"]
+    pub mod dispatch;
+    #[path = "../../../../../backend/tests/suite/support/gate.rs"]
+    pub mod gate;
+    #[path = "../../../../../backend/tests/suite/support/kube.rs"]
+    pub mod kube;
+}
+pub mod steps;
 
 use airlock_server::config::{Secret, Settings};
 use airlock_server::startup::Application;
@@ -242,4 +252,23 @@ impl TestApp {
         };
         request.send().await.expect("request sent")
     }
+}
+
+/// Runs each listed async test fn (taking a [`TestApp`]) on an app over SQLite and one over PostgreSQL.
+#[macro_export]
+macro_rules! on_both_apps {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$name($crate::support::spawn_app().await).await;
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$name($crate::support::spawn_app_on_postgres().await).await;
+            })*
+        }
+    };
 }

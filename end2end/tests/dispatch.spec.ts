@@ -1,0 +1,92 @@
+import { test, expect, signInAsDemo, signOut, createReleaseOverHttp, checkAllItems, uniqueVersion, withoutJs, newPersonContext } from './fixtures';
+import type { Locator, Page } from '@playwright/test';
+
+/**
+ * A release manager dispatches a release whose gate is open, watches its job
+ * move on as the (simulated) cluster reports, and rolls the target back. With
+ * JavaScript the page follows the job live, without reloading; without it,
+ * each reload shows where the job is. Every step is a plain form.
+ */
+
+async function openGate(page: Page): Promise<string> {
+  await signInAsDemo(page, 'rita', '/releases');
+  const id = await createReleaseOverHttp(page.request, uniqueVersion());
+  const path = `/releases/${id}`;
+  await page.goto(path);
+  await checkAllItems(page);
+  for (const approver of ['ada', 'grace'] as const) {
+    await signOut(page);
+    await signInAsDemo(page, approver, path);
+    await page.getByRole('button', { name: 'Approve revision 1' }).click();
+    await expect(page.getByTestId('reviews').locator(`[data-reviewer="${approver}"]`)).toContainText('approved');
+  }
+  await signOut(page);
+  await signInAsDemo(page, 'rita', path);
+  return path;
+}
+
+/** Waits until `row` shows `state`: live with JavaScript, by reloading without. */
+async function until(page: Page, row: Locator, state: string): Promise<void> {
+  if (!withoutJs(test.info().project.name)) {
+    await expect(row).toHaveAttribute('data-state', state, { timeout: 20_000 });
+    return;
+  }
+  await expect(async () => {
+    await page.reload();
+    await expect(row).toHaveAttribute('data-state', state, { timeout: 500 });
+  }).toPass({ timeout: 20_000 });
+}
+
+test.describe('dispatch', () => {
+  test('a release manager dispatches, follows the job to the end and rolls the target back', async ({ page }) => {
+    test.setTimeout(120_000);
+    const path = await openGate(page);
+    const jobs = page.getByTestId('jobs');
+    await page.getByRole('button', { name: /Dispatch revision 1 to 1 targets/ }).click();
+    await expect(page).toHaveURL(new RegExp(`${path}(#jobs)?$`));
+
+    const deploy = jobs.locator('tr[data-kind="deploy"]');
+    await expect(deploy).toHaveCount(1);
+    await expect(deploy).toContainText('acme in frankfurt');
+    await expect(deploy).toContainText('simulated');
+    if (!withoutJs(test.info().project.name)) await until(page, deploy, 'running');
+    await until(page, deploy, 'succeeded');
+    await expect(page.getByTestId('no-dispatch')).toContainText('Revision 1 was dispatched');
+
+    await deploy.getByRole('button', { name: 'Roll back' }).click();
+    const rollback = jobs.locator('tr[data-kind="rollback"]');
+    await expect(rollback).toHaveCount(1);
+    await until(page, rollback, 'succeeded');
+    await expect(jobs.getByRole('button', { name: 'Roll back' })).toHaveCount(0);
+  });
+
+  test('nobody but a release manager is offered the dispatch, and a closed gate says why', async ({ page }) => {
+    await signInAsDemo(page, 'rita', '/releases');
+    const id = await createReleaseOverHttp(page.request, uniqueVersion());
+    await page.goto(`/releases/${id}`);
+    await expect(page.getByTestId('no-dispatch')).toHaveText('The release can be dispatched once its gate is open.');
+    await signOut(page);
+    await signInAsDemo(page, 'vic', `/releases/${id}`);
+    await expect(page.getByRole('button', { name: /Dispatch/ })).toHaveCount(0);
+  });
+
+  test('a half-typed review comment survives the live refresh another person causes', async ({ page, browser }) => {
+    test.skip(withoutJs(test.info().project.name), 'live refresh is what JavaScript adds');
+    await signInAsDemo(page, 'rita', '/releases');
+    const id = await createReleaseOverHttp(page.request, uniqueVersion());
+    const path = `/releases/${id}`;
+    await signOut(page);
+    await signInAsDemo(page, 'ada', path);
+    await page.locator('#review-comment').fill('Migration looks safe; still reading the');
+
+    const other = await newPersonContext(browser);
+    const rita = await other.newPage();
+    await signInAsDemo(rita, 'rita', path);
+    await rita.locator('#item-1').getByRole('button', { name: 'Check' }).click();
+    await expect(rita.locator('#item-1')).toHaveAttribute('data-checked', 'true');
+    await other.close();
+
+    await expect(page.locator('#item-1')).toHaveAttribute('data-checked', 'true');
+    await expect(page.locator('#review-comment')).toHaveValue('Migration looks safe; still reading the');
+  });
+});
