@@ -4,9 +4,9 @@
 //! exists exactly once, none is missing, every job is recorded as sent.
 
 use crate::support::DEFAULT_POSTGRES_URL;
-use crate::support::kube_world::dispatch::{open_release, prefix, targets, world};
-use crate::support::kube_world::gate::rita;
-use crate::support::kube_world::kube::KubeApi;
+use crate::support::dispatch::{open_release, prefix, targets, world};
+use crate::support::gate::rita;
+use crate::support::kube::KubeApi;
 use airlock_backend::{Backend, DatabaseTarget, connect, dispatch};
 use airlock_domain::dispatch::{JobState, Rollout};
 use k8s_openapi::api::batch::v1::Job;
@@ -33,6 +33,8 @@ fn portal(database_url: &str, data_dir: &std::path::Path) -> Child {
         .env("AIRLOCK_ADDR", "127.0.0.1:0")
         .env("AIRLOCK_DATA_DIR", data_dir)
         .env("AIRLOCK_LOG_FILTER", "warn")
+        // Some way to sign in must be configured; nobody signs in here.
+        .env("AIRLOCK_DEMO_SIGN_IN", "true")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

@@ -3,7 +3,7 @@
 //! with the gate unchanged.
 
 use crate::support::steps::{api, approve, check, check_all, create, detail, kinds, rpc};
-use crate::support::{Browser, TestApp};
+use crate::support::TestApp;
 use airlock_domain::access::Role;
 use serde_json::{Value, json};
 

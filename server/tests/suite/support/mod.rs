@@ -3,15 +3,15 @@
 #![allow(dead_code)]
 
 pub mod oidc;
-/// The backend suite's dispatch steps and real kube-apiserver, shared rather than copied.
-pub mod kube_world {
-    #[path = "../../../../../backend/tests/suite/support/dispatch.rs"]
-    pub mod dispatch;
-    #[path = "../../../../../backend/tests/suite/support/gate.rs"]
-    pub mod gate;
-    #[path = "../../../../../backend/tests/suite/support/kube.rs"]
-    pub mod kube;
-}
+// The backend suite's dispatch steps and real kube-apiserver, shared rather than copied.
+#[allow(dead_code)]
+#[path = "../../../../backend/tests/suite/support/dispatch.rs"]
+pub mod dispatch;
+#[allow(dead_code)]
+#[path = "../../../../backend/tests/suite/support/gate.rs"]
+pub mod gate;
+#[path = "../../../../backend/tests/suite/support/kube.rs"]
+pub mod kube;
 pub mod steps;
 
 use airlock_server::config::{Secret, Settings};
