@@ -46,44 +46,48 @@ pub enum Command {
 pub enum ClustersCommand {
     /// Add a cluster serving one environment × region. Credentials stay where
     /// they are (a file or an environment variable); only where to find them is stored.
-    Add {
-        #[arg(long)]
-        environment: String,
-        #[arg(long)]
-        region: String,
-        /// Lowercase letters, digits and '-', e.g. `prod-frankfurt`.
-        #[arg(long)]
-        name: String,
-        /// A kubeconfig file; its server is used.
-        #[arg(long, conflicts_with_all = ["url", "simulated"])]
-        kubeconfig: Option<PathBuf>,
-        /// With --kubeconfig: the context to use (default: its current context).
-        #[arg(long, requires = "kubeconfig")]
-        context: Option<String>,
-        /// The API server's https URL, with --token-file or --token-env.
-        #[arg(long)]
-        url: Option<String>,
-        /// A file holding the bearer token (re-read whenever a client is built).
-        #[arg(long, requires = "url", conflicts_with = "token_env")]
-        token_file: Option<PathBuf>,
-        /// An environment variable holding the bearer token.
-        #[arg(long, requires = "url")]
-        token_env: Option<String>,
-        /// The CA certificate of the API server, when not publicly trusted.
-        #[arg(long, requires = "url")]
-        ca_file: Option<PathBuf>,
-        /// No real cluster: Jobs are recorded, never sent, and succeed after a moment.
-        #[arg(long, conflicts_with_all = ["kubeconfig", "url"])]
-        simulated: bool,
-        /// Put every tenant's Jobs in this one namespace instead of `tenant-<slug>`.
-        #[arg(long)]
-        shared_namespace: Option<String>,
-    },
+    Add(Box<AddCluster>),
     /// Every cluster with its last connection check.
     List,
     /// Check every cluster now: reachable, version, and whether Airlock may
     /// create Jobs in its tenants' namespaces. Exits 1 if any check fails.
     Check,
+}
+
+/// Where the new cluster is and how to reach it.
+#[derive(Debug, clap::Args)]
+pub struct AddCluster {
+    #[arg(long)]
+    pub environment: String,
+    #[arg(long)]
+    pub region: String,
+    /// Lowercase letters, digits and '-', e.g. `prod-frankfurt`.
+    #[arg(long)]
+    pub name: String,
+    /// A kubeconfig file; its server is used.
+    #[arg(long, conflicts_with_all = ["url", "simulated"])]
+    pub kubeconfig: Option<PathBuf>,
+    /// With --kubeconfig: the context to use (default: its current context).
+    #[arg(long, requires = "kubeconfig")]
+    pub context: Option<String>,
+    /// The API server's https URL, with --token-file or --token-env.
+    #[arg(long)]
+    pub url: Option<String>,
+    /// A file holding the bearer token (re-read whenever a client is built).
+    #[arg(long, requires = "url", conflicts_with = "token_env")]
+    pub token_file: Option<PathBuf>,
+    /// An environment variable holding the bearer token.
+    #[arg(long, requires = "url")]
+    pub token_env: Option<String>,
+    /// The CA certificate of the API server, when not publicly trusted.
+    #[arg(long, requires = "url")]
+    pub ca_file: Option<PathBuf>,
+    /// No real cluster: Jobs are recorded, never sent, and succeed after a moment.
+    #[arg(long, conflicts_with_all = ["kubeconfig", "url"])]
+    pub simulated: bool,
+    /// Put every tenant's Jobs in this one namespace instead of `tenant-<slug>`.
+    #[arg(long)]
+    pub shared_namespace: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,6 +1,6 @@
 //! The `clusters` and `templates` subcommands.
 
-use crate::cli::ClustersCommand;
+use crate::cli::{AddCluster, ClustersCommand};
 use crate::config::Settings;
 use crate::startup::{StartupError, open_backend};
 use airlock_backend::Backend;
@@ -23,29 +23,15 @@ fn operator() -> String {
 pub async fn clusters(settings: &Settings, command: ClustersCommand) -> Result<bool, StartupError> {
     let backend = migrated(settings).await?;
     match command {
-        ClustersCommand::Add { .. } => add(&backend, command).await.map(|()| true),
+        ClustersCommand::Add(cluster) => add(&backend, *cluster).await.map(|()| true),
         ClustersCommand::List => list(&backend).await.map(|()| true),
         ClustersCommand::Check => check(&backend).await,
     }
 }
 
-async fn add(backend: &Backend, command: ClustersCommand) -> Result<(), StartupError> {
-    let ClustersCommand::Add {
-        environment,
-        region,
-        name,
-        kubeconfig,
-        context,
-        url,
-        token_file,
-        token_env,
-        ca_file,
-        simulated,
-        shared_namespace,
-    } = command
-    else {
-        return Ok(());
-    };
+async fn add(backend: &Backend, command: AddCluster) -> Result<(), StartupError> {
+    let AddCluster { environment, region, name, kubeconfig, context, url, token_file, token_env, ca_file, simulated, shared_namespace } =
+        command;
     let path = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf()).display().to_string();
     let ca = ca_file.as_deref().map(|f| format!(";ca={}", path(f))).unwrap_or_default();
     let (api_url, credentials_ref) = match (kubeconfig, url, token_file, token_env) {

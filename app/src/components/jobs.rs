@@ -25,9 +25,11 @@ pub fn Jobs(
     let may_roll_back = authorize(viewer.as_ref(), Action::Rollback).is_ok();
     let dispatched = jobs.iter().any(|j| j.kind == JobKind::Deploy && j.revision == revision);
     let offer = dispatch_offer(&dossier, dispatched, now, viewer.as_ref());
-    let error = Signal::derive(move || dispatch.value().get().and_then(Result::err).or_else(|| rollback.value().get().and_then(Result::err)));
+    let error =
+        Signal::derive(move || dispatch.value().get().and_then(Result::err).or_else(|| rollback.value().get().and_then(Result::err)));
     let rolled_back = |job: &JobView| jobs.iter().any(|j| j.kind == JobKind::Rollback && j.tenant == job.tenant && j.region == job.region);
-    let can_roll_back = |job: &JobView| may_roll_back && job.kind == JobKind::Deploy && job.state == JobState::Succeeded && !rolled_back(job);
+    let can_roll_back =
+        |job: &JobView| may_roll_back && job.kind == JobKind::Deploy && job.state == JobState::Succeeded && !rolled_back(job);
     let any_to_roll_back = jobs.iter().any(can_roll_back);
     let rows = jobs
         .iter()

@@ -31,8 +31,15 @@ pub async fn add_cluster(backend: &Backend, operator: &str, cluster: Cluster, no
 }
 
 /// Stores `text` as the environment's job template once it passes every check.
-pub async fn set_job_template(backend: &Backend, operator: &str, environment: &str, text: &str, now: DateTime<Utc>) -> Result<(), ReleaseError> {
-    let template = JobTemplate::parse(text).map_err(|e| ReleaseError::Template { environment: environment.to_owned(), message: e.to_string() })?;
+pub async fn set_job_template(
+    backend: &Backend,
+    operator: &str,
+    environment: &str,
+    text: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ReleaseError> {
+    let template =
+        JobTemplate::parse(text).map_err(|e| ReleaseError::Template { environment: environment.to_owned(), message: e.to_string() })?;
     let mut tx = backend.store.begin().await?;
     let before = backend.store.job_template(environment).await?;
     tx.set_job_template(environment, template.text(), operator, now).await?;

@@ -8,9 +8,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::Mutex;
 
+/// Each cluster as configured when its client was built, and the client (`None`: simulated).
+type Built = HashMap<String, (Cluster, Option<kube::Client>)>;
+
 #[derive(Clone, Default)]
 pub struct Clients {
-    built: Arc<Mutex<HashMap<String, (Cluster, Option<kube::Client>)>>>,
+    built: Arc<Mutex<Built>>,
 }
 
 impl Clients {

@@ -31,7 +31,9 @@ pub enum TokenSource {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClusterError {
-    #[error("credentials reference {0:?} is not one of: simulated, in-cluster, kubeconfig:PATH[#CONTEXT], token-file:PATH[;ca=PATH], token-env:VARIABLE[;ca=PATH]")]
+    #[error(
+        "credentials reference {0:?} is not one of: simulated, in-cluster, kubeconfig:PATH[#CONTEXT], token-file:PATH[;ca=PATH], token-env:VARIABLE[;ca=PATH]"
+    )]
     BadReference(String),
     #[error("cannot read {what}")]
     Unreadable {
@@ -91,7 +93,8 @@ impl Credentials {
 /// The API server a kubeconfig's context (or its current context) points at.
 pub fn kubeconfig_server(file: &std::path::Path, context: Option<&str>) -> Result<String, ClusterError> {
     let config = kube::config::Kubeconfig::read_from(file).map_err(|e| ClusterError::Config(e.to_string()))?;
-    let context = context.map(str::to_owned).or(config.current_context.clone()).ok_or_else(|| ClusterError::Config("no current context".into()))?;
+    let context =
+        context.map(str::to_owned).or(config.current_context.clone()).ok_or_else(|| ClusterError::Config("no current context".into()))?;
     let named = config.contexts.iter().find(|c| c.name == context).ok_or_else(|| ClusterError::Config(format!("no context {context}")))?;
     let cluster = named.context.as_ref().map(|c| c.cluster.clone()).unwrap_or_default();
     config

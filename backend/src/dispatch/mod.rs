@@ -5,14 +5,14 @@
 //! watchers record what the clusters report (`runtime`).
 
 pub mod admin;
+mod clients;
 pub mod credentials;
 mod outcome;
 mod plan;
 pub mod runtime;
 pub mod template;
-mod clients;
-mod worker;
 mod watcher;
+mod worker;
 
 pub use outcome::{SYSTEM_ACTOR, record_progress};
 
@@ -76,7 +76,8 @@ pub async fn dispatch(
         }))),
         now,
     );
-    let recorded = plan::record(tx.as_mut(), id, release.revision, &release.content, JobKind::Deploy, &actor.name, now, entry, planned).await?;
+    let recorded =
+        plan::record(tx.as_mut(), id, release.revision, &release.content, JobKind::Deploy, &actor.name, now, entry, planned).await?;
     tx.commit().await?;
     backend.announce(id);
     backend.wake_dispatch();
@@ -98,7 +99,8 @@ pub async fn rollback(
     let mut tx = backend.store.begin().await?;
     let (dossier, now) = locked_dossier(tx.as_mut(), id, now).await?;
     let jobs = tx.release_jobs(id).await?;
-    let revision = jobs.iter().filter(|j| j.view.kind == JobKind::Deploy).map(|j| j.view.revision).max().ok_or(ReleaseError::NotDispatched(id))?;
+    let revision =
+        jobs.iter().filter(|j| j.view.kind == JobKind::Deploy).map(|j| j.view.revision).max().ok_or(ReleaseError::NotDispatched(id))?;
     let content = &dossier.revisions.iter().find(|r| r.number == revision).ok_or(ReleaseError::NotFound(id))?.content;
     let setup = tx.dispatch_setup(&content.environment).await?;
     let running = tx.deployments_of(&content.service, &content.environment).await?;

@@ -64,10 +64,15 @@ pub(super) fn rollback(
         if jobs.iter().any(|j| j.view.kind == JobKind::Rollback && j.view.revision == revision && same(j)) {
             continue;
         }
-        let deploy = deployed.iter().find(|j| same(j)).ok_or_else(|| ReleaseError::NothingToRollBack(format!("{label} was not part of the dispatch.")))?;
+        let deploy = deployed
+            .iter()
+            .find(|j| same(j))
+            .ok_or_else(|| ReleaseError::NothingToRollBack(format!("{label} was not part of the dispatch.")))?;
         if deploy.view.state != airlock_domain::dispatch::JobState::Succeeded {
             let state = deploy.view.state.as_str();
-            return Err(ReleaseError::NothingToRollBack(format!("the deploy to {label} is {state}; only a deploy that succeeded can be rolled back.")));
+            return Err(ReleaseError::NothingToRollBack(format!(
+                "the deploy to {label} is {state}; only a deploy that succeeded can be rolled back."
+            )));
         }
         let cell = running.iter().find(|d| d.tenant == target.tenant && d.region == target.region);
         let restore = match cell {
@@ -125,7 +130,8 @@ fn plan_one(
         namespace: namespace.clone(),
         name: name.clone(),
     };
-    let job = template.render(&vars).map_err(|e| ReleaseError::Template { environment: content.environment.clone(), message: e.to_string() })?;
+    let job =
+        template.render(&vars).map_err(|e| ReleaseError::Template { environment: content.environment.clone(), message: e.to_string() })?;
     Ok(Planned {
         tenant: target.tenant.clone(),
         region: target.region.clone(),

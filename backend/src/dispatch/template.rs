@@ -114,7 +114,10 @@ impl JobTemplate {
             for variable in variables_in(line) {
                 if !VARIABLES.contains(&variable) {
                     let known = VARIABLES.join(", ");
-                    return Err(TemplateError { line: index + 1, message: format!("unknown variable {{{{{variable}}}}} (known: {known})") });
+                    return Err(TemplateError {
+                        line: index + 1,
+                        message: format!("unknown variable {{{{{variable}}}}} (known: {known})"),
+                    });
                 }
             }
         }
@@ -128,7 +131,10 @@ impl JobTemplate {
         let job = template.render(&JobVars::example())?;
         let containers = job.spec.as_ref().and_then(|s| s.template.spec.as_ref()).map_or(0, |p| p.containers.len());
         if containers == 0 {
-            return Err(TemplateError { line: line_of(text, "spec"), message: "the Job's pod template needs at least one container".into() });
+            return Err(TemplateError {
+                line: line_of(text, "spec"),
+                message: "the Job's pod template needs at least one container".into(),
+            });
         }
         Ok(template)
     }

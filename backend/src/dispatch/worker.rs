@@ -85,7 +85,12 @@ async fn send_and_record(backend: &Backend, clients: &Clients, job: ClaimedJob) 
     }
 }
 
-async fn retry_later(backend: &Backend, job: &ClaimedJob, error: &str, now: chrono::DateTime<Utc>) -> Result<(), crate::releases::ReleaseError> {
+async fn retry_later(
+    backend: &Backend,
+    job: &ClaimedJob,
+    error: &str,
+    now: chrono::DateTime<Utc>,
+) -> Result<(), crate::releases::ReleaseError> {
     // 1 s, 2 s, 4 s … at most half a minute between attempts.
     let delay = Duration::seconds(1 << job.attempts.min(6)).min(Duration::seconds(30));
     let mut tx = backend.store.begin().await?;
@@ -132,7 +137,8 @@ async fn send(client: kube::Client, job: &ClaimedJob) -> Sent {
 
 async fn create_namespace(client: kube::Client, name: &str) -> Result<(), kube::Error> {
     let namespaces: Api<Namespace> = Api::all(client);
-    let namespace = Namespace { metadata: kube::api::ObjectMeta { name: Some(name.to_owned()), ..Default::default() }, ..Default::default() };
+    let namespace =
+        Namespace { metadata: kube::api::ObjectMeta { name: Some(name.to_owned()), ..Default::default() }, ..Default::default() };
     match namespaces.create(&PostParams::default(), &namespace).await {
         Ok(_) => Ok(()),
         Err(kube::Error::Api(status)) if status.code == 409 => Ok(()),

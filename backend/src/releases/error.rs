@@ -31,7 +31,9 @@ pub enum ReleaseError {
     NotDispatched(i64),
     #[error("No cluster of {environment} serves {region}.")]
     NoCluster { environment: String, region: String },
-    #[error("Cluster {cluster} cannot be reached ({reason}); nothing was sent. Try again once `airlock clusters check` shows it reachable.")]
+    #[error(
+        "Cluster {cluster} cannot be reached ({reason}); nothing was sent. Try again once `airlock clusters check` shows it reachable."
+    )]
     ClusterUnreachable { cluster: String, reason: String },
     #[error("Nothing to roll back: {0}")]
     NothingToRollBack(String),

@@ -227,7 +227,8 @@ macro_rules! impl_dispatch_store {
             async fn cluster_statuses(&self) -> Result<Vec<$crate::store::ClusterStatus>, $crate::store::StoreError> {
                 let rows: Vec<$crate::store::dispatch_rows::ClusterStatusRow> =
                     sqlx::query_as("SELECT cluster, reachable, version, error, checked_at FROM cluster_status ORDER BY cluster")
-                        .fetch_all(&self.pool).await?;
+                        .fetch_all(&self.pool)
+                        .await?;
                 Ok(rows.into_iter().map(Into::into).collect())
             }
 
@@ -242,7 +243,9 @@ macro_rules! impl_dispatch_store {
 
             async fn job_template(&self, environment: &str) -> Result<Option<String>, $crate::store::StoreError> {
                 let row: Option<(String,)> = sqlx::query_as("SELECT template FROM job_templates WHERE environment = $1")
-                    .bind(environment).fetch_optional(&self.pool).await?;
+                    .bind(environment)
+                    .fetch_optional(&self.pool)
+                    .await?;
                 Ok(row.map(|(t,)| t))
             }
         }

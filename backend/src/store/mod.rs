@@ -15,9 +15,9 @@ mod gate_tx;
 mod auth_sql;
 #[macro_use]
 mod dispatch_sql;
+mod auth_types;
 mod dispatch_rows;
 mod dispatch_types;
-mod auth_types;
 mod error;
 mod gate_rows;
 mod postgres;
@@ -25,10 +25,10 @@ mod rows;
 mod sqlite;
 
 pub use auth_types::{AuthStore, AuthTx, Person, PersonRecord, SessionRow};
+pub use dispatch_types::{ClaimedJob, ClusterStatus, DispatchSetup, DispatchStore, DispatchTx, JobProgress, JobRecord, NewJob};
 pub use error::StoreError;
 pub use gate_types::{AUDIT_PAGE_MAX, AuditFilter, ItemCheck, ReleaseFilter, ReleaseStore, ReleaseSummary, StoreTx, StoredToken};
 pub use recorded::{Recorded, UnrecordedRow};
-pub use dispatch_types::{ClaimedJob, ClusterStatus, DispatchSetup, DispatchStore, DispatchTx, JobProgress, JobRecord, NewJob};
 
 mod gate_types;
 mod recorded;

@@ -8,9 +8,9 @@ use crate::support::dispatch::*;
 use crate::support::gate::{approver, rita, root};
 use crate::support::kube::{KubeApi, finish_job, start_job};
 use airlock_backend::Backend;
+use airlock_backend::DeploymentScope;
 use airlock_backend::dispatch;
 use airlock_backend::releases::{self, ReleaseError};
-use airlock_backend::DeploymentScope;
 use airlock_domain::dispatch::{JobKind, JobState, Rollout, job_name};
 use airlock_domain::gate::{Decision, Target};
 use chrono::Utc;
@@ -90,9 +90,15 @@ async fn success_and_failure_flow_back_to_the_release_and_to_what_each_tenant_ru
     assert_eq!((cell("frankfurt").version.as_str(), cell("frankfurt").previous_version.as_deref()), ("2.0.0", Some("1.0.0")));
     assert_eq!(cell("ashburn").version, "1.0.0", "a failed deploy keeps the old version");
 
-    let audit = airlock_backend::audit::entries(&backend, Some(&root()), &airlock_backend::store::AuditFilter { limit: 500, ..Default::default() }).await.expect("audit");
+    let audit =
+        airlock_backend::audit::entries(&backend, Some(&root()), &airlock_backend::store::AuditFilter { limit: 500, ..Default::default() })
+            .await
+            .expect("audit");
     let actions: Vec<&str> = audit.iter().map(|e| e.action.as_str()).collect();
-    assert!(actions.contains(&"release.dispatched") && actions.contains(&"job.succeeded") && actions.contains(&"job.failed"), "{actions:?}");
+    assert!(
+        actions.contains(&"release.dispatched") && actions.contains(&"job.succeeded") && actions.contains(&"job.failed"),
+        "{actions:?}"
+    );
 }
 
 async fn rollback_restores_the_previous_version_per_target(db: &TestStore) {
@@ -113,7 +119,10 @@ async fn rollback_restores_the_previous_version_per_target(db: &TestStore) {
     let rolled = dispatch::rollback(&backend, Some(&rita()), id, Some(vec![one.clone()]), Utc::now()).await.expect("rollback");
     assert_eq!(rolled.jobs.len(), 1);
     let rollback = &rolled.jobs[0];
-    assert_eq!((rollback.kind, rollback.version.as_str(), rollback.image.as_str()), (JobKind::Rollback, "1.0.0", "registry.example.com/api:1.0.0"));
+    assert_eq!(
+        (rollback.kind, rollback.version.as_str(), rollback.image.as_str()),
+        (JobKind::Rollback, "1.0.0", "registry.example.com/api:1.0.0")
+    );
     eventually("the rollback Job sent", || async {
         jobs(&backend, id).await.iter().any(|j| j.kind == JobKind::Rollback && j.state == JobState::Created)
     })
@@ -125,7 +134,8 @@ async fn rollback_restores_the_previous_version_per_target(db: &TestStore) {
     .await;
 
     let running = db.store.deployments(&DeploymentScope { service: Some("api".into()), ..Default::default() }).await.expect("deployments");
-    let version = |tenant: &str, region: &str| running.iter().find(|d| d.tenant == tenant && d.region == region).expect("cell").version.clone();
+    let version =
+        |tenant: &str, region: &str| running.iter().find(|d| d.tenant == tenant && d.region == region).expect("cell").version.clone();
     assert_eq!(version(&one.tenant, "frankfurt"), "1.0.0", "rolled back");
     assert_eq!(version(&one.tenant, "ashburn"), "2.0.0", "other targets keep the release");
     assert_eq!(version(&format!("{prefix}-2"), "frankfurt"), "2.0.0");

@@ -60,5 +60,9 @@ async fn two_replicas_on_one_postgres_create_each_job_once() {
     let _ = dispatch::dispatch(&second, Some(&rita()), id, None, Utc::now()).await;
     let sent = wait_jobs(&first, id, &[JobState::Created]).await;
     assert_eq!(sent.len(), 40);
-    assert!(sent.iter().all(|j| j.attempts == 1), "each Job was sent by one replica, once: {:?}", sent.iter().map(|j| j.attempts).collect::<Vec<_>>());
+    assert!(
+        sent.iter().all(|j| j.attempts == 1),
+        "each Job was sent by one replica, once: {:?}",
+        sent.iter().map(|j| j.attempts).collect::<Vec<_>>()
+    );
 }

@@ -7,9 +7,9 @@ mod support;
 
 mod audit_chain;
 mod audit_integrity;
+mod auth_conformance;
 mod dispatch;
 mod dispatch_faults;
-mod auth_conformance;
 mod gate_conformance;
 mod gate_integrity;
 mod gate_races;

@@ -76,7 +76,14 @@ async fn a_workload_outside_a_tenants_allowed_regions_is_refused_and_nothing_is_
 
 async fn a_protected_environment_without_required_approvals_is_refused(store: &dyn Store) {
     let world = World {
-        environments: vec![Environment { name: "production".into(), position: 3, protected: true, required_approvals: 0, rollout: Default::default(), creates_namespaces: false }],
+        environments: vec![Environment {
+            name: "production".into(),
+            position: 3,
+            protected: true,
+            required_approvals: 0,
+            rollout: Default::default(),
+            creates_namespaces: false,
+        }],
         ..World::default()
     };
     let result = store.import_world(&world).await;

@@ -41,8 +41,22 @@ fn cluster(name: &str, environment: &str, region: &str) -> Cluster {
 pub(crate) fn small_world() -> World {
     World {
         environments: vec![
-            Environment { name: "staging".into(), position: 2, protected: false, required_approvals: 0, rollout: Default::default(), creates_namespaces: false },
-            Environment { name: "production".into(), position: 3, protected: true, required_approvals: 2, rollout: Default::default(), creates_namespaces: false },
+            Environment {
+                name: "staging".into(),
+                position: 2,
+                protected: false,
+                required_approvals: 0,
+                rollout: Default::default(),
+                creates_namespaces: false,
+            },
+            Environment {
+                name: "production".into(),
+                position: 3,
+                protected: true,
+                required_approvals: 2,
+                rollout: Default::default(),
+                creates_namespaces: false,
+            },
         ],
         regions: vec![
             Region { name: "frankfurt".into(), display_name: "Frankfurt".into(), position: 3 },

@@ -202,7 +202,11 @@ pub async fn rollback(
         (status = 200, description = "Every deploy and rollback job of the release.", body = Vec<JobWire>),
         (status = 404, description = "No such release (`not_found`).", body = ErrorBody),
     ))]
-pub async fn jobs(State(state): State<AppState>, Caller(caller): Caller, ApiPath(id): ApiPath<i64>) -> Result<Json<Vec<JobWire>>, ApiError> {
+pub async fn jobs(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Vec<JobWire>>, ApiError> {
     let jobs = dispatch::jobs(&state.backend, caller.as_ref(), id).await?;
     Ok(Json(jobs.into_iter().map(JobWire::from).collect()))
 }

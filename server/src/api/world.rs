@@ -110,6 +110,7 @@ pub async fn services(State(state): State<AppState>, Caller(caller): Caller) -> 
 
 fn cluster_view(cluster: airlock_backend::dispatch::ClusterView) -> ClusterView {
     let airlock_backend::dispatch::ClusterView { name, environment, region, api_url, credentials, simulated, status } = cluster;
-    let connection = status.map(|s| ConnectionView { reachable: s.reachable, version: s.version, error: s.error, checked_at: s.checked_at });
+    let connection =
+        status.map(|s| ConnectionView { reachable: s.reachable, version: s.version, error: s.error, checked_at: s.checked_at });
     ClusterView { name, environment, region, api_url, credentials: credentials.to_owned(), simulated, connection }
 }

@@ -3,8 +3,8 @@
 //! (the real API server is the backend suite's): who may, what is refused,
 //! and that the release and the tenant's status follow the jobs.
 
-use crate::support::steps::{api, approve, check_all, create, rpc};
 use crate::support::TestApp;
+use crate::support::steps::{api, approve, check_all, create, rpc};
 use airlock_domain::access::Role;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -80,7 +80,8 @@ async fn a_release_manager_dispatches_once_and_rolls_back_through_the_api(app: T
     let (status, again) = api(app.post_json(&rollback, Some(&rita), &targets).await).await;
     assert_eq!((status, again["code"].as_str()), (409, Some("nothing_to_roll_back")), "{again}");
 
-    let (_, audit) = api(app.get_as(&format!("/api/v1/audit?subject=release/{id}"), Some(&app.token("audrey", &[Role::Auditor]).await)).await).await;
+    let (_, audit) =
+        api(app.get_as(&format!("/api/v1/audit?subject=release/{id}"), Some(&app.token("audrey", &[Role::Auditor]).await)).await).await;
     let actions: Vec<&str> = audit["entries"].as_array().expect("entries").iter().filter_map(|e| e["action"].as_str()).collect();
     for action in ["release.dispatched", "job.succeeded", "release.rollback_requested"] {
         assert!(actions.contains(&action), "{action} missing from {actions:?}");

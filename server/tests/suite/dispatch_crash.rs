@@ -81,7 +81,11 @@ async fn sigkill_at_random_moments_of_a_100_target_dispatch_neither_loses_nor_do
         if jobs.iter().all(|j| j.view.state == JobState::Created) {
             break;
         }
-        assert!(started.elapsed() < Duration::from_secs(120), "jobs still not sent: {:?}", jobs.iter().map(|j| j.view.state).collect::<Vec<_>>());
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "jobs still not sent: {:?}",
+            jobs.iter().map(|j| j.view.state).collect::<Vec<_>>()
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     for replica in &mut replicas {

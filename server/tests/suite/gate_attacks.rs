@@ -2,8 +2,8 @@
 //! the pages' server functions on SQLite and PostgreSQL, and shown refused
 //! with the gate unchanged.
 
-use crate::support::steps::{api, approve, check, check_all, create, detail, kinds, rpc};
 use crate::support::TestApp;
+use crate::support::steps::{api, approve, check, check_all, create, detail, kinds, rpc};
 use airlock_domain::access::Role;
 use serde_json::{Value, json};
 

@@ -68,6 +68,7 @@ fn anything_but_a_batch_v1_job_is_refused() {
 
 #[test]
 fn a_job_without_containers_is_refused() {
-    let error = JobTemplate::parse("apiVersion: batch/v1\nkind: Job\nspec:\n  template:\n    spec:\n      containers: []\n").expect_err("refused");
+    let error =
+        JobTemplate::parse("apiVersion: batch/v1\nkind: Job\nspec:\n  template:\n    spec:\n      containers: []\n").expect_err("refused");
     assert!(error.message.contains("container"), "{error}");
 }

@@ -59,7 +59,11 @@ pub fn world(api: &KubeApi, prefix: &str, count: usize, rollout: Rollout) -> Wor
             rollout,
             creates_namespaces: true,
         }],
-        regions: REGIONS.iter().enumerate().map(|(i, r)| Region { name: (*r).into(), display_name: r.to_uppercase(), position: i as i32 + 1 }).collect(),
+        regions: REGIONS
+            .iter()
+            .enumerate()
+            .map(|(i, r)| Region { name: (*r).into(), display_name: r.to_uppercase(), position: i as i32 + 1 })
+            .collect(),
         clusters: vec![
             cluster("frankfurt", format!("kubeconfig:{}#test", api.kubeconfig.display())),
             cluster("ashburn", format!("kubeconfig:{}", api.kubeconfig.display())),

@@ -58,4 +58,3 @@ pub async fn detail(app: &TestApp, id: i64) -> Value {
 pub async fn approve(browser: &Browser, id: i64, revision: u32) -> (u16, Value) {
     rpc(browser, "review_release", &format!("id={id}&revision={revision}&decision=approve&comment=")).await
 }
-
