@@ -1,4 +1,5 @@
 pub mod checklist;
+pub mod connection;
 pub mod failure;
 pub mod gate_panel;
 pub mod health;

@@ -1,9 +1,11 @@
 //! The landing page: environments (promotion order) × regions, with the
 //! clusters serving each cell, how many tenants run there and how they are.
 
+use crate::components::connection::ConnectionBadge;
 use crate::components::health::HealthCountsView;
 use crate::components::loaded::Loaded;
 use crate::server_fns::status::load_overview;
+use airlock_domain::dispatch::ClusterConnection;
 use airlock_domain::status::{Overview, OverviewCell, OverviewRow};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -13,18 +15,18 @@ pub fn OverviewPage() -> impl IntoView {
     let overview = Resource::new(|| (), |_| load_overview());
     view! {
         <Title text="Overview"/>
-        <Loaded resource=overview render=|overview| view! { <OverviewTable overview/> }/>
+        <Loaded resource=overview render=|loaded| view! { <OverviewTable overview=loaded.view connections=loaded.connections/> }/>
     }
 }
 
 #[component]
-fn OverviewTable(overview: Overview) -> impl IntoView {
+fn OverviewTable(overview: Overview, connections: Vec<ClusterConnection>) -> impl IntoView {
     let region_headers = overview
         .regions
         .iter()
         .map(|r| view! { <th scope="col"><a href=format!("/regions/{}", r.name)>{r.display_name.clone()}</a></th> })
         .collect_view();
-    let rows = overview.rows.into_iter().map(|row| view! { <EnvironmentRow row/> }).collect_view();
+    let rows = overview.rows.into_iter().map(|row| view! { <EnvironmentRow row connections=connections.clone()/> }).collect_view();
     view! {
         <h1>"Overview"</h1>
         <p class="summary">
@@ -43,12 +45,12 @@ fn OverviewTable(overview: Overview) -> impl IntoView {
 }
 
 #[component]
-fn EnvironmentRow(row: OverviewRow) -> impl IntoView {
+fn EnvironmentRow(row: OverviewRow, connections: Vec<ClusterConnection>) -> impl IntoView {
     let environment = row.environment;
     let gate = environment.protected.then(|| {
         view! { <span class="badge badge-protected">"protected · "{environment.required_approvals}" approvals"</span> }
     });
-    let cells = row.cells.into_iter().map(|cell| view! { <RegionCell cell/> }).collect_view();
+    let cells = row.cells.into_iter().map(|cell| view! { <RegionCell cell connections=connections.clone()/> }).collect_view();
     view! {
         <tr>
             <th scope="row">
@@ -61,13 +63,15 @@ fn EnvironmentRow(row: OverviewRow) -> impl IntoView {
 }
 
 #[component]
-fn RegionCell(cell: OverviewCell) -> impl IntoView {
+fn RegionCell(cell: OverviewCell, connections: Vec<ClusterConnection>) -> impl IntoView {
     if cell.clusters.is_empty() {
         return view! { <td class="overview-cell unserved">"no cluster"</td> }.into_any();
     }
     view! {
         <td class="overview-cell">
-            <span class="clusters">{cell.clusters.join(", ")}</span>
+            <span class="clusters">
+                {cell.clusters.into_iter().map(|cluster| view! { <ConnectionBadge cluster connections=connections.clone()/> }).collect_view()}
+            </span>
             <span class="tenants">{cell.tenants}" tenants"</span>
             <HealthCountsView counts=cell.health/>
         </td>

@@ -1,9 +1,11 @@
 //! One region: the clusters serving it per environment and the tenants
 //! allowed to run there.
 
+use crate::components::connection::ConnectionBadge;
 use crate::components::health::{HealthChip, HealthCountsView};
 use crate::components::loaded::Loaded;
 use crate::server_fns::status::load_region_detail;
+use airlock_domain::dispatch::ClusterConnection;
 use airlock_domain::status::RegionDetail;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -14,21 +16,26 @@ pub fn RegionPage() -> impl IntoView {
     let params = use_params_map();
     let detail = Resource::new(move || params.read().get("name").unwrap_or_default(), load_region_detail);
     view! {
-        <Loaded resource=detail render=|detail| view! { <RegionView detail/> }/>
+        <Loaded resource=detail render=|loaded| view! { <RegionView detail=loaded.view connections=loaded.connections/> }/>
     }
 }
 
 #[component]
-fn RegionView(detail: RegionDetail) -> impl IntoView {
+fn RegionView(detail: RegionDetail, connections: Vec<ClusterConnection>) -> impl IntoView {
     let region = detail.region;
     let environments = detail
         .environments
         .into_iter()
         .map(|(environment, clusters, health)| {
             let names = if clusters.is_empty() {
-                "no cluster".to_owned()
+                "no cluster".into_any()
             } else {
-                clusters.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")
+                let connections = connections.clone();
+                clusters
+                    .into_iter()
+                    .map(move |c| view! { <ConnectionBadge cluster=c.name connections=connections.clone()/>" " })
+                    .collect_view()
+                    .into_any()
             };
             view! {
                 <tr>

@@ -8,11 +8,19 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use airlock_backend::status as views;
 
+/// A status view with the connection of every cluster it names.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct WithConnections<T> {
+    pub view: T,
+    pub connections: Vec<airlock_domain::dispatch::ClusterConnection>,
+}
+
 #[server(prefix = "/rpc", endpoint = "overview")]
-pub async fn load_overview() -> Result<Overview, PageError> {
+pub async fn load_overview() -> Result<WithConnections<Overview>, PageError> {
     super::answer(async move {
         let (backend, actor) = super::backend_and_actor()?;
-        Ok(views::overview(&backend, actor.as_ref()).await?)
+        let view = views::overview(&backend, actor.as_ref()).await?;
+        Ok(WithConnections { view, connections: airlock_backend::dispatch::connections(&backend, actor.as_ref()).await? })
     })
     .await
 }
@@ -47,10 +55,13 @@ pub async fn load_environment_detail(name: String) -> Result<EnvironmentDetail, 
 }
 
 #[server(prefix = "/rpc", endpoint = "region_detail")]
-pub async fn load_region_detail(name: String) -> Result<RegionDetail, PageError> {
+pub async fn load_region_detail(name: String) -> Result<WithConnections<RegionDetail>, PageError> {
     super::answer(async move {
         let (backend, actor) = super::backend_and_actor()?;
-        views::region_detail(&backend, actor.as_ref(), &name).await?.ok_or(PageError::NotFound { what: format!("region \"{name}\"") })
+        let view = views::region_detail(&backend, actor.as_ref(), &name)
+            .await?
+            .ok_or(PageError::NotFound { what: format!("region \"{name}\"") })?;
+        Ok(WithConnections { view, connections: airlock_backend::dispatch::connections(&backend, actor.as_ref()).await? })
     })
     .await
 }

@@ -148,6 +148,23 @@ pub async fn clusters(backend: &Backend, actor: Option<&Identity>) -> Result<Vec
     cluster_views(backend).await
 }
 
+/// Each cluster's connection as pages show it.
+pub async fn connections(
+    backend: &Backend,
+    actor: Option<&Identity>,
+) -> Result<Vec<airlock_domain::dispatch::ClusterConnection>, ReleaseError> {
+    Ok(clusters(backend, actor)
+        .await?
+        .into_iter()
+        .map(|c| airlock_domain::dispatch::ClusterConnection {
+            reachable: c.status.as_ref().map(|s| s.reachable),
+            detail: c.status.and_then(|s| if s.reachable { s.version } else { s.error }),
+            simulated: c.simulated,
+            cluster: c.name,
+        })
+        .collect())
+}
+
 /// Clusters name no tenant and hold no credentials: every reader sees them all.
 pub(crate) async fn cluster_views(backend: &Backend) -> Result<Vec<ClusterView>, ReleaseError> {
     let statuses = backend.store.cluster_statuses().await?;

@@ -9,6 +9,7 @@ mod audit_chain;
 mod audit_integrity;
 mod auth_conformance;
 mod dispatch;
+mod dispatch_bench;
 mod dispatch_faults;
 mod gate_conformance;
 mod gate_integrity;

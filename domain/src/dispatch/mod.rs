@@ -114,5 +114,17 @@ pub struct JobView {
     pub finished_at: Option<DateTime<Utc>>,
 }
 
+/// What pages show of a cluster's connection (never its credentials).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClusterConnection {
+    pub cluster: String,
+    /// Jobs are recorded, never sent.
+    pub simulated: bool,
+    /// The last check's finding; `None` until the first check.
+    pub reachable: Option<bool>,
+    /// The API server's version, or why it cannot be reached.
+    pub detail: Option<String>,
+}
+
 #[cfg(test)]
 mod tests;
