@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod demo;
 pub mod dispatch;
+pub mod live;
 pub mod releases;
 pub mod status;
 pub mod store;
@@ -40,6 +41,8 @@ pub struct Backend {
     verified: Arc<Mutex<Option<(Checkpoint, u64)>>>,
     /// Wakes the dispatch worker when jobs were just recorded.
     dispatch_wake: Arc<tokio::sync::Notify>,
+    /// Tells this process's own changes apart on the change feed (`live`).
+    instance: Arc<str>,
 }
 
 impl Backend {
@@ -47,7 +50,8 @@ impl Backend {
         // Subscribers that fall this far behind skip ahead; they re-read the
         // release anyway, so a lost event costs nothing but a refresh.
         let (events, _) = broadcast::channel(256);
-        Backend { store, events, verified: Arc::default(), dispatch_wake: Arc::default() }
+        let instance = format!("{:016x}", rand_instance()).into();
+        Backend { store, events, verified: Arc::default(), dispatch_wake: Arc::default(), instance }
     }
 
     pub(crate) fn verified_checkpoint(&self) -> Option<(Checkpoint, u64)> {
@@ -81,9 +85,8 @@ impl Backend {
         self.store.import_world(world).await
     }
 
-    /// Changes committed by this process, for the live push channel. (With
-    /// several replicas, each announces its own; PostgreSQL LISTEN/NOTIFY
-    /// arrives with the dispatch watchers.)
+    /// Changes committed by any process on this database, for the live push
+    /// channel: this one's at once, the others' through the change feed (`live`).
     pub fn subscribe(&self) -> broadcast::Receiver<LiveEvent> {
         self.events.subscribe()
     }
@@ -99,5 +102,16 @@ impl Backend {
     pub(crate) fn announce(&self, id: i64) {
         // No subscribers is normal (nobody has the page open).
         let _ = self.events.send(LiveEvent::ReleaseChanged { id });
+        live::publish(self, id);
     }
+}
+
+/// A random process id (no two processes on one database share one).
+fn rand_instance() -> u64 {
+    let mut bytes = [0u8; 8];
+    // Without the OS's randomness, the time still tells processes apart.
+    if getrandom::fill(&mut bytes).is_err() {
+        return chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default() as u64;
+    }
+    u64::from_le_bytes(bytes)
 }

@@ -191,6 +191,8 @@ impl Application {
         spawn_session_sweeper(&state.backend, state.stopping.clone());
         // The outbox worker, cluster checks and watchers: nothing in a request talks to a cluster.
         airlock_backend::dispatch::runtime::spawn(state.backend.clone(), stop.subscribe());
+        // Changes made through other replicas reach the pages this one serves.
+        airlock_backend::live::spawn_listener(state.backend.clone(), stop.subscribe());
         metrics::install();
         Ok(Application { listener, router: router(state), stop })
     }

@@ -16,6 +16,7 @@ mod auth_sql;
 #[macro_use]
 mod dispatch_sql;
 mod auth_types;
+mod changes;
 mod dispatch_rows;
 mod dispatch_types;
 mod error;
@@ -25,6 +26,7 @@ mod rows;
 mod sqlite;
 
 pub use auth_types::{AuthStore, AuthTx, Person, PersonRecord, SessionRow};
+pub use changes::ChangeFeed;
 pub use dispatch_types::{ClaimedJob, ClusterStatus, DispatchSetup, DispatchStore, DispatchTx, JobProgress, JobRecord, NewJob};
 pub use error::StoreError;
 pub use gate_types::{AUDIT_PAGE_MAX, AuditFilter, ItemCheck, ReleaseFilter, ReleaseStore, ReleaseSummary, StoreTx, StoredToken};
@@ -52,8 +54,8 @@ pub struct DeploymentScope {
 
 /// Everything the backend stores: the world, releases with their gate and
 /// audit log, and people with their sessions. Both databases implement all.
-pub trait Store: WorldStore + ReleaseStore + AuthStore + DispatchStore {}
-impl<T: WorldStore + ReleaseStore + AuthStore + DispatchStore> Store for T {}
+pub trait Store: WorldStore + ReleaseStore + AuthStore + DispatchStore + ChangeFeed {}
+impl<T: WorldStore + ReleaseStore + AuthStore + DispatchStore + ChangeFeed> Store for T {}
 
 /// The world Airlock ships into: environments, regions, clusters, tenants,
 /// services and what runs where.

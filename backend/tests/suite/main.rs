@@ -14,4 +14,5 @@ mod dispatch_faults;
 mod gate_conformance;
 mod gate_integrity;
 mod gate_races;
+mod live_across_processes;
 mod store_conformance;
