@@ -22,7 +22,11 @@ use tokio::sync::broadcast;
 /// Something changed that open pages may want to show at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LiveEvent {
-    ReleaseChanged { id: i64 },
+    ReleaseChanged {
+        id: i64,
+    },
+    /// What runs somewhere changed (a job succeeded): status views are stale.
+    StatusChanged,
 }
 
 /// Everything a request handler needs from the backend. Cheap to clone; it is
@@ -102,7 +106,12 @@ impl Backend {
     pub(crate) fn announce(&self, id: i64) {
         // No subscribers is normal (nobody has the page open).
         let _ = self.events.send(LiveEvent::ReleaseChanged { id });
-        live::publish(self, id);
+        live::publish(self, &id.to_string());
+    }
+
+    pub(crate) fn announce_status(&self) {
+        let _ = self.events.send(LiveEvent::StatusChanged);
+        live::publish(self, live::STATUS);
     }
 }
 

@@ -8,9 +8,12 @@ use crate::{Backend, LiveEvent};
 use std::time::Duration;
 use tokio::sync::watch;
 
-/// Publishes "release `id` changed" for the other processes; never blocks the caller.
-pub(crate) fn publish(backend: &Backend, id: i64) {
-    let (store, payload) = (backend.store.clone(), format!("{} {id}", backend.instance));
+/// What is published when status views are stale (otherwise, a release id).
+pub(crate) const STATUS: &str = "status";
+
+/// Publishes "release `what` changed" (or [`STATUS`]) for the other processes; never blocks the caller.
+pub(crate) fn publish(backend: &Backend, what: &str) {
+    let (store, payload) = (backend.store.clone(), format!("{} {what}", backend.instance));
     tokio::spawn(async move {
         if let Err(error) = store.publish_change(&payload).await {
             tracing::debug!(error = %error, "could not publish a change to the other processes");
@@ -48,12 +51,17 @@ async fn relay(backend: &Backend, mut listener: sqlx::postgres::PgListener) {
             Ok(notification) => notification,
             Err(error) => return tracing::info!(error = %error, "lost the change feed; reconnecting"),
         };
-        let Some((instance, id)) = notification.payload().split_once(' ') else { continue };
+        let Some((instance, what)) = notification.payload().split_once(' ') else { continue };
         if instance == &*backend.instance {
             continue; // announced here already
         }
-        if let Ok(id) = id.parse() {
-            let _ = backend.events.send(LiveEvent::ReleaseChanged { id });
-        }
+        let event = match what {
+            STATUS => LiveEvent::StatusChanged,
+            id => match id.parse() {
+                Ok(id) => LiveEvent::ReleaseChanged { id },
+                Err(_) => continue,
+            },
+        };
+        let _ = backend.events.send(event);
     }
 }

@@ -1,6 +1,7 @@
 //! The live push channel: `GET /live/releases/{id}` is a stream of
 //! Server-Sent Events, one whenever that release changes, so an open release
-//! page can refetch at once. Events carry no data worth trusting: the page
+//! page can refetch at once; `GET /live/status`, one whenever what runs
+//! somewhere changed (at most one a second), for the status views. Events carry no data worth trusting: the page
 //! always re-reads the release through the normal (authorised) path.
 
 use crate::live_slots::{LiveFull, LiveSlots};
@@ -19,7 +20,7 @@ use std::convert::Infallible;
 use tokio::sync::broadcast::error::RecvError;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/live/releases/{id}", get(release_events))
+    Router::new().route("/live/releases/{id}", get(release_events)).route("/live/status", get(status_events))
 }
 
 async fn release_events(
@@ -67,6 +68,50 @@ async fn release_events(
                 () = &mut stop => return None,
             }
         }
+        Some((Ok(Event::default().data("changed")), (events, stop, slot)))
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+/// How often at most a status page is told to refetch: a rollout of 500
+/// targets finishes 500 jobs, and one refetch a second shows it as well.
+const STATUS_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+async fn status_events(
+    State(backend): State<Backend>,
+    State(stopping): State<Stopping>,
+    State(slots): State<LiveSlots>,
+    caller: Option<Extension<RequestCaller>>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, StatusCode> {
+    let events = backend.subscribe();
+    let actor = caller.and_then(|Extension(caller)| caller.identity);
+    // Whoever may read status views may follow them (the views narrow what each sees).
+    match airlock_domain::access::authorize(actor.as_ref(), airlock_domain::access::Action::Read) {
+        Ok(()) => {}
+        Err(airlock_domain::access::Denied::Unauthenticated { .. }) => return Err(StatusCode::UNAUTHORIZED),
+        Err(_) => return Err(StatusCode::FORBIDDEN),
+    }
+    let person = actor.as_ref().map_or("", |a| a.name.as_str());
+    let slot = match slots.take(person) {
+        Ok(slot) => slot,
+        Err(LiveFull::Person) => return Err(StatusCode::TOO_MANY_REQUESTS),
+        Err(LiveFull::Server) => return Err(StatusCode::SERVICE_UNAVAILABLE),
+    };
+    let stop = Box::pin(stopping.requested());
+    let stream = futures_util::stream::unfold((events, stop, slot), move |(mut events, mut stop, slot)| async move {
+        loop {
+            tokio::select! {
+                received = events.recv() => match received {
+                    Ok(LiveEvent::StatusChanged) | Err(RecvError::Lagged(_)) => break,
+                    Ok(_) => continue,
+                    Err(RecvError::Closed) => return None,
+                },
+                () = &mut stop => return None,
+            }
+        }
+        // Whatever else changes within the next second goes with this one push.
+        tokio::time::sleep(STATUS_EVERY).await;
+        while let Ok(_) | Err(tokio::sync::broadcast::error::TryRecvError::Lagged(_)) = events.try_recv() {}
         Some((Ok(Event::default().data("changed")), (events, stop, slot)))
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))

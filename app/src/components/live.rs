@@ -1,6 +1,6 @@
-//! Live updates for an open release page: the server pushes a Server-Sent
-//! Event (`GET /live/releases/{id}`) whenever the release changes, and the page
-//! refetches. Only in the browser; on the server nothing ever changes.
+//! Live updates for open pages: the server pushes a Server-Sent Event
+//! (`GET /live/releases/{id}` when the release changes, `GET /live/status`
+//! when what runs somewhere changes), and the page refetches. Only in the browser; on the server nothing ever changes.
 
 use leptos::prelude::*;
 
@@ -14,14 +14,24 @@ pub struct Live {
 }
 
 pub fn use_live_release(id: Signal<Option<i64>>) -> Live {
+    use_live(Signal::derive(move || id.get().map(|id| format!("/live/releases/{id}"))))
+}
+
+/// Status views: pushed whenever what runs somewhere changed.
+pub fn use_live_status() -> Live {
+    use_live(Signal::derive(|| Some("/live/status".to_owned())))
+}
+
+/// Follows the push channel at `path` while the page is open.
+fn use_live(path: Signal<Option<String>>) -> Live {
     let (pushes, set_pushes) = signal(0u32);
     let (open, set_open) = signal(false);
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
         use wasm_bindgen::JsCast;
         use wasm_bindgen::closure::Closure;
-        let Some(id) = id.get() else { return };
-        let Ok(source) = web_sys::EventSource::new(&format!("/live/releases/{id}")) else { return };
+        let Some(path) = path.get() else { return };
+        let Ok(source) = web_sys::EventSource::new(&path) else { return };
         let on_message = Closure::<dyn FnMut()>::new(move || set_pushes.update(|n| *n += 1));
         let opened_before = std::cell::Cell::new(false);
         let on_open = Closure::<dyn FnMut()>::new(move || {
@@ -43,6 +53,6 @@ pub fn use_live_release(id: Signal<Option<i64>>) -> Live {
         });
     });
     #[cfg(not(feature = "hydrate"))]
-    let _ = (id, set_pushes, set_open);
+    let _ = (path, set_pushes, set_open);
     Live { pushes, open }
 }

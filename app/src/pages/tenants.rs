@@ -15,7 +15,9 @@ use std::sync::Arc;
 #[component]
 pub fn TenantsPage() -> impl IntoView {
     let query = use_query_map();
-    let matrix = Resource::new(move || query.read().get("service"), load_tenant_matrix);
+    // Jobs finishing elsewhere move cells: the matrix refetches when told so.
+    let live = crate::components::live::use_live_status();
+    let matrix = Resource::new(move || (query.read().get("service"), live.pushes.get()), |(service, _)| load_tenant_matrix(service));
     // The filter starts from the URL (what a GET submit produced) and is then
     // driven by the inputs; both server and browser evaluate it the same way.
     let initial = query.read_untracked();

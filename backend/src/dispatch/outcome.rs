@@ -46,5 +46,8 @@ pub async fn record_progress(backend: &Backend, id: i64, progress: JobProgress) 
     }
     tx.commit().await?;
     backend.announce(job.release_id);
+    if progress.state == JobState::Succeeded {
+        backend.announce_status();
+    }
     Ok(true)
 }

@@ -128,7 +128,24 @@ async fn clusters_are_listed_with_their_connection_and_no_credentials(app: TestA
     assert!(first.get("credentials_ref").is_none(), "where credentials live is not published: {first}");
 }
 
+async fn open_status_pages_are_told_when_a_job_moves_a_cell(app: TestApp) {
+    let rita = app.token("rita", &[Role::ReleaseManager]).await;
+    let id = open_release(&app, &rita).await;
+    let mut events = app.get("/live/status").await;
+    assert_eq!(events.status().as_u16(), 200);
+    let (status, _) = api(app.post_json(&format!("/api/v1/releases/{id}/dispatch"), Some(&rita), &json!({})).await).await;
+    assert_eq!(status, 202);
+    let chunk = tokio::time::timeout(Duration::from_secs(15), events.chunk())
+        .await
+        .expect("a push once the simulated job succeeds")
+        .expect("readable")
+        .expect("a chunk");
+    assert!(String::from_utf8_lossy(&chunk).contains("data: changed"));
+    assert_eq!(frankfurt_version(&app).await, "2.15.0", "and the refetch shows the new version");
+}
+
 crate::on_both_apps!(
+    open_status_pages_are_told_when_a_job_moves_a_cell,
     a_release_manager_dispatches_once_and_rolls_back_through_the_api,
     the_page_refuses_a_closed_gate_a_stale_revision_and_an_approver,
     clusters_are_listed_with_their_connection_and_no_credentials,
