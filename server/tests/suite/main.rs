@@ -7,6 +7,7 @@ mod support;
 mod access_matrix;
 mod api;
 mod cli;
+mod cluster_cli;
 mod dispatch_api;
 mod dispatch_crash;
 mod faults;
