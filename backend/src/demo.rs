@@ -58,7 +58,15 @@ fn environments() -> Vec<Environment> {
 }
 
 fn environment(name: &str, position: i32, required_approvals: i32, rollout: Rollout) -> Environment {
-    Environment { name: name.into(), position, protected: required_approvals > 0, required_approvals, rollout, creates_namespaces: true }
+    Environment {
+        name: name.into(),
+        position,
+        protected: required_approvals > 0,
+        required_approvals,
+        rollout,
+        creates_namespaces: true,
+        rollback: Default::default(),
+    }
 }
 
 fn regions() -> Vec<Region> {

@@ -21,6 +21,9 @@ pub struct Environment {
     /// Whether Airlock may create a tenant's namespace when it is missing.
     #[serde(default)]
     pub creates_namespaces: bool,
+    /// Who may roll back without fresh approvals.
+    #[serde(default)]
+    pub rollback: crate::dispatch::RollbackPolicy,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -5,11 +5,15 @@
 -- never used twice in one namespace, and a deploy needs a release whose gate
 -- is open.
 
--- How an environment rolls a release out, and whether Airlock may create
--- tenant namespaces in its clusters.
+-- How an environment rolls a release out, whether Airlock may create tenant
+-- namespaces in its clusters, and who may roll back.
 ALTER TABLE environments ADD COLUMN rollout TEXT NOT NULL DEFAULT 'all_at_once'
     CHECK (rollout IN ('all_at_once', 'by_region'));
 ALTER TABLE environments ADD COLUMN creates_namespaces BOOLEAN NOT NULL DEFAULT FALSE;
+-- Who may roll back without fresh approvals (always audited): release managers,
+-- or nobody (an earlier version goes back through the gate as a new release).
+ALTER TABLE environments ADD COLUMN rollback TEXT NOT NULL DEFAULT 'release_managers'
+    CHECK (rollback IN ('release_managers', 'through_the_gate'));
 
 -- The Job template of an environment (YAML, validated before it is stored).
 CREATE TABLE job_templates (

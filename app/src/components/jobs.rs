@@ -6,7 +6,7 @@ use crate::components::failure::ActionError;
 use crate::components::state_badge::Time;
 use crate::server_fns::dispatch::{DispatchRelease, RollBackRelease};
 use airlock_domain::access::{Action, Identity, authorize};
-use airlock_domain::dispatch::{JobKind, JobState, JobView};
+use airlock_domain::dispatch::{JobKind, JobState, JobView, RollbackPolicy};
 use airlock_domain::gate::ReleaseDossier;
 use chrono::{DateTime, Utc};
 use leptos::form::ActionForm;
@@ -18,11 +18,13 @@ pub fn Jobs(
     jobs: Vec<JobView>,
     now: DateTime<Utc>,
     viewer: Option<Identity>,
+    /// Whether release managers may roll this environment back directly.
+    policy: RollbackPolicy,
     dispatch: ServerAction<DispatchRelease>,
     rollback: ServerAction<RollBackRelease>,
 ) -> impl IntoView {
     let (id, revision) = (dossier.release.id, dossier.release.revision);
-    let may_roll_back = authorize(viewer.as_ref(), Action::Rollback).is_ok();
+    let may_roll_back = authorize(viewer.as_ref(), Action::Rollback).is_ok() && policy == RollbackPolicy::ReleaseManagers;
     let dispatched = jobs.iter().any(|j| j.kind == JobKind::Deploy && j.revision == revision);
     let offer = dispatch_offer(&dossier, dispatched, now, viewer.as_ref());
     let error =
@@ -31,6 +33,7 @@ pub fn Jobs(
     let can_roll_back =
         |job: &JobView| may_roll_back && job.kind == JobKind::Deploy && job.state == JobState::Succeeded && !rolled_back(job);
     let any_to_roll_back = jobs.iter().any(can_roll_back);
+    let jobs_empty = jobs.is_empty();
     let rows = jobs
         .iter()
         .map(|job| {
@@ -100,6 +103,9 @@ pub fn Jobs(
             {offer}
             {table}
             {roll_back_all}
+            {(policy == RollbackPolicy::ThroughTheGate && !jobs_empty).then(|| view! {
+                <p class="hint" data-testid="rollback-gated">"Here, going back means releasing the earlier version through the gate."</p>
+            })}
         </section>
     }
 }

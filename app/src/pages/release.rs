@@ -79,7 +79,7 @@ fn ReleaseDetail(
     actions: DispatchActions,
     comment: RwSignal<String>,
 ) -> impl IntoView {
-    let ReleaseView { dossier, jobs, now, viewer } = view;
+    let ReleaseView { dossier, jobs, rollback, now, viewer } = view;
     let release = dossier.release.clone();
     let content = &release.content;
     let id = release.id;
@@ -116,7 +116,7 @@ fn ReleaseDetail(
             {notes}
         </dl>
         <GatePanel dossier=dossier.clone() now/>
-        <Jobs dossier=dossier.clone() jobs now viewer=viewer.clone() dispatch=actions.dispatch rollback=actions.rollback/>
+        <Jobs dossier=dossier.clone() jobs now viewer=viewer.clone() policy=rollback dispatch=actions.dispatch rollback=actions.rollback/>
         <Checklist release=id items=dossier.checklist.clone() may_check action=check/>
         <Reviews dossier=dossier.clone() viewer action=review comment/>
         <History revisions=dossier.revisions/>

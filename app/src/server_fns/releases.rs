@@ -25,6 +25,8 @@ pub struct ReleaseView {
     pub dossier: ReleaseDossier,
     /// Its deploy and rollback jobs, oldest first.
     pub jobs: Vec<airlock_domain::dispatch::JobView>,
+    /// Who may roll its environment back without fresh approvals.
+    pub rollback: airlock_domain::dispatch::RollbackPolicy,
     pub now: DateTime<Utc>,
     pub viewer: Option<Identity>,
 }
@@ -68,7 +70,10 @@ pub async fn load_release(id: i64) -> Result<ReleaseView, PageError> {
         let (backend, viewer) = super::backend_and_actor()?;
         let dossier = airlock_backend::releases::get(&backend, viewer.as_ref(), id).await?;
         let jobs = airlock_backend::dispatch::jobs(&backend, viewer.as_ref(), id).await?;
-        Ok(ReleaseView { dossier, jobs, now: Utc::now(), viewer })
+        let environment = &dossier.release.content.environment;
+        let environments = world::environments(&backend, viewer.as_ref()).await?;
+        let rollback = environments.into_iter().find(|e| e.name == *environment).map(|e| e.rollback).unwrap_or_default();
+        Ok(ReleaseView { dossier, jobs, rollback, now: Utc::now(), viewer })
     })
     .await
 }

@@ -103,6 +103,9 @@ pub async fn rollback(
         jobs.iter().filter(|j| j.view.kind == JobKind::Deploy).map(|j| j.view.revision).max().ok_or(ReleaseError::NotDispatched(id))?;
     let content = &dossier.revisions.iter().find(|r| r.number == revision).ok_or(ReleaseError::NotFound(id))?.content;
     let setup = tx.dispatch_setup(&content.environment).await?;
+    if setup.rollback == airlock_domain::dispatch::RollbackPolicy::ThroughTheGate {
+        return Err(ReleaseError::RollbackThroughTheGate { environment: content.environment.clone() });
+    }
     let running = tx.deployments_of(&content.service, &content.environment).await?;
     let planned = plan::rollback(id, revision, content, &jobs, targets.as_deref(), &running, &setup)?;
     let entry = audit(

@@ -35,6 +35,8 @@ pub enum ReleaseError {
         "Cluster {cluster} cannot be reached ({reason}); nothing was sent. Try again once `airlock clusters check` shows it reachable."
     )]
     ClusterUnreachable { cluster: String, reason: String },
+    #[error("In {environment}, nobody rolls back without fresh approvals: release the earlier version through the gate instead.")]
+    RollbackThroughTheGate { environment: String },
     #[error("Nothing to roll back: {0}")]
     NothingToRollBack(String),
     #[error("The job template of {environment} is not valid: {message}")]
@@ -79,6 +81,7 @@ impl ReleaseError {
             ReleaseError::AlreadyDispatched { .. } => (409, "already_dispatched"),
             ReleaseError::NotDispatched(_) => (409, "not_dispatched"),
             ReleaseError::NothingToRollBack(_) => (409, "nothing_to_roll_back"),
+            ReleaseError::RollbackThroughTheGate { .. } => (403, "rollback_through_the_gate"),
             ReleaseError::NoCluster { .. } => (422, "no_cluster"),
             ReleaseError::ClusterUnreachable { .. } => (503, "cluster_unreachable"),
             ReleaseError::Template { .. } => (422, "invalid_template"),

@@ -8,8 +8,8 @@ macro_rules! impl_dispatch_tx {
         #[async_trait::async_trait]
         impl $crate::store::DispatchTx for $crate::store::gate_tx::GateTx<$db> {
             async fn dispatch_setup(&mut self, environment: &str) -> Result<$crate::store::DispatchSetup, $crate::store::StoreError> {
-                let (rollout, creates_namespaces): (String, bool) =
-                    sqlx::query_as("SELECT rollout, creates_namespaces FROM environments WHERE name = $1")
+                let (rollout, creates_namespaces, rollback): (String, bool, String) =
+                    sqlx::query_as("SELECT rollout, creates_namespaces, rollback FROM environments WHERE name = $1")
                         .bind(environment).fetch_one(&mut *self.0).await?;
                 let rollout = airlock_domain::dispatch::Rollout::parse(&rollout)
                     .ok_or_else(|| $crate::store::StoreError::Corrupt(format!("environment {environment} has rollout {rollout:?}")))?;
@@ -29,6 +29,8 @@ macro_rules! impl_dispatch_tx {
                 Ok($crate::store::DispatchSetup {
                     rollout,
                     creates_namespaces,
+                    rollback: airlock_domain::dispatch::RollbackPolicy::parse(&rollback)
+                        .ok_or_else(|| $crate::store::StoreError::Corrupt(format!("environment {environment} has rollback {rollback:?}")))?,
                     template: template.map(|(t,)| t),
                     clusters: clusters.into_iter().map(TryInto::try_into).collect::<Result<_, _>>()?,
                     statuses: statuses.into_iter().map(Into::into).collect(),

@@ -5,7 +5,7 @@
 //! and the tenant's new version commit together.
 
 use super::StoreError;
-use airlock_domain::dispatch::{JobKind, JobState, JobView, Rollout};
+use airlock_domain::dispatch::{JobKind, JobState, JobView, RollbackPolicy, Rollout};
 use airlock_domain::{Cluster, Deployment};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -28,6 +28,7 @@ pub struct ClusterStatus {
 pub struct DispatchSetup {
     pub rollout: Rollout,
     pub creates_namespaces: bool,
+    pub rollback: RollbackPolicy,
     /// The environment's job template; `None` means the built-in one.
     pub template: Option<String>,
     pub clusters: Vec<Cluster>,

@@ -22,20 +22,22 @@ macro_rules! impl_shared_store {
             }
 
             async fn environments(&self) -> Result<Vec<airlock_domain::Environment>, $crate::store::StoreError> {
-                let rows: Vec<(String, i32, bool, i32, String, bool)> = sqlx::query_as(
-                    "SELECT name, position, protected, required_approvals, rollout, creates_namespaces FROM environments ORDER BY position, name",
+                let rows: Vec<(String, i32, bool, i32, String, bool, String)> = sqlx::query_as(
+                    "SELECT name, position, protected, required_approvals, rollout, creates_namespaces, rollback \
+                     FROM environments ORDER BY position, name",
                 )
                         .fetch_all(&self.pool)
                         .await?;
                 Ok(rows
                     .into_iter()
-                    .map(|(name, position, protected, required_approvals, rollout, creates_namespaces)| airlock_domain::Environment {
+                    .map(|(name, position, protected, required_approvals, rollout, creates_namespaces, rollback)| airlock_domain::Environment {
                         name,
                         position,
                         protected,
                         required_approvals,
                         rollout: airlock_domain::dispatch::Rollout::parse(&rollout).unwrap_or_default(),
                         creates_namespaces,
+                        rollback: airlock_domain::dispatch::RollbackPolicy::parse(&rollback).unwrap_or_default(),
                     })
                     .collect())
             }
@@ -126,10 +128,10 @@ macro_rules! impl_shared_store {
                 let mut tx = self.pool.begin().await?;
                 for e in &world.environments {
                     sqlx::query(
-                        "INSERT INTO environments (name, position, protected, required_approvals, rollout, creates_namespaces) \
-                         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO UPDATE SET position = excluded.position, \
+                        "INSERT INTO environments (name, position, protected, required_approvals, rollout, creates_namespaces, rollback) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (name) DO UPDATE SET position = excluded.position, \
                          protected = excluded.protected, required_approvals = excluded.required_approvals, \
-                         rollout = excluded.rollout, creates_namespaces = excluded.creates_namespaces",
+                         rollout = excluded.rollout, creates_namespaces = excluded.creates_namespaces, rollback = excluded.rollback",
                     )
                     .bind(&e.name)
                     .bind(e.position)
@@ -137,6 +139,7 @@ macro_rules! impl_shared_store {
                     .bind(e.required_approvals)
                     .bind(e.rollout.as_str())
                     .bind(e.creates_namespaces)
+                    .bind(e.rollback.as_str())
                     .execute(&mut *tx)
                     .await?;
                 }

@@ -101,49 +101,6 @@ async fn success_and_failure_flow_back_to_the_release_and_to_what_each_tenant_ru
     );
 }
 
-async fn rollback_restores_the_previous_version_per_target(db: &TestStore) {
-    let api = KubeApi::shared();
-    let client = api.client().await;
-    let prefix = prefix();
-    let backend = backend(db, api, &prefix, 2).await;
-    let _runtime = run(&backend);
-    wait_reachable(&backend).await;
-    let id = open_release(&backend, &targets(&prefix, 2)).await;
-    dispatch::dispatch(&backend, Some(&rita()), id, None, Utc::now()).await.expect("dispatched");
-    for job in wait_jobs(&backend, id, &[JobState::Created]).await {
-        finish_job(&client, &job.namespace, &job.name, true, "").await;
-    }
-    wait_jobs(&backend, id, &[JobState::Succeeded]).await;
-
-    let one = Target { tenant: format!("{prefix}-1"), region: "frankfurt".into() };
-    let rolled = dispatch::rollback(&backend, Some(&rita()), id, Some(vec![one.clone()]), Utc::now()).await.expect("rollback");
-    assert_eq!(rolled.jobs.len(), 1);
-    let rollback = &rolled.jobs[0];
-    assert_eq!(
-        (rollback.kind, rollback.version.as_str(), rollback.image.as_str()),
-        (JobKind::Rollback, "1.0.0", "registry.example.com/api:1.0.0")
-    );
-    eventually("the rollback Job sent", || async {
-        jobs(&backend, id).await.iter().any(|j| j.kind == JobKind::Rollback && j.state == JobState::Created)
-    })
-    .await;
-    finish_job(&client, &rollback.namespace, &rollback.name, true, "").await;
-    eventually("the rollback done", || async {
-        jobs(&backend, id).await.iter().any(|j| j.kind == JobKind::Rollback && j.state == JobState::Succeeded)
-    })
-    .await;
-
-    let running = db.store.deployments(&DeploymentScope { service: Some("api".into()), ..Default::default() }).await.expect("deployments");
-    let version =
-        |tenant: &str, region: &str| running.iter().find(|d| d.tenant == tenant && d.region == region).expect("cell").version.clone();
-    assert_eq!(version(&one.tenant, "frankfurt"), "1.0.0", "rolled back");
-    assert_eq!(version(&one.tenant, "ashburn"), "2.0.0", "other targets keep the release");
-    assert_eq!(version(&format!("{prefix}-2"), "frankfurt"), "2.0.0");
-
-    let again = dispatch::rollback(&backend, Some(&rita()), id, Some(vec![one]), Utc::now()).await;
-    assert!(matches!(again, Err(ReleaseError::NothingToRollBack(_))), "a target is rolled back once: {again:?}");
-}
-
 async fn a_closed_gate_a_target_outside_the_tenants_regions_and_an_unreachable_cluster_send_nothing(db: &TestStore) {
     let api = KubeApi::shared();
     let prefix = prefix();
@@ -240,7 +197,6 @@ async fn a_job_name_taken_by_a_foreign_job_fails_saying_so(db: &TestStore) {
 on_both_test_stores!(
     a_dispatch_creates_exactly_one_job_per_target_with_the_right_name_namespace_labels_and_spec,
     success_and_failure_flow_back_to_the_release_and_to_what_each_tenant_runs,
-    rollback_restores_the_previous_version_per_target,
     a_closed_gate_a_target_outside_the_tenants_regions_and_an_unreachable_cluster_send_nothing,
     a_second_dispatch_of_the_same_revision_is_refused_and_sends_nothing_more,
     a_job_name_taken_by_a_foreign_job_fails_saying_so,

@@ -11,6 +11,7 @@ mod auth_conformance;
 mod dispatch;
 mod dispatch_bench;
 mod dispatch_faults;
+mod dispatch_rollback;
 mod dispatch_waves;
 mod gate_conformance;
 mod gate_integrity;

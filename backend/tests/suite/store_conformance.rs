@@ -83,6 +83,7 @@ async fn a_protected_environment_without_required_approvals_is_refused(store: &d
             required_approvals: 0,
             rollout: Default::default(),
             creates_namespaces: false,
+            rollback: Default::default(),
         }],
         ..World::default()
     };

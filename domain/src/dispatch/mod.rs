@@ -6,7 +6,7 @@ mod job_name;
 mod waves;
 
 pub use job_name::{MAX_JOB_NAME_LEN, job_name};
-pub use waves::{Rollout, waves};
+pub use waves::{RollbackPolicy, Rollout, waves};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

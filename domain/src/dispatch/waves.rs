@@ -26,6 +26,31 @@ impl Rollout {
     }
 }
 
+/// Who may roll an environment's targets back without fresh approvals (an
+/// environment setting; every rollback is audited either way).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RollbackPolicy {
+    /// Release managers roll back at once, restoring what ran before.
+    #[default]
+    ReleaseManagers,
+    /// Nobody: going back means releasing the earlier version through the gate.
+    ThroughTheGate,
+}
+
+impl RollbackPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RollbackPolicy::ReleaseManagers => "release_managers",
+            RollbackPolicy::ThroughTheGate => "through_the_gate",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<RollbackPolicy> {
+        [RollbackPolicy::ReleaseManagers, RollbackPolicy::ThroughTheGate].into_iter().find(|r| r.as_str() == text)
+    }
+}
+
 /// Each target with its wave, from 1. `region_order` lists regions in
 /// promotion order; a region missing from it goes last.
 pub fn waves<'t>(targets: &'t [Target], rollout: Rollout, region_order: &[String]) -> Vec<(&'t Target, u32)> {

@@ -48,6 +48,7 @@ pub(crate) fn small_world() -> World {
                 required_approvals: 0,
                 rollout: Default::default(),
                 creates_namespaces: false,
+                rollback: Default::default(),
             },
             Environment {
                 name: "production".into(),
@@ -56,6 +57,7 @@ pub(crate) fn small_world() -> World {
                 required_approvals: 2,
                 rollout: Default::default(),
                 creates_namespaces: false,
+                rollback: Default::default(),
             },
         ],
         regions: vec![

@@ -26,6 +26,8 @@ pub struct EnvironmentView {
     pub rollout: String,
     /// Whether Airlock creates a tenant's namespace when it is missing.
     pub creates_namespaces: bool,
+    /// Who may roll back without fresh approvals: `release_managers`, or `through_the_gate` (nobody).
+    pub rollback: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -75,13 +77,14 @@ pub async fn environments(State(state): State<AppState>, Caller(caller): Caller)
     let all = world::environments(&state.backend, caller.as_ref()).await?;
     Ok(Json(
         all.into_iter()
-            .map(|Environment { name, position, protected, required_approvals, rollout, creates_namespaces }| EnvironmentView {
+            .map(|Environment { name, position, protected, required_approvals, rollout, creates_namespaces, rollback }| EnvironmentView {
                 name,
                 position,
                 protected,
                 required_approvals,
                 rollout: rollout.as_str().to_owned(),
                 creates_namespaces,
+                rollback: rollback.as_str().to_owned(),
             })
             .collect(),
     ))

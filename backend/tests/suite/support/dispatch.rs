@@ -58,6 +58,7 @@ pub fn world(api: &KubeApi, prefix: &str, count: usize, rollout: Rollout) -> Wor
             required_approvals: 2,
             rollout,
             creates_namespaces: true,
+            rollback: Default::default(),
         }],
         regions: REGIONS
             .iter()
