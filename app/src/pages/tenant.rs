@@ -2,8 +2,10 @@
 //! and region, with the previous version a rollback would restore.
 
 use crate::components::health::{HealthChip, HealthCountsView};
+use crate::components::jobs::JobStateBadge;
 use crate::components::loaded::Loaded;
 use crate::server_fns::status::load_tenant_detail;
+use airlock_domain::dispatch::JobView;
 use airlock_domain::status::TenantDetail;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -14,12 +16,12 @@ pub fn TenantPage() -> impl IntoView {
     let params = use_params_map();
     let detail = Resource::new(move || params.read().get("slug").unwrap_or_default(), load_tenant_detail);
     view! {
-        <Loaded resource=detail render=|detail| view! { <TenantView detail/> }/>
+        <Loaded resource=detail render=|loaded| view! { <TenantView detail=loaded.detail jobs=loaded.jobs/> }/>
     }
 }
 
 #[component]
-fn TenantView(detail: TenantDetail) -> impl IntoView {
+fn TenantView(detail: TenantDetail, jobs: Vec<(i64, JobView)>) -> impl IntoView {
     let tenant = detail.tenant;
     let allowed =
         tenant.allowed_regions.iter().map(|r| view! { <a class="badge" href=format!("/regions/{r}")>{r.clone()}</a>" " }).collect_view();
@@ -67,5 +69,42 @@ fn TenantView(detail: TenantDetail) -> impl IntoView {
                 <tbody>{rows}</tbody>
             </table>
         </div>
+        <RecentJobs jobs/>
     }
+}
+
+/// What was last sent for the tenant, and why a failed one left the old version running.
+#[component]
+fn RecentJobs(jobs: Vec<(i64, JobView)>) -> impl IntoView {
+    if jobs.is_empty() {
+        return ().into_any();
+    }
+    let rows = jobs
+        .into_iter()
+        .map(|(release, job)| {
+            view! {
+                <tr data-state=job.state.as_str()>
+                    <td><a href=format!("/releases/{release}#jobs")>{format!("#{release}")}</a></td>
+                    <td>{job.kind.as_str()}</td>
+                    <td>{job.region.clone()}</td>
+                    <td class="mono">{job.version.clone()}</td>
+                    <td><JobStateBadge state=job.state/></td>
+                    <td>{job.reason.clone()}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <h2>"Recent deploys and rollbacks"</h2>
+        <div class="table-wrap" data-testid="tenant-jobs">
+            <table class="data">
+                <thead><tr>
+                    <th scope="col">"Release"</th><th scope="col">"Kind"</th><th scope="col">"Region"</th>
+                    <th scope="col">"Version"</th><th scope="col">"State"</th><th scope="col">"Why"</th>
+                </tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+    .into_any()
 }

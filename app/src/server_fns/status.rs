@@ -34,11 +34,21 @@ pub async fn load_tenant_matrix(service: Option<String>) -> Result<TenantMatrix,
     .await
 }
 
+/// A tenant with its newest jobs (release id and job), newest first.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TenantWithJobs {
+    pub detail: TenantDetail,
+    pub jobs: Vec<(i64, airlock_domain::dispatch::JobView)>,
+}
+
 #[server(prefix = "/rpc", endpoint = "tenant_detail")]
-pub async fn load_tenant_detail(slug: String) -> Result<TenantDetail, PageError> {
+pub async fn load_tenant_detail(slug: String) -> Result<TenantWithJobs, PageError> {
     super::answer(async move {
         let (backend, actor) = super::backend_and_actor()?;
-        views::tenant_detail(&backend, actor.as_ref(), &slug).await?.ok_or(PageError::NotFound { what: format!("tenant \"{slug}\"") })
+        let detail = views::tenant_detail(&backend, actor.as_ref(), &slug)
+            .await?
+            .ok_or(PageError::NotFound { what: format!("tenant \"{slug}\"") })?;
+        Ok(TenantWithJobs { detail, jobs: airlock_backend::dispatch::tenant_jobs(&backend, actor.as_ref(), &slug).await? })
     })
     .await
 }

@@ -133,6 +133,17 @@ pub async fn jobs(backend: &Backend, actor: Option<&Identity>, id: i64) -> Resul
     Ok(backend.store.release_jobs(id).await?.into_iter().map(|j: JobRecord| j.view).collect())
 }
 
+/// The tenant's newest deploy and rollback jobs (with the release each
+/// belongs to), for whoever may see the tenant: a failed one says why the
+/// tenant still runs its old version.
+pub async fn tenant_jobs(backend: &Backend, actor: Option<&Identity>, tenant: &str) -> Result<Vec<(i64, JobView)>, ReleaseError> {
+    authorize(actor, Action::Read)?;
+    if !airlock_domain::access::tenant_scope(actor).includes(tenant) {
+        return Ok(Vec::new());
+    }
+    Ok(backend.store.tenant_jobs(tenant, 20).await?.into_iter().map(|j| (j.release_id, j.view)).collect())
+}
+
 /// A cluster with what its last connection check found (no credentials).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ClusterView {

@@ -243,6 +243,16 @@ macro_rules! impl_dispatch_store {
                 rows.into_iter().map(TryInto::try_into).collect()
             }
 
+            async fn tenant_jobs(&self, tenant: &str, limit: u32) -> Result<Vec<$crate::store::JobRecord>, $crate::store::StoreError> {
+                let sql = format!(
+                    "SELECT {} FROM jobs j WHERE j.tenant = $1 ORDER BY j.id DESC LIMIT $2",
+                    $crate::store::dispatch_rows::JOB_COLUMNS
+                );
+                let rows: Vec<$crate::store::dispatch_rows::JobRow> =
+                    sqlx::query_as(&sql).bind(tenant).bind(limit as i64).fetch_all(&self.pool).await?;
+                rows.into_iter().map(TryInto::try_into).collect()
+            }
+
             async fn job_template(&self, environment: &str) -> Result<Option<String>, $crate::store::StoreError> {
                 let row: Option<(String,)> = sqlx::query_as("SELECT template FROM job_templates WHERE environment = $1")
                     .bind(environment)

@@ -134,4 +134,6 @@ pub trait DispatchStore: Send + Sync + 'static {
     /// Jobs sent to `cluster` that have not finished (for watchers and the simulator).
     async fn unfinished_jobs(&self, cluster: &str) -> Result<Vec<JobRecord>, StoreError>;
     async fn job_template(&self, environment: &str) -> Result<Option<String>, StoreError>;
+    /// The tenant's newest jobs, newest first.
+    async fn tenant_jobs(&self, tenant: &str, limit: u32) -> Result<Vec<JobRecord>, StoreError>;
 }

@@ -142,6 +142,10 @@ async fn open_status_pages_are_told_when_a_job_moves_a_cell(app: TestApp) {
         .expect("a chunk");
     assert!(String::from_utf8_lossy(&chunk).contains("data: changed"));
     assert_eq!(frankfurt_version(&app).await, "2.15.0", "and the refetch shows the new version");
+    let (status, html) = app.page("/tenants/acme").await;
+    assert_eq!(status, 200);
+    let recent = html.split("data-testid=\"tenant-jobs\"").nth(1).expect("the tenant page lists its recent jobs");
+    assert!(recent.contains(&format!("#{id}")) && recent.contains("succeeded"), "{recent}");
 }
 
 crate::on_both_apps!(
