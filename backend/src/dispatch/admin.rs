@@ -18,6 +18,15 @@ pub async fn add_cluster(backend: &Backend, operator: &str, cluster: Cluster, no
     if credentials != Credentials::Simulated && !cluster.api_url.starts_with("https://") {
         return Err(ReleaseError::invalid("url", "A cluster's API server URL must start with https://."));
     }
+    if !backend.store.environments().await?.iter().any(|e| e.name == cluster.environment) {
+        return Err(ReleaseError::invalid("environment", format!("There is no environment {}.", cluster.environment)));
+    }
+    if !backend.store.regions().await?.iter().any(|r| r.name == cluster.region) {
+        return Err(ReleaseError::invalid("region", format!("There is no region {}.", cluster.region)));
+    }
+    if backend.store.clusters().await?.iter().any(|c| c.name == cluster.name) {
+        return Err(ReleaseError::invalid("name", format!("A cluster named {} already exists.", cluster.name)));
+    }
     let mut tx = backend.store.begin().await?;
     tx.insert_cluster(&cluster).await?;
     let after = serde_json::json!({

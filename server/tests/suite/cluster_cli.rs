@@ -83,7 +83,14 @@ async fn an_operator_adds_clusters_and_checks_what_airlock_may_do_in_them() {
         dir.path(),
         &["clusters", "add", "--environment", "production", "--region", "frankfurt", "--name", "real-fra", "--simulated"],
     );
-    assert!(!duplicate.status.success(), "a cluster name is taken once");
+    assert!(
+        !duplicate.status.success() && text(&duplicate).contains("already exists"),
+        "a cluster name is taken once: {}",
+        text(&duplicate)
+    );
+    let nowhere =
+        airlock(dir.path(), &["clusters", "add", "--environment", "prod", "--region", "frankfurt", "--name", "typo", "--simulated"]);
+    assert!(!nowhere.status.success() && text(&nowhere).contains("There is no environment prod"), "{}", text(&nowhere));
 }
 
 #[test]
