@@ -16,7 +16,7 @@ pub async fn serve(settings: &Settings) -> Result<(), StartupError> {
 }
 
 /// The backend on the configured database, migrated: where every operator command starts.
-async fn migrated(settings: &Settings) -> Result<Backend, StartupError> {
+pub(crate) async fn migrated(settings: &Settings) -> Result<Backend, StartupError> {
     let backend = open_backend(settings).await?;
     backend.migrate().await?;
     Ok(backend)
@@ -144,7 +144,7 @@ pub async fn audit_head(settings: &Settings) -> Result<bool, StartupError> {
 }
 
 /// Who ran a CLI command, for the audit log: the OS user on this host.
-fn local_operator() -> String {
+pub(crate) fn local_operator() -> String {
     let user = std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into());
     format!("cli:{user}")
 }

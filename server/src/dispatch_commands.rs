@@ -1,23 +1,13 @@
 //! The `clusters` and `templates` subcommands.
 
 use crate::cli::{AddCluster, ClustersCommand};
+use crate::commands::{local_operator, migrated};
 use crate::config::Settings;
-use crate::startup::{StartupError, open_backend};
+use crate::startup::StartupError;
 use airlock_backend::Backend;
 use airlock_backend::dispatch::admin;
 use airlock_domain::{Cluster, NamespaceStrategy};
 use std::path::Path;
-
-async fn migrated(settings: &Settings) -> Result<Backend, StartupError> {
-    let backend = open_backend(settings).await?;
-    backend.migrate().await?;
-    Ok(backend)
-}
-
-fn operator() -> String {
-    let user = std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into());
-    format!("cli:{user}")
-}
 
 /// `Ok(false)` when `clusters check` found a problem.
 pub async fn clusters(settings: &Settings, command: ClustersCommand) -> Result<bool, StartupError> {
@@ -50,7 +40,7 @@ async fn add(backend: &Backend, command: AddCluster) -> Result<(), StartupError>
         None => NamespaceStrategy::PerTenant,
     };
     let cluster = Cluster { name: name.clone(), environment, region, api_url, credentials_ref, namespace_strategy };
-    admin::add_cluster(backend, &operator(), cluster, chrono::Utc::now()).await?;
+    admin::add_cluster(backend, &local_operator(), cluster, chrono::Utc::now()).await?;
     println!("Added cluster {name}. Run `airlock clusters check` to see whether Airlock can reach it.");
     Ok(())
 }
@@ -96,7 +86,7 @@ async fn check(backend: &Backend) -> Result<bool, StartupError> {
 pub async fn set_template(settings: &Settings, environment: &str, file: &Path) -> Result<(), StartupError> {
     let backend = migrated(settings).await?;
     let text = std::fs::read_to_string(file).map_err(|e| StartupError::Usage(format!("cannot read {}: {e}", file.display())))?;
-    admin::set_job_template(&backend, &operator(), environment, &text, chrono::Utc::now()).await?;
+    admin::set_job_template(&backend, &local_operator(), environment, &text, chrono::Utc::now()).await?;
     println!("Stored the Job template of {environment}; the next dispatch to it uses it.");
     Ok(())
 }

@@ -23,6 +23,15 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/live/releases/{id}", get(release_events)).route("/live/status", get(status_events))
 }
 
+/// A stream slot for `actor`, or the status that says why there is none.
+fn take_slot(slots: &LiveSlots, actor: Option<&airlock_domain::access::Identity>) -> Result<crate::live_slots::LiveSlot, StatusCode> {
+    match slots.take(actor.map_or("", |a| a.name.as_str())) {
+        Ok(slot) => Ok(slot),
+        Err(LiveFull::Person) => Err(StatusCode::TOO_MANY_REQUESTS),
+        Err(LiveFull::Server) => Err(StatusCode::SERVICE_UNAVAILABLE),
+    }
+}
+
 async fn release_events(
     State(backend): State<Backend>,
     State(stopping): State<Stopping>,
@@ -45,12 +54,7 @@ async fn release_events(
             return Err(StatusCode::SERVICE_UNAVAILABLE);
         }
     }
-    let person = actor.as_ref().map_or("", |a| a.name.as_str());
-    let slot = match slots.take(person) {
-        Ok(slot) => slot,
-        Err(LiveFull::Person) => return Err(StatusCode::TOO_MANY_REQUESTS),
-        Err(LiveFull::Server) => return Err(StatusCode::SERVICE_UNAVAILABLE),
-    };
+    let slot = take_slot(&slots, actor.as_ref())?;
     // Browsers reconnect on their own, to whichever replica is up, and the
     // page refetches on reconnect, so ending the stream on stop loses nothing.
     let stop = Box::pin(stopping.requested());
@@ -91,12 +95,7 @@ async fn status_events(
         Err(airlock_domain::access::Denied::Unauthenticated { .. }) => return Err(StatusCode::UNAUTHORIZED),
         Err(_) => return Err(StatusCode::FORBIDDEN),
     }
-    let person = actor.as_ref().map_or("", |a| a.name.as_str());
-    let slot = match slots.take(person) {
-        Ok(slot) => slot,
-        Err(LiveFull::Person) => return Err(StatusCode::TOO_MANY_REQUESTS),
-        Err(LiveFull::Server) => return Err(StatusCode::SERVICE_UNAVAILABLE),
-    };
+    let slot = take_slot(&slots, actor.as_ref())?;
     let stop = Box::pin(stopping.requested());
     let stream = futures_util::stream::unfold((events, stop, slot), move |(mut events, mut stop, slot)| async move {
         loop {

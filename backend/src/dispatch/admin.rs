@@ -1,7 +1,7 @@
 //! Operators' changes to dispatch: adding clusters, setting job templates,
 //! and checking what Airlock may do in each cluster. Each change is audited.
 
-use super::credentials::{self, Credentials};
+use super::credentials::Credentials;
 use super::template::JobTemplate;
 use crate::Backend;
 use crate::releases::{ReleaseError, audit, json};
@@ -83,11 +83,9 @@ pub async fn check_clusters(backend: &Backend) -> Result<Vec<ClusterCheck>, Rele
     let tenants = backend.store.tenants().await?;
     let mut checks = Vec::new();
     for cluster in backend.store.clusters().await? {
-        let status = super::runtime::check_now(backend, &cluster).await;
+        let (status, client) = super::runtime::check_now(backend, &cluster).await;
         let mut cannot = Vec::new();
-        if status.reachable
-            && let Ok(Some(client)) = credentials::client(&cluster).await
-        {
+        if let Some(client) = client {
             let mut namespaces: Vec<String> = tenants
                 .iter()
                 .filter(|t| t.may_run_in(&cluster.region))

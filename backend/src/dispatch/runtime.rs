@@ -72,18 +72,10 @@ async fn check_all(backend: &Backend, clients: &Clients, watchers: &mut HashMap<
     let mut simulated = Vec::new();
     for cluster in clusters {
         let name = cluster.name.clone();
-        let (status, client) = match clients.build(cluster).await {
-            Ok(None) => {
-                simulated.push(name.clone());
-                (reachable(&name, Some("simulated".into())), None)
-            }
-            Ok(Some(client)) => match tokio::time::timeout(Duration::from_secs(5), client.apiserver_version()).await {
-                Ok(Ok(version)) => (reachable(&name, Some(version.git_version)), Some(client)),
-                Ok(Err(error)) => (unreachable(&name, worker::describe(&error)), None),
-                Err(_) => (unreachable(&name, "the cluster did not answer within 5 s".into()), None),
-            },
-            Err(error) => (unreachable(&name, error), None),
-        };
+        if cluster.credentials_ref == "simulated" {
+            simulated.push(name.clone());
+        }
+        let (status, client) = probe(clients, cluster).await;
         record_status(backend, &status).await;
         if let Some(client) = client
             && watchers.get(&name).is_none_or(JoinHandle::is_finished)
@@ -115,19 +107,25 @@ async fn record_status(backend: &Backend, status: &ClusterStatus) {
     }
 }
 
-/// Checks one cluster now (for `airlock clusters check` and tests), records
-/// and returns what it found.
-pub async fn check_now(backend: &Backend, cluster: &airlock_domain::Cluster) -> ClusterStatus {
-    let clients = Clients::default();
-    let status = match clients.build(cluster.clone()).await {
-        Ok(None) => reachable(&cluster.name, Some("simulated".into())),
+/// Builds (or keeps) the cluster's client and asks its API server for its
+/// version: what it found, and the client when it is reachable.
+async fn probe(clients: &Clients, cluster: airlock_domain::Cluster) -> (ClusterStatus, Option<kube::Client>) {
+    let name = cluster.name.clone();
+    match clients.build(cluster).await {
+        Ok(None) => (reachable(&name, Some("simulated".into())), None),
         Ok(Some(client)) => match tokio::time::timeout(Duration::from_secs(5), client.apiserver_version()).await {
-            Ok(Ok(version)) => reachable(&cluster.name, Some(version.git_version)),
-            Ok(Err(error)) => unreachable(&cluster.name, worker::describe(&error)),
-            Err(_) => unreachable(&cluster.name, "the cluster did not answer within 5 s".into()),
+            Ok(Ok(version)) => (reachable(&name, Some(version.git_version)), Some(client)),
+            Ok(Err(error)) => (unreachable(&name, worker::describe(&error)), None),
+            Err(_) => (unreachable(&name, "the cluster did not answer within 5 s".into()), None),
         },
-        Err(error) => unreachable(&cluster.name, error),
-    };
+        Err(error) => (unreachable(&name, error), None),
+    }
+}
+
+/// Checks one cluster now (for `airlock clusters check` and tests), records
+/// what it found and returns it, with the client when it is reachable.
+pub async fn check_now(backend: &Backend, cluster: &airlock_domain::Cluster) -> (ClusterStatus, Option<kube::Client>) {
+    let (status, client) = probe(&Clients::default(), cluster.clone()).await;
     record_status(backend, &status).await;
-    status
+    (status, client)
 }

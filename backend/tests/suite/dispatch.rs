@@ -146,7 +146,7 @@ async fn a_closed_gate_a_target_outside_the_tenants_regions_and_an_unreachable_c
         .await
         .expect("break the cluster");
     let cluster = db.store.clusters().await.expect("clusters").into_iter().find(|c| c.name == "prod-ashburn").expect("cluster");
-    let status = dispatch::runtime::check_now(&backend, &cluster).await;
+    let (status, _) = dispatch::runtime::check_now(&backend, &cluster).await;
     assert!(!status.reachable);
     let refused = dispatch::dispatch(&backend, Some(&rita()), id, None, Utc::now()).await;
     assert!(matches!(&refused, Err(ReleaseError::ClusterUnreachable { cluster, .. }) if cluster == "prod-ashburn"), "{refused:?}");

@@ -26,6 +26,15 @@ pub enum JobKindView {
 }
 
 /// queued → created → running → succeeded / failed; `skipped` when an earlier wave failed.
+impl From<JobKind> for JobKindView {
+    fn from(kind: JobKind) -> JobKindView {
+        match kind {
+            JobKind::Deploy => JobKindView::Deploy,
+            JobKind::Rollback => JobKindView::Rollback,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 #[schema(as = JobState)]
@@ -88,10 +97,6 @@ impl From<JobView> for JobWire {
             started_at,
             finished_at,
         } = job;
-        let kind = match kind {
-            JobKind::Deploy => JobKindView::Deploy,
-            JobKind::Rollback => JobKindView::Rollback,
-        };
         let state = match state {
             JobState::Queued => JobStateView::Queued,
             JobState::Created => JobStateView::Created,
@@ -102,7 +107,7 @@ impl From<JobView> for JobWire {
         };
         JobWire {
             id,
-            kind,
+            kind: kind.into(),
             revision,
             tenant,
             region,
@@ -135,11 +140,7 @@ pub struct DispatchedView {
 
 impl From<Dispatched> for DispatchedView {
     fn from(Dispatched { release_id, revision, kind, jobs }: Dispatched) -> DispatchedView {
-        let kind = match kind {
-            JobKind::Deploy => JobKindView::Deploy,
-            JobKind::Rollback => JobKindView::Rollback,
-        };
-        DispatchedView { release_id, revision, kind, jobs: jobs.into_iter().map(JobWire::from).collect() }
+        DispatchedView { release_id, revision, kind: kind.into(), jobs: jobs.into_iter().map(JobWire::from).collect() }
     }
 }
 

@@ -59,7 +59,7 @@ async fn sigkill_at_random_moments_of_a_100_target_dispatch_neither_loses_nor_do
     let backend = Backend::new(store.clone());
     // The clusters' first check, as a running portal would have made it.
     for cluster in store.clusters().await.expect("clusters") {
-        assert!(dispatch::runtime::check_now(&backend, &cluster).await.reachable);
+        assert!(dispatch::runtime::check_now(&backend, &cluster).await.0.reachable);
     }
     let id = open_release(&backend, &targets(&prefix, TENANTS)).await;
     dispatch::dispatch(&backend, Some(&rita()), id, None, chrono::Utc::now()).await.expect("100 jobs recorded");
