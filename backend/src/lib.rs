@@ -7,6 +7,7 @@ pub mod auth;
 pub mod demo;
 pub mod dispatch;
 pub mod live;
+pub mod read_model;
 pub mod releases;
 pub mod status;
 pub mod store;
@@ -47,6 +48,8 @@ pub struct Backend {
     dispatch_wake: Arc<tokio::sync::Notify>,
     /// Tells this process's own changes apart on the change feed (`live`).
     instance: Arc<str>,
+    /// What status views are served from (`read_model`).
+    status: Arc<read_model::ReadModel>,
 }
 
 impl Backend {
@@ -55,7 +58,7 @@ impl Backend {
         // release anyway, so a lost event costs nothing but a refresh.
         let (events, _) = broadcast::channel(256);
         let instance = format!("{:016x}", rand_instance()).into();
-        Backend { store, events, verified: Arc::default(), dispatch_wake: Arc::default(), instance }
+        Backend { store, events, verified: Arc::default(), dispatch_wake: Arc::default(), instance, status: Arc::default() }
     }
 
     pub(crate) fn verified_checkpoint(&self) -> Option<(Checkpoint, u64)> {
@@ -86,7 +89,39 @@ impl Backend {
 
     /// Loads a whole world, e.g. the demo world (operators' commands and startup).
     pub async fn import_world(&self, world: &airlock_domain::World) -> Result<(), StoreError> {
-        self.store.import_world(world).await
+        self.store.import_world(world).await?;
+        self.status_changed(read_model::Change::Everything).await;
+        Ok(())
+    }
+
+    /// Builds the status read model now, so the first page does not wait for
+    /// it and a database that cannot serve it fails the start.
+    pub async fn load_status(&self) -> Result<(), StoreError> {
+        self.status.snapshot(self.store.as_ref()).await.map(drop)
+    }
+
+    pub(crate) async fn status_snapshot(&self) -> Result<Arc<read_model::Snapshot>, StoreError> {
+        self.status.snapshot(self.store.as_ref()).await
+    }
+
+    /// Makes a committed change visible to this process's next status read,
+    /// then tells its open pages and the other processes. Called by every
+    /// write that moves a status view, after its commit.
+    pub(crate) async fn status_changed(&self, change: read_model::Change) {
+        self.refresh_status(change.clone()).await;
+        if let Some(what) = live::status_payload(&change) {
+            let _ = self.events.send(LiveEvent::StatusChanged);
+            live::publish_now(self, &what).await;
+        }
+    }
+
+    /// Refreshes the read model only (a change another process announced, or
+    /// a connection check no other process needs to hear about).
+    pub(crate) async fn refresh_status(&self, change: read_model::Change) {
+        if let Err(error) = self.status.refresh(self.store.as_ref(), change).await {
+            // The model dropped its snapshot: the next read loads it all again.
+            tracing::warn!(error = %error, "could not refresh the status read model");
+        }
     }
 
     /// Changes committed by any process on this database, for the live push
@@ -107,11 +142,6 @@ impl Backend {
         // No subscribers is normal (nobody has the page open).
         let _ = self.events.send(LiveEvent::ReleaseChanged { id });
         live::publish(self, &id.to_string());
-    }
-
-    pub(crate) fn announce_status(&self) {
-        let _ = self.events.send(LiveEvent::StatusChanged);
-        live::publish(self, live::STATUS);
     }
 }
 

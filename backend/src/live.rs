@@ -4,21 +4,38 @@
 //! page served by one replica refreshes when a change lands through another
 //! (or when another replica's watcher records a job's progress).
 
+use crate::read_model::Change;
 use crate::{Backend, LiveEvent};
 use std::time::Duration;
 use tokio::sync::watch;
 
-/// What is published when status views are stale (otherwise, a release id).
-pub(crate) const STATUS: &str = "status";
+/// What is published when the world changed (otherwise a release id, or
+/// `status:<tenant>` when what runs for one tenant changed).
+const STATUS: &str = "status";
 
-/// Publishes "release `what` changed" (or [`STATUS`]) for the other processes; never blocks the caller.
+/// What to publish about a status change; `None` for the ones every process
+/// makes for itself (connection checks).
+pub(crate) fn status_payload(change: &Change) -> Option<String> {
+    match change {
+        Change::Everything => Some(STATUS.to_owned()),
+        Change::Tenant(slug) => Some(format!("{STATUS}:{slug}")),
+        Change::ClusterStatus(_) => None,
+    }
+}
+
+/// Publishes "release `what` changed" for the other processes; never blocks the caller.
 pub(crate) fn publish(backend: &Backend, what: &str) {
-    let (store, payload) = (backend.store.clone(), format!("{} {what}", backend.instance));
-    tokio::spawn(async move {
-        if let Err(error) = store.publish_change(&payload).await {
-            tracing::debug!(error = %error, "could not publish a change to the other processes");
-        }
-    });
+    let backend = backend.clone();
+    let what = what.to_owned();
+    tokio::spawn(async move { publish_now(&backend, &what).await });
+}
+
+/// Publishes `what` and returns once it is sent: a status change made by a
+/// short-lived process (the CLI) must not die with it.
+pub(crate) async fn publish_now(backend: &Backend, what: &str) {
+    if let Err(error) = backend.store.publish_change(&format!("{} {what}", backend.instance)).await {
+        tracing::debug!(error = %error, "could not publish a change to the other processes");
+    }
 }
 
 /// Relays what the other processes publish to this process's open pages,
@@ -55,13 +72,22 @@ async fn relay(backend: &Backend, mut listener: sqlx::postgres::PgListener) {
         if instance == &*backend.instance {
             continue; // announced here already
         }
-        let event = match what {
-            STATUS => LiveEvent::StatusChanged,
-            id => match id.parse() {
-                Ok(id) => LiveEvent::ReleaseChanged { id },
-                Err(_) => continue,
-            },
+        let change = match what.split_once(':') {
+            None if what == STATUS => Change::Everything,
+            Some((STATUS, slug)) => Change::Tenant(slug.to_owned()),
+            _ => {
+                if let Ok(id) = what.parse() {
+                    let _ = backend.events.send(LiveEvent::ReleaseChanged { id });
+                }
+                continue;
+            }
         };
-        let _ = backend.events.send(event);
+        // Pages are told only once this process's model shows the change; in
+        // a task of its own, so a burst of changes is refreshed in batches.
+        let backend = backend.clone();
+        tokio::spawn(async move {
+            backend.refresh_status(change).await;
+            let _ = backend.events.send(LiveEvent::StatusChanged);
+        });
     }
 }

@@ -116,13 +116,17 @@ pub struct World {
 impl World {
     /// The world as someone with `scope` may see it: other tenants and what
     /// runs for them are gone, so every view built from it (counts included)
-    /// says nothing about them.
-    pub fn scoped_to(mut self, scope: &TenantScope<'_>) -> World {
-        if *scope != TenantScope::All {
-            self.tenants.retain(|t| scope.includes(&t.slug));
-            self.deployments.retain(|d| scope.includes(&d.tenant));
+    /// says nothing about them. A copy of only what they may see: the status
+    /// read model keeps the whole.
+    pub fn visible_to(&self, scope: &TenantScope<'_>) -> World {
+        World {
+            environments: self.environments.clone(),
+            regions: self.regions.clone(),
+            clusters: self.clusters.clone(),
+            tenants: self.tenants.iter().filter(|t| scope.includes(&t.slug)).cloned().collect(),
+            services: self.services.clone(),
+            deployments: self.deployments.iter().filter(|d| scope.includes(&d.tenant)).cloned().collect(),
         }
-        self
     }
 }
 
@@ -134,11 +138,11 @@ mod tests {
     fn a_scoped_world_holds_only_the_tenants_in_scope() {
         let world = crate::status::fixtures::small_world();
         let mine = ["acme".to_owned()];
-        let scoped = world.clone().scoped_to(&TenantScope::Only(&mine));
+        let scoped = world.visible_to(&TenantScope::Only(&mine));
         assert!(scoped.tenants.iter().all(|t| t.slug == "acme") && !scoped.tenants.is_empty());
         assert!(scoped.deployments.iter().all(|d| d.tenant == "acme") && !scoped.deployments.is_empty());
         assert_eq!(scoped.clusters, world.clusters);
-        assert_eq!(world.clone().scoped_to(&TenantScope::All), world);
+        assert_eq!(world.visible_to(&TenantScope::All), world);
     }
 
     #[test]

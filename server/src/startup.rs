@@ -174,6 +174,7 @@ impl Application {
             backend.import_world(&airlock_backend::demo::demo_world()).await?;
             tracing::info!("demo world loaded");
         }
+        backend.load_status().await?;
         let listener = TcpListener::bind(settings.addr).await.map_err(|source| StartupError::Bind { addr: settings.addr, source })?;
         let addr = listener.local_addr().map_err(|source| StartupError::Bind { addr: settings.addr, source })?;
         let auth = AuthConfig::from_settings(settings, addr).await?;

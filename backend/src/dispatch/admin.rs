@@ -36,6 +36,7 @@ pub async fn add_cluster(backend: &Backend, operator: &str, cluster: Cluster, no
     let subject = format!("cluster/{}", cluster.name);
     tx.append_audit(audit(operator, AuditAction::ClusterAdded, &subject, None, Some(json(&after)), now)).await?;
     tx.commit().await?;
+    backend.status_changed(crate::read_model::Change::Everything).await;
     Ok(())
 }
 

@@ -181,22 +181,22 @@ pub async fn connections(
 
 /// Clusters name no tenant and hold no credentials: every reader sees them all.
 pub(crate) async fn cluster_views(backend: &Backend) -> Result<Vec<ClusterView>, ReleaseError> {
-    let statuses = backend.store.cluster_statuses().await?;
-    Ok(backend
-        .store
-        .clusters()
-        .await?
-        .into_iter()
+    // From the status read model: listing clusters touches no database.
+    let snapshot = backend.status_snapshot().await?;
+    Ok(snapshot
+        .world
+        .clusters
+        .iter()
         .map(|c| {
             let credentials = credentials::Credentials::parse(&c.credentials_ref).map_or("not valid", |k| k.describe());
             ClusterView {
                 simulated: c.credentials_ref == "simulated",
-                status: statuses.iter().find(|s| s.cluster == c.name).cloned(),
+                status: snapshot.statuses.iter().find(|s| s.cluster == c.name).cloned(),
                 credentials,
-                name: c.name,
-                environment: c.environment,
-                region: c.region,
-                api_url: c.api_url,
+                name: c.name.clone(),
+                environment: c.environment.clone(),
+                region: c.region.clone(),
+                api_url: c.api_url.clone(),
             }
         })
         .collect())

@@ -5,6 +5,7 @@
 //! event, record each transition once.
 
 use crate::Backend;
+use crate::read_model::Change;
 use crate::releases::{ReleaseError, audit, json};
 use crate::store::JobProgress;
 use airlock_domain::audit::AuditAction;
@@ -47,7 +48,7 @@ pub async fn record_progress(backend: &Backend, id: i64, progress: JobProgress) 
     tx.commit().await?;
     backend.announce(job.release_id);
     if progress.state == JobState::Succeeded {
-        backend.announce_status();
+        backend.status_changed(Change::Tenant(job.view.tenant.clone())).await;
     }
     Ok(true)
 }

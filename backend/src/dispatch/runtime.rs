@@ -5,6 +5,7 @@
 use super::clients::Clients;
 use super::{watcher, worker};
 use crate::Backend;
+use crate::read_model::Change;
 use crate::store::ClusterStatus;
 use chrono::Utc;
 use std::collections::HashMap;
@@ -69,6 +70,11 @@ async fn check_all(backend: &Backend, clients: &Clients, watchers: &mut HashMap<
             return Vec::new();
         }
     };
+    // On the embedded database the CLI, another process, adds clusters
+    // without a change feed: they reach the status views from here.
+    if backend.status.clusters_differ(&clusters.iter().map(|c| c.name.as_str()).collect()) {
+        backend.status_changed(Change::Everything).await;
+    }
     let mut simulated = Vec::new();
     for cluster in clusters {
         let name = cluster.name.clone();
@@ -102,8 +108,9 @@ async fn record_status(backend: &Backend, status: &ClusterStatus) {
         tx.commit().await
     }
     .await;
-    if let Err(error) = result {
-        tracing::warn!(cluster = %status.cluster, error = %error, "could not record the cluster's check");
+    match result {
+        Ok(()) => backend.refresh_status(Change::ClusterStatus(status.clone())).await,
+        Err(error) => tracing::warn!(cluster = %status.cluster, error = %error, "could not record the cluster's check"),
     }
 }
 

@@ -17,4 +17,5 @@ mod gate_conformance;
 mod gate_integrity;
 mod gate_races;
 mod live_across_processes;
+mod read_model;
 mod store_conformance;

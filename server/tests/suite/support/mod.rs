@@ -213,6 +213,16 @@ impl TestApp {
         self.postgres.is_some()
     }
 
+    /// Where the app's PostgreSQL database is, for another process to open it.
+    pub fn database_url(&self) -> Option<String> {
+        self.same_settings().database_url.map(|url| url.expose().to_owned())
+    }
+
+    /// Another server on the app's database, as a second replica: its address.
+    pub async fn replica(&self) -> String {
+        run(&self.same_settings()).await
+    }
+
     /// A backend on the app's own database, as the CLI would open it.
     pub async fn backend(&self) -> airlock_backend::Backend {
         airlock_server::startup::open_backend(&self.same_settings()).await.expect("database opens")
