@@ -3,7 +3,7 @@
 //! (the operator's CLI) is in both replicas' status views by the time each
 //! tells its open pages to refetch.
 
-use crate::support::spawn_app_on_postgres;
+use crate::support::{Browser, spawn_app_on_postgres};
 use airlock_domain::access::Role;
 use std::time::Duration;
 
@@ -30,7 +30,11 @@ async fn a_cluster_added_by_the_cli_is_in_both_replicas_views_when_they_push() {
     for replica in [&first.address, &second] {
         assert!(!lists_lagos_cluster(replica, &token).await, "no development cluster in lagos yet ({replica})");
     }
-    let mut pushes = [get(&first.address, "/live/status", &token).await, get(&second, "/live/status", &token).await];
+    // One signed-in browser for both: sessions live in the shared database,
+    // and cookies do not tell ports apart.
+    let on_first = first.browser("vic").await;
+    let on_second = Browser { address: second.clone(), client: on_first.client.clone() };
+    let mut pushes = [on_first.get("/live/status").await, on_second.get("/live/status").await];
     tokio::time::sleep(Duration::from_millis(300)).await; // both streams subscribed
 
     let dir = tempfile::tempdir().expect("temp dir");
@@ -43,10 +47,12 @@ async fn a_cluster_added_by_the_cli_is_in_both_replicas_views_when_they_push() {
         .expect("the CLI runs");
     assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
 
-    for (replica, events) in [&first.address, &second].into_iter().zip(&mut pushes) {
+    for (browser, events) in [&on_first, &on_second].into_iter().zip(&mut pushes) {
+        let replica = &browser.address;
         next_push(events).await;
         assert!(lists_lagos_cluster(replica, &token).await, "{replica} lists the new cluster once it pushed");
-        let region = get(replica, "/regions/lagos", &token).await.text().await.expect("page");
+        let (status, region) = browser.page("/regions/lagos").await;
+        assert_eq!(status, 200);
         assert!(region.contains("dev-los-1"), "{replica}'s region page shows it");
     }
 }
