@@ -48,6 +48,20 @@ async fn frankfurt_version(app: &TestApp) -> String {
     cell["version"].as_str().unwrap_or_default().to_owned()
 }
 
+/// Waits until the tenant's status shows `wanted` (or, with `shown == false`,
+/// shows something else). The job's row commits first; the status read model
+/// takes the outcome in right after, before pages are told (`/live/status`).
+async fn until_frankfurt(app: &TestApp, wanted: &str, shown: bool) -> String {
+    for _ in 0..50 {
+        let version = frankfurt_version(app).await;
+        if (version == wanted) == shown {
+            return version;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    frankfurt_version(app).await
+}
+
 async fn a_release_manager_dispatches_once_and_rolls_back_through_the_api(app: TestApp) {
     let rita = app.token("rita", &[Role::ReleaseManager]).await;
     let viewer = app.token("watcher", &[Role::Viewer]).await;
@@ -68,7 +82,7 @@ async fn a_release_manager_dispatches_once_and_rolls_back_through_the_api(app: T
 
     let done = wait_for(&app, id, "the deploy to succeed", |jobs| jobs.iter().all(|j| j["state"] == "succeeded")).await;
     assert_eq!(done.len(), 1, "one job, however many calls");
-    assert_eq!(frankfurt_version(&app).await, "2.15.0", "acme in frankfurt now runs the release");
+    assert_eq!(until_frankfurt(&app, "2.15.0", true).await, "2.15.0", "acme in frankfurt now runs the release");
 
     let rollback = format!("/api/v1/releases/{id}/rollback");
     let targets = json!({"targets": [{"tenant": "acme", "region": "frankfurt"}]});
@@ -76,7 +90,7 @@ async fn a_release_manager_dispatches_once_and_rolls_back_through_the_api(app: T
     assert_eq!(status, 202, "{rolled}");
     assert_eq!(rolled["jobs"][0]["kind"], "rollback");
     wait_for(&app, id, "the rollback to succeed", |jobs| jobs.iter().any(|j| j["kind"] == "rollback" && j["state"] == "succeeded")).await;
-    assert_ne!(frankfurt_version(&app).await, "2.15.0", "rolled back to what ran before");
+    assert_ne!(until_frankfurt(&app, "2.15.0", false).await, "2.15.0", "rolled back to what ran before");
     let (status, again) = api(app.post_json(&rollback, Some(&rita), &targets).await).await;
     assert_eq!((status, again["code"].as_str()), (409, Some("nothing_to_roll_back")), "{again}");
 
