@@ -60,9 +60,11 @@ RUN cargo chef cook --profile wasm-release --target wasm32-unknown-unknown \
       --target-dir target/front --recipe-path recipe.json \
       --package airlock-frontend --no-default-features
 
-# The real build: server binary in target/release/airlock, site in target/site.
+# The real build: server binary in target/release/airlock, site in target/site with
+# content-hashed names (hash.txt in it says which) and, from --precompress, a brotli
+# (quality 11) and a gzip copy of every file, which the server sends as they are.
 COPY . .
-RUN cargo leptos build --release
+RUN cargo leptos build --release --precompress
 
 # ---------------------------------------------------------------- runtime
 FROM debian:bookworm-slim AS runtime

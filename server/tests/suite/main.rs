@@ -19,3 +19,4 @@ mod pages;
 mod release_pages;
 mod releases_api;
 mod sessions;
+mod static_files;
