@@ -36,7 +36,7 @@ pub enum StartupError {
     },
     #[error("the server stopped unexpectedly")]
     Serve(#[source] std::io::Error),
-    #[error("nothing to seed: pass --demo to load the demo world")]
+    #[error("nothing to seed: pass --demo for the demo world, or --synthetic TENANTS for the benchmarks' world")]
     NothingToSeed,
     #[error("{0}")]
     Refused(#[from] airlock_backend::releases::ReleaseError),
