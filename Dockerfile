@@ -25,9 +25,9 @@ FROM chef AS builder
 
 # node + npm run binaryen's wasm-opt (from end2end/package.json), which cargo-leptos uses
 # for the release wasm. Debian's `binaryen` package makes a wasm that does not hydrate,
-# so it must not be installed.
+# so it must not be installed. brotli: scripts/precompress.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends nodejs npm \
+ && apt-get install -y --no-install-recommends nodejs npm brotli \
  && rm -rf /var/lib/apt/lists/*
 
 RUN rustup target add wasm32-unknown-unknown
@@ -61,10 +61,11 @@ RUN cargo chef cook --profile wasm-release --target wasm32-unknown-unknown \
       --package airlock-frontend --no-default-features
 
 # The real build: server binary in target/release/airlock, site in target/site with
-# content-hashed names (hash.txt in it says which) and, from --precompress, a brotli
-# (quality 11) and a gzip copy of every file, which the server sends as they are.
+# content-hashed names (hash.txt in it says which), then a brotli (-q 11) and a gzip (-9)
+# copy of every file of the site, which the server sends as they are.
 COPY . .
-RUN cargo leptos build --release --precompress
+RUN cargo leptos build --release \
+ && scripts/precompress target/site
 
 # ---------------------------------------------------------------- runtime
 FROM debian:bookworm-slim AS runtime

@@ -1,8 +1,8 @@
 //! `/pkg/`: the wasm bundle, its JS and the stylesheet. Each is served from
-//! the compressed copy the build made beside it (`x.br`, `x.gz`, written once
-//! by `cargo leptos build --release --precompress`) when the browser accepts
-//! it, so no request spends CPU compressing them; the global compression
-//! layer leaves a response that already has a `Content-Encoding` alone.
+//! the compressed copy made beside it after the release build (`x.br`, `x.gz`,
+//! written once by `scripts/precompress`) when the browser accepts it, so no
+//! request spends CPU compressing them; the global compression layer leaves a
+//! response that already has a `Content-Encoding` alone.
 //! A content-hashed name never changes content, so its file may be kept for
 //! a year without asking again; anything else here must be revalidated.
 //! Other files of the site (favicon and the like) stay with the fallback,

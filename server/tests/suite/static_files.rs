@@ -1,8 +1,8 @@
 //! The built bundle under `/pkg/`: content-hashed names, served from the
 //! build's compressed copies and cached for good; pages and unhashed files
 //! never are. The site is a small fixture laid out as `cargo leptos build
-//! --release --precompress` with `hash-files` lays it out, so these tests
-//! need no wasm build.
+//! --release` (with `hash-files`) and `scripts/precompress` lay it out, so
+//! these tests need no wasm build.
 
 use crate::support::{TestApp, spawn_app_with};
 use std::path::Path;
