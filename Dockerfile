@@ -25,9 +25,9 @@ FROM chef AS builder
 
 # node + npm run binaryen's wasm-opt (from end2end/package.json), which cargo-leptos uses
 # for the release wasm. Debian's `binaryen` package makes a wasm that does not hydrate,
-# so it must not be installed.
+# so it must not be installed. brotli: scripts/precompress.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends nodejs npm \
+ && apt-get install -y --no-install-recommends nodejs npm brotli \
  && rm -rf /var/lib/apt/lists/*
 
 RUN rustup target add wasm32-unknown-unknown
@@ -60,9 +60,12 @@ RUN cargo chef cook --profile wasm-release --target wasm32-unknown-unknown \
       --target-dir target/front --recipe-path recipe.json \
       --package airlock-frontend --no-default-features
 
-# The real build: server binary in target/release/airlock, site in target/site.
+# The real build: server binary in target/release/airlock, site in target/site with
+# content-hashed names (hash.txt in it says which), then a brotli (-q 11) and a gzip (-9)
+# copy of every file of the site, which the server sends as they are.
 COPY . .
-RUN cargo leptos build --release
+RUN cargo leptos build --release \
+ && scripts/precompress target/site
 
 # ---------------------------------------------------------------- runtime
 FROM debian:bookworm-slim AS runtime

@@ -12,7 +12,7 @@ pub mod pages;
 pub mod server_fns;
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
@@ -26,6 +26,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
+                // The stylesheet's content-hashed name, from the build's hash file.
+                <HashedStylesheet id="airlock" options=options.clone()/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -44,7 +46,6 @@ pub fn App() -> impl IntoView {
     // sent (`SsrMode::Async`): pages work without JavaScript and a missing
     // tenant can still answer with a real 404 status.
     view! {
-        <Stylesheet id="airlock" href="/pkg/airlock.css"/>
         <Title formatter=|title: String| if title.is_empty() { "Airlock".to_owned() } else { format!("{title} · Airlock") }/>
         <Router>
             <components::layout::Layout>

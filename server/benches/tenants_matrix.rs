@@ -8,6 +8,7 @@
 use airlock_backend::demo::synthetic_world;
 use airlock_backend::{Backend, DatabaseTarget, connect};
 use airlock_domain::access::{Identity, Role};
+use airlock_server::assets::SiteAssets;
 use airlock_server::auth::AuthConfig;
 use airlock_server::config::Settings;
 use airlock_server::startup::{leptos_options, router};
@@ -29,8 +30,10 @@ fn tenants_matrix(c: &mut Criterion) {
         // No live streams are opened here, so nothing watches `stopping`.
         let stopping = Stopping(tokio::sync::watch::channel(false).1);
         let backend = Backend::new(store);
+        let assets = SiteAssets::load(&settings.site_root).expect("site assets");
         let state = AppState {
-            leptos_options: leptos_options(&settings, settings.addr),
+            leptos_options: leptos_options(&settings, settings.addr, &assets),
+            assets: std::sync::Arc::new(assets),
             backend: backend.clone(),
             stopping,
             auth: std::sync::Arc::new(AuthConfig::from_settings(&settings, settings.addr).await.expect("demo sign-in")),

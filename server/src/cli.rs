@@ -25,8 +25,12 @@ pub enum Command {
     /// Load data into the database. Idempotent.
     Seed {
         /// The demo world: 3 environments, 5 regions, 14 tenants, 3 services.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "synthetic")]
         demo: bool,
+        /// A synthetic world of TENANTS tenants, each allowed in every region and
+        /// running every service in every cluster: what the benchmarks load (1000).
+        #[arg(long, value_name = "TENANTS", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        synthetic: Option<u32>,
     },
     /// Service-account tokens for CI pipelines.
     #[command(subcommand)]

@@ -2,7 +2,7 @@
 
 use crate::config::Settings;
 use crate::startup::{Application, StartupError, open_backend};
-use airlock_backend::demo::demo_world;
+use airlock_backend::demo::{demo_world, synthetic_world};
 use airlock_backend::tokens::TokenGrant;
 use airlock_backend::{Backend, audit, tokens};
 use airlock_domain::access::Role;
@@ -28,18 +28,22 @@ pub async fn migrate(settings: &Settings) -> Result<(), StartupError> {
     Ok(())
 }
 
-pub async fn seed(settings: &Settings, demo: bool) -> Result<(), StartupError> {
-    if !demo {
-        return Err(StartupError::NothingToSeed);
-    }
+/// Loads the demo world, or the benchmarks' synthetic one of `synthetic` tenants.
+pub async fn seed(settings: &Settings, demo: bool, synthetic: Option<u32>) -> Result<(), StartupError> {
+    let (name, world) = match (demo, synthetic) {
+        (true, _) => ("demo", demo_world()),
+        // u32 into usize: lossless on every platform Airlock builds for (32 and 64 bits).
+        (false, Some(tenants)) => ("synthetic", synthetic_world(tenants as usize)),
+        (false, None) => return Err(StartupError::NothingToSeed),
+    };
     let backend = migrated(settings).await?;
-    let world = demo_world();
     backend.import_world(&world).await?;
     tracing::info!(
         database = backend.database_kind(),
+        world = name,
         tenants = world.tenants.len(),
         deployments = world.deployments.len(),
-        "demo world loaded"
+        "world loaded"
     );
     Ok(())
 }

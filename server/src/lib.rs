@@ -3,6 +3,7 @@
 //! command-line entry points.
 
 pub mod api;
+pub mod assets;
 pub mod auth;
 pub mod cli;
 pub mod commands;
@@ -17,4 +18,5 @@ pub mod resilience;
 pub mod serve;
 pub mod startup;
 pub mod state;
+pub mod static_files;
 pub mod telemetry;

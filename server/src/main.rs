@@ -20,7 +20,7 @@ async fn main() -> ExitCode {
     let outcome = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => commands::serve(&settings).await,
         Command::Migrate => commands::migrate(&settings).await,
-        Command::Seed { demo } => commands::seed(&settings, demo).await,
+        Command::Seed { demo, synthetic } => commands::seed(&settings, demo, synthetic).await,
         Command::Token(TokenCommand::Create { name, roles, tenants, expires }) => {
             commands::create_token(&settings, &name, roles, tenants, expires.as_deref()).await
         }

@@ -42,9 +42,10 @@ async fn render() -> Response {
 
 /// Middleware recording one count and one latency sample per request.
 pub async fn track(request: Request, next: Next) -> Response {
+    // The bundle under `/pkg/` is a route of its own (`/pkg/{*asset}`); what
+    // is left unmatched (other static files, unknown paths) shares one label.
     let route = match request.extensions().get::<MatchedPath>() {
         Some(path) => path.as_str().to_owned(),
-        None if request.uri().path().starts_with("/pkg/") => "/pkg/{asset}".to_owned(),
         None => "unmatched".to_owned(),
     };
     let method = request.method().as_str().to_owned();

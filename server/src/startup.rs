@@ -1,11 +1,12 @@
 //! Building and running the HTTP application. `Application::build` binds the
 //! listener first, so tests can ask for port 0 and learn the real port.
 
+use crate::assets::{AssetsError, HASH_FILE, OUTPUT_NAME, PKG_DIR, SiteAssets};
 use crate::auth::{AuthConfig, AuthConfigError, SESSION_COOKIE};
 use crate::config::Settings;
 use crate::live_slots::LiveSlots;
 use crate::state::{AppState, Stopping};
-use crate::{api, auth, health, metrics, resilience};
+use crate::{api, auth, health, metrics, resilience, static_files};
 use airlock_app::{App, shell};
 use airlock_backend::{Backend, DatabaseTarget, StoreError, connect};
 use airlock_domain::audit::AuditKey;
@@ -35,12 +36,14 @@ pub enum StartupError {
     },
     #[error("the server stopped unexpectedly")]
     Serve(#[source] std::io::Error),
-    #[error("nothing to seed: pass --demo to load the demo world")]
+    #[error("nothing to seed: pass --demo for the demo world, or --synthetic TENANTS for the benchmarks' world")]
     NothingToSeed,
     #[error("{0}")]
     Refused(#[from] airlock_backend::releases::ReleaseError),
     #[error("sign-in is misconfigured: {0}")]
     Auth(#[from] AuthConfigError),
+    #[error(transparent)]
+    Assets(#[from] AssetsError),
     #[error("could not read the audit key file {path}")]
     AuditKeyFile {
         path: String,
@@ -78,14 +81,21 @@ fn audit_key(settings: &Settings) -> Result<Option<AuditKey>, StartupError> {
     AuditKey::new(secret.as_bytes()).map(Some).ok_or(StartupError::AuditKeyTooShort)
 }
 
-pub fn leptos_options(settings: &Settings, addr: SocketAddr) -> LeptosOptions {
+/// The options Leptos renders with. With a hash file, `HydrationScripts`
+/// and `HashedStylesheet` link the content-hashed names it lists; Leptos
+/// joins `hash_file` to the executable's directory, and the absolute path
+/// [`SiteAssets`] found replaces that, so the file is the site's own.
+pub fn leptos_options(settings: &Settings, addr: SocketAddr, assets: &SiteAssets) -> LeptosOptions {
     let production = std::env::var("LEPTOS_ENV").is_ok_and(|v| v.eq_ignore_ascii_case("prod"));
+    let hash_file = assets.hash_file().map(|path| Arc::<str>::from(path.to_string_lossy()));
     LeptosOptions::builder()
-        .output_name("airlock")
+        .output_name(OUTPUT_NAME)
         .site_root(settings.site_root.to_string_lossy().into_owned())
-        .site_pkg_dir("pkg")
+        .site_pkg_dir(PKG_DIR)
         .site_addr(addr)
         .env(if production { Env::PROD } else { Env::DEV })
+        .hash_files(hash_file.is_some())
+        .hash_file(hash_file.unwrap_or_else(|| HASH_FILE.into()))
         .build()
 }
 
@@ -100,7 +110,7 @@ fn page_routes() -> Vec<AxumRouteListing> {
 }
 
 /// Every route of the portal. Pages and server functions come from the Leptos
-/// app; everything else is plain axum. Every request passes, outermost
+/// app; everything else is plain axum; `/pkg/` is the built bundle. Every request passes, outermost
 /// first: compression, the request id (and its log span), `Retry-After` on
 /// every 503, metrics, the time limit, the panic catcher (the API has its
 /// own, answering JSON), the session, the cross-site check, and the one
@@ -117,6 +127,7 @@ pub fn router(state: AppState) -> Router {
         .with_secure(state.auth.secure_cookies)
         .with_expiry(Expiry::OnInactivity(time::Duration::seconds(state.auth.idle.num_seconds())));
     Router::new()
+        .merge(static_files::router(std::path::Path::new(&*options.site_root), state.assets.clone()))
         .merge(health::router())
         .merge(metrics::router())
         .merge(auth::router())
@@ -181,9 +192,11 @@ impl Application {
         if auth.demo_sign_in {
             tracing::warn!("the demo sign-in is ON: anyone who reaches this address can act as any demo person");
         }
+        let assets = SiteAssets::load(&settings.site_root)?;
         let (stop, stopping) = watch::channel(false);
         let state = AppState {
-            leptos_options: leptos_options(settings, addr),
+            leptos_options: leptos_options(settings, addr, &assets),
+            assets: Arc::new(assets),
             backend,
             stopping: Stopping(stopping),
             auth: Arc::new(auth),

@@ -1,18 +1,23 @@
 //! What every handler can reach. Small on purpose: the backend (services
 //! only; the store is not reachable from here), the Leptos options the page
-//! renderer needs, how people sign in, whether the server is stopping
-//! (open event streams end on it), and how many more streams may open.
+//! renderer needs, the names the build gave the site's files, how people
+//! sign in, whether the server is stopping (open event streams end on it),
+//! and how many more streams may open.
 
+use crate::assets::SiteAssets;
 use crate::auth::SharedAuth;
 use crate::live_slots::LiveSlots;
 use airlock_backend::Backend;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
+use std::sync::Arc;
 use tokio::sync::watch;
 
 #[derive(Clone)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
+    /// The bundle's and stylesheet's URLs (content-hashed by the build).
+    pub assets: Arc<SiteAssets>,
     pub backend: Backend,
     pub stopping: Stopping,
     /// How people sign in (provider, role map, demo sign-in, public origin).

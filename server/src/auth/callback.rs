@@ -18,7 +18,7 @@ use tower_sessions::Session;
 
 pub async fn callback(State(state): State<AppState>, session: Session, Query(callback): Query<Callback>) -> Response {
     let Some(oidc) = &state.auth.oidc else {
-        return pages::sign_in_failed("Sign-in through an identity provider is not configured.");
+        return pages::sign_in_failed(&state.assets, "Sign-in through an identity provider is not configured.");
     };
     let mut pending: Vec<PendingSignIn> = session.get(PENDING_LOGIN_KEY).await.ok().flatten().unwrap_or_default();
     let found = callback.state.as_deref().and_then(|sent| pending.iter().position(|p| p.login.state() == sent));
@@ -29,7 +29,7 @@ pub async fn callback(State(state): State<AppState>, session: Session, Query(cal
     // Used once: gone from the session before anything else can go wrong.
     if let Err(error) = session.insert(PENDING_LOGIN_KEY, &pending).await {
         tracing::warn!(error = %error, "could not update the session");
-        return pages::sign_in_failed("Airlock could not finish your sign-in. Try again in a moment.");
+        return pages::sign_in_failed(&state.assets, "Airlock could not finish your sign-in. Try again in a moment.");
     }
     let signed_in = match oidc.finish(login, callback).await {
         Ok(signed_in) => signed_in,
@@ -53,10 +53,10 @@ pub async fn callback(State(state): State<AppState>, session: Session, Query(cal
         Ok(user) => user,
         Err(error) => {
             tracing::error!(error = %error, "could not record a sign-in");
-            return pages::sign_in_failed("Airlock could not record your sign-in. Try again in a moment.");
+            return pages::sign_in_failed(&state.assets, "Airlock could not record your sign-in. Try again in a moment.");
         }
     };
-    match start_session(&session, &user).await {
+    match start_session(&state, &session, &user).await {
         Ok(()) => Redirect::to(&next).into_response(),
         Err(response) => response,
     }
@@ -64,8 +64,8 @@ pub async fn callback(State(state): State<AppState>, session: Session, Query(cal
 
 /// Rotates the session id (the pre-login id is worthless afterwards) and
 /// stores the person and a fresh CSRF token in it.
-pub(super) async fn start_session(session: &Session, user: &airlock_backend::auth::SignedInUser) -> Result<(), Response> {
-    let csrf = random_hex(24).map_err(|_| pages::sign_in_failed("The system's random number generator is unavailable."))?;
+pub(super) async fn start_session(state: &AppState, session: &Session, user: &airlock_backend::auth::SignedInUser) -> Result<(), Response> {
+    let csrf = random_hex(24).map_err(|_| pages::sign_in_failed(&state.assets, "The system's random number generator is unavailable."))?;
     let stored = async {
         session.cycle_id().await?;
         session.remove_value(PENDING_LOGIN_KEY).await?;
@@ -74,7 +74,7 @@ pub(super) async fn start_session(session: &Session, user: &airlock_backend::aut
     };
     stored.await.map_err(|error| {
         tracing::warn!(error = %error, "could not start a session");
-        pages::sign_in_failed("Airlock could not start your session. Try again in a moment.")
+        pages::sign_in_failed(&state.assets, "Airlock could not start your session. Try again in a moment.")
     })
 }
 
@@ -82,5 +82,5 @@ async fn failed(state: &AppState, reason: &str, message: &str) -> Response {
     if let Err(error) = people::sign_in_failed(&state.backend, reason, Utc::now()).await {
         tracing::error!(error = %error, "could not audit a failed sign-in");
     }
-    pages::sign_in_failed(message)
+    pages::sign_in_failed(&state.assets, message)
 }

@@ -25,19 +25,19 @@ pub struct DemoSignIn {
 
 pub async fn sign_in_as(State(state): State<AppState>, session: Session, Form(form): Form<DemoSignIn>) -> Response {
     if !state.auth.demo_sign_in {
-        return pages::sign_in_failed("The demo sign-in is turned off.");
+        return pages::sign_in_failed(&state.assets, "The demo sign-in is turned off.");
     }
     let Some(account) = demo_account(&form.person) else {
-        return pages::sign_in_failed("There is no such demo person.");
+        return pages::sign_in_failed(&state.assets, "There is no such demo person.");
     };
     let user = match people::sign_in(&state.backend, account, &demo_role_map(), SignInMethod::Demo, None, Utc::now()).await {
         Ok(user) => user,
         Err(error) => {
             tracing::error!(error = %error, "could not record a demo sign-in");
-            return pages::sign_in_failed("Airlock could not record your sign-in. Try again in a moment.");
+            return pages::sign_in_failed(&state.assets, "Airlock could not record your sign-in. Try again in a moment.");
         }
     };
-    match start_session(&session, &user).await {
+    match start_session(&state, &session, &user).await {
         Ok(()) => Redirect::to(local_path(if form.next.is_empty() { "/" } else { &form.next })).into_response(),
         Err(response) => response,
     }

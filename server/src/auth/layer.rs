@@ -54,7 +54,7 @@ pub async fn resolve_caller(State(state): State<AppState>, mut request: Request,
     if is_page(request.method(), &path) {
         match &caller.identity {
             None => return Redirect::to(&format!("/auth/login?next={}", encode(&local_target(&request)))).into_response(),
-            Some(identity) if identity.roles.is_empty() => return pages::no_access(identity, &groups, demo_sign_in),
+            Some(identity) if identity.roles.is_empty() => return pages::no_access(&state.assets, identity, &groups, demo_sign_in),
             Some(_) => {}
         }
     }

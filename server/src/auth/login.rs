@@ -33,7 +33,7 @@ pub struct Next {
 pub async fn login_page(State(state): State<AppState>, session: Session, Query(query): Query<Next>) -> Response {
     let next = local_path(query.next.as_deref().unwrap_or("/")).to_owned();
     if state.auth.demo_sign_in || state.auth.oidc.is_none() {
-        return pages::sign_in(&state.auth, &next);
+        return pages::sign_in(&state.assets, &state.auth, &next);
     }
     start(&state, &session, next).await
 }
@@ -45,7 +45,7 @@ pub async fn start_oidc(State(state): State<AppState>, session: Session, Query(q
 
 async fn start(state: &AppState, session: &Session, next: String) -> Response {
     let Some(oidc) = &state.auth.oidc else {
-        return pages::sign_in(&state.auth, &next);
+        return pages::sign_in(&state.assets, &state.auth, &next);
     };
     let (url, login) = oidc.begin();
     let mut pending: Vec<PendingSignIn> = session.get(PENDING_LOGIN_KEY).await.ok().flatten().unwrap_or_default();
@@ -55,7 +55,7 @@ async fn start(state: &AppState, session: &Session, next: String) -> Response {
     }
     if let Err(error) = session.insert(PENDING_LOGIN_KEY, pending).await {
         tracing::warn!(error = %error, "could not keep the login in the session");
-        return pages::sign_in_failed("Airlock could not start your sign-in. Try again in a moment.");
+        return pages::sign_in_failed(&state.assets, "Airlock could not start your sign-in. Try again in a moment.");
     }
     Redirect::to(&url).into_response()
 }

@@ -15,7 +15,7 @@ pub async fn logout(State(state): State<AppState>, session: Session) -> Response
     let user: Option<SignedInUser> = session.get(USER_KEY).await.ok().flatten();
     if let Err(error) = session.flush().await {
         tracing::warn!(error = %error, "could not end a session");
-        return pages::sign_in_failed("Airlock could not end your session. Try again in a moment.");
+        return pages::sign_in_failed(&state.assets, "Airlock could not end your session. Try again in a moment.");
     }
     let Some(user) = user else {
         return Redirect::to("/auth/signed-out").into_response();
@@ -30,5 +30,5 @@ pub async fn logout(State(state): State<AppState>, session: Session) -> Response
 }
 
 pub async fn signed_out(State(state): State<AppState>) -> Response {
-    pages::signed_out(&state.auth)
+    pages::signed_out(&state.assets, &state.auth)
 }

@@ -3,6 +3,7 @@
 //! and need no JavaScript. `/auth/me` tells a signed-in client who it is.
 
 use super::AuthConfig;
+use crate::assets::SiteAssets;
 use crate::state::AppState;
 use airlock_app::components::signed_in_as::DEMO_SIGN_IN_WARNING;
 use airlock_backend::auth::CSRF_KEY;
@@ -27,15 +28,17 @@ fn escape(text: &str) -> String {
         .collect()
 }
 
-fn page(status: StatusCode, title: &str, demo: bool, body: &str) -> Response {
+/// A page in the site's look: `assets` names the stylesheet as this build hashed it.
+fn page(assets: &SiteAssets, status: StatusCode, title: &str, demo: bool, body: &str) -> Response {
     let banner = if demo { demo_banner() } else { String::new() };
     let html = format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <meta name=\"color-scheme\" content=\"light dark\"><title>{title} · Airlock</title>\
-         <link rel=\"icon\" type=\"image/svg+xml\" href=\"/favicon.svg\"><link rel=\"stylesheet\" href=\"/pkg/airlock.css\"></head>\
+         <link rel=\"icon\" type=\"image/svg+xml\" href=\"/favicon.svg\"><link rel=\"stylesheet\" href=\"{stylesheet}\"></head>\
          <body>{banner}<header class=\"topbar\"><a class=\"brand\" href=\"/\">Airlock</a></header>\
          <main id=\"main\" class=\"auth-page\"><h1>{title}</h1>{body}</main></body></html>",
         title = escape(title),
+        stylesheet = escape(assets.stylesheet()),
     );
     (status, Html(html)).into_response()
 }
@@ -45,7 +48,7 @@ fn demo_banner() -> String {
 }
 
 /// The sign-in page: the provider's button, and the demo people when on.
-pub fn sign_in(auth: &AuthConfig, raw_next: &str) -> Response {
+pub fn sign_in(assets: &SiteAssets, auth: &AuthConfig, raw_next: &str) -> Response {
     let next = escape(raw_next);
     let mut body = String::new();
     if let Some(oidc) = &auth.oidc {
@@ -69,17 +72,18 @@ pub fn sign_in(auth: &AuthConfig, raw_next: &str) -> Response {
         }
         body.push_str("</ul>");
     }
-    page(StatusCode::OK, "Sign in", auth.demo_sign_in, &body)
+    page(assets, StatusCode::OK, "Sign in", auth.demo_sign_in, &body)
 }
 
-pub fn sign_in_failed(message: &str) -> Response {
+pub fn sign_in_failed(assets: &SiteAssets, message: &str) -> Response {
     let body =
         format!("<p role=\"alert\" data-testid=\"sign-in-error\">{}</p><p><a href=\"/auth/login\">Sign in again</a></p>", escape(message));
-    page(StatusCode::UNAUTHORIZED, "Not signed in", false, &body)
+    page(assets, StatusCode::UNAUTHORIZED, "Not signed in", false, &body)
 }
 
-pub fn signed_out(auth: &AuthConfig) -> Response {
+pub fn signed_out(assets: &SiteAssets, auth: &AuthConfig) -> Response {
     page(
+        assets,
         StatusCode::OK,
         "Signed out",
         auth.demo_sign_in,
@@ -89,7 +93,7 @@ pub fn signed_out(auth: &AuthConfig) -> Response {
 
 /// Shown to a signed-in person whose groups grant no role: what they have,
 /// so they know what to ask for.
-pub fn no_access(identity: &Identity, groups: &[String], demo: bool) -> Response {
+pub fn no_access(assets: &SiteAssets, identity: &Identity, groups: &[String], demo: bool) -> Response {
     let groups = if groups.is_empty() {
         "<p>Your identity provider sent no groups for you.</p>".to_owned()
     } else {
@@ -102,7 +106,7 @@ pub fn no_access(identity: &Identity, groups: &[String], demo: bool) -> Response
          <form method=\"post\" action=\"/auth/logout\"><button type=\"submit\">Sign out</button></form>",
         escape(&identity.name)
     );
-    page(StatusCode::FORBIDDEN, "No access", demo, &body)
+    page(assets, StatusCode::FORBIDDEN, "No access", demo, &body)
 }
 
 #[derive(serde::Serialize)]

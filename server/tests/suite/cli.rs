@@ -38,6 +38,16 @@ fn seeding_the_demo_twice_succeeds_and_seed_without_a_source_is_refused() {
 }
 
 #[test]
+fn the_benchmarks_world_is_seeded_by_size_and_a_size_of_zero_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = airlock(dir.path()).args(["seed", "--synthetic", "3"]).output().expect("runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let refused = airlock(dir.path()).args(["seed", "--synthetic", "0"]).output().expect("runs");
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--synthetic"), "{}", String::from_utf8_lossy(&refused.stderr));
+}
+
+#[test]
 fn serve_stops_cleanly_on_sigterm() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut server = airlock(dir.path())

@@ -19,4 +19,5 @@ mod pages;
 mod release_pages;
 mod releases_api;
 mod sessions;
+mod static_files;
 mod status_replicas;

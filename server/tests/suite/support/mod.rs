@@ -131,8 +131,15 @@ async fn start(settings: Settings, dir: tempfile::TempDir, postgres: Option<(Str
 
 /// The app on the embedded default (SQLite in a fresh temp dir).
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| ()).await
+}
+
+/// The same, with `change` applied to its settings first.
+pub async fn spawn_app_with(change: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
-    start(settings(&dir), dir, None).await
+    let mut settings = settings(&dir);
+    change(&mut settings);
+    start(settings, dir, None).await
 }
 
 /// The app signing people in through `provider` only (no demo sign-in).
