@@ -3,9 +3,10 @@ import { defineConfig } from '@playwright/test';
 /**
  * End-to-end tests for Airlock, run against a live server.
  *
- * `cargo leptos end-to-end` builds and starts the server, then runs
- * `npx playwright test` here; `global-setup.ts` waits until the server is
- * ready. To test a server that is already running elsewhere:
+ * `scripts/test` starts the `airlock` binary that `cargo test` built, with the
+ * site `cargo leptos build --frontend-only` built, then runs `npx playwright
+ * test` here with AIRLOCK_BASE_URL; `global-setup.ts` waits until the server
+ * is ready. To test a server that is already running elsewhere:
  *
  *     AIRLOCK_BASE_URL=http://127.0.0.1:3000 npx playwright test
  *
