@@ -89,4 +89,30 @@ test.describe('dispatch', () => {
     await expect(page.locator('#item-1')).toHaveAttribute('data-checked', 'true');
     await expect(page.locator('#review-comment')).toHaveValue('Migration looks safe; still reading the');
   });
+
+  test('an open tenants matrix shows a version dispatched elsewhere, without a reload and keeping its filter', async ({ page, browser }) => {
+    test.skip(withoutJs(test.info().project.name), 'live cells are what JavaScript adds');
+    test.setTimeout(120_000);
+    const path = await openGate(page);
+    const version = (await page.locator('h1 .mono').textContent())!.trim();
+
+    const other = await newPersonContext(browser);
+    const vic = await other.newPage();
+    await signInAsDemo(vic, 'vic', '/tenants?service=api');
+    await vic.locator('#tenant-filter').fill('acm');
+    await expect(vic.locator('tbody tr:not([hidden])')).toHaveCount(1);
+    const frankfurt = vic.locator('tr[data-tenant="acme"] td[title^="production · frankfurt"]');
+    await expect(frankfurt).not.toContainText(version);
+    // No navigation may happen on the matrix page from here on.
+    await vic.evaluate(() => ((window as unknown as { stayed: boolean }).stayed = true));
+
+    await page.getByRole('button', { name: /Dispatch revision 1 to 1 targets/ }).click();
+    await expect(page).toHaveURL(new RegExp(`${path}(#jobs)?$`));
+    await expect(frankfurt).toContainText(version, { timeout: 20_000 });
+    await expect(frankfurt).toHaveAttribute('title', new RegExp(version.replace(/\./g, '\\.')));
+    await expect(vic.locator('#tenant-filter')).toHaveValue('acm');
+    await expect(vic.locator('tbody tr:not([hidden])')).toHaveCount(1);
+    expect(await vic.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).toBe(true);
+    await other.close();
+  });
 });

@@ -1,9 +1,14 @@
-//! The browser half: hydrates the server-rendered HTML so filters and live
-//! panels react without a round trip. Deliberately tiny — everything lives in
-//! `airlock-app`, which this crate compiles with the `hydrate` feature only.
+//! The browser half: hydrates the islands — the few parts of the
+//! server-rendered pages that react (the matrix filter, the release forms,
+//! the live release view). Everything lives in `airlock-app`, compiled here
+//! with the `hydrate` feature; each `#[island]` there exports the function
+//! the page's script calls for it.
+
+// Link the app crate, whose islands are this bundle's exports.
+extern crate airlock_app;
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(airlock_app::App);
+    leptos::mount::hydrate_islands();
 }

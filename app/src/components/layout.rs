@@ -7,10 +7,6 @@ use leptos_router::components::A;
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
-    // Effects run only in the browser: `data-hydrated` says the page has
-    // become interactive (what the end-to-end tests wait for).
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <header class="topbar">
@@ -23,7 +19,7 @@ pub fn Layout(children: Children) -> impl IntoView {
             </nav>
             <SignedInAs/>
         </header>
-        <main id="main" tabindex="-1" data-hydrated=move || hydrated.get().to_string()>{children()}</main>
+        <main id="main" tabindex="-1">{children()}</main>
         <footer class="footer">"Airlock · releases reach production only through the gate"</footer>
     }
 }

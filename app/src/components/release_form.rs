@@ -1,8 +1,10 @@
-//! The fields of the create and edit forms. The server's messages appear
-//! under each field after a submit; once hydrated, the domain's own checks
-//! (`ReleaseDraft::into_content`) run in the browser as you type, so you see
-//! the same messages before sending.
+//! The fields of the create and edit forms, an island. The server's messages
+//! appear under each field after a refused submit; once hydrated, the
+//! domain's own checks (`ReleaseDraft::into_content`) run in the browser as
+//! you type, so you see the same messages before sending. The form around
+//! them is a plain form: it posts the same with or without JavaScript.
 
+use crate::components::hydrated::hydrated_marker;
 use crate::error::PageError;
 use crate::server_fns::release_changes::{draft_from_form, target_value};
 use crate::server_fns::releases::ReleaseFormData;
@@ -10,15 +12,26 @@ use airlock_domain::gate::{ReleaseDraft, Target};
 use leptos::prelude::*;
 use std::collections::BTreeSet;
 
+/// Above the form: why the last submit was refused.
 #[component]
-pub fn DraftFields(
+pub fn FormRefusal(refused: Option<PageError>, what: &'static str) -> impl IntoView {
+    refused.map(|error| {
+        let message = match error {
+            PageError::Invalid { .. } => format!("The release was not {what}: see the messages below."),
+            other => other.to_string(),
+        };
+        view! { <p class="form-error" role="alert">{message}</p> }
+    })
+}
+
+#[island]
+pub fn ReleaseFields(
     data: ReleaseFormData,
     initial: ReleaseDraft,
-    /// The last submission's error.
-    error: Signal<Option<PageError>>,
-    /// Goes up with every completed submission.
-    submitted: Signal<usize>,
+    /// Why the last submit was refused, field by field.
+    refused: Option<PageError>,
 ) -> impl IntoView {
+    let hydrated = hydrated_marker();
     let editing = data.current.is_some();
     let service = RwSignal::new(initial.service.clone());
     let version = RwSignal::new(initial.version.clone());
@@ -27,13 +40,10 @@ pub fn DraftFields(
     let notes = RwSignal::new(initial.notes.clone());
     let chosen: BTreeSet<String> = initial.targets.iter().map(target_value).collect();
     let targets = RwSignal::new(chosen.clone());
-    // Fields changed since the last submit show the browser's messages;
-    // the others keep showing the server's.
+    // Fields changed since the page loaded show the browser's messages; the
+    // others keep showing the server's (from the refused submit).
     let touched = RwSignal::new(BTreeSet::<&'static str>::new());
-    Effect::new(move |_| {
-        submitted.track();
-        touched.set(BTreeSet::new());
-    });
+    let refused = StoredValue::new(refused);
     let repositories: Vec<(String, String)> = data.services.iter().map(|s| (s.name.clone(), s.image_repository.clone())).collect();
     let repository = move |name: &str| repositories.iter().find(|(n, _)| n == name).map(|(_, r)| r.clone());
     let repository = StoredValue::new(repository);
@@ -47,7 +57,7 @@ pub fn DraftFields(
         let list: Vec<String> = if touched.with(|t| t.contains(field)) {
             local.with(|errors| errors.iter().filter(|e| e.field == field).map(|e| e.message.clone()).collect())
         } else {
-            error.with(|e| e.as_ref().map(|e| e.field_messages(field)).unwrap_or_default())
+            refused.with_value(|e| e.as_ref().map(|e| e.field_messages(field)).unwrap_or_default())
         };
         list.into_iter().map(|m| view! { <p class="field-error">{m}</p> }).collect_view()
     };
@@ -85,6 +95,7 @@ pub fn DraftFields(
         }
     };
     view! {
+        <span hidden data-hydrated=hydrated></span>
         {if editing {
             view! {
                 {fixed("Service", "service", initial.service.clone())}

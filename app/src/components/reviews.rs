@@ -15,9 +15,6 @@ pub fn Reviews(
     dossier: ReleaseDossier,
     viewer: Option<Identity>,
     action: ServerAction<ReviewRelease>,
-    /// The comment being typed. It lives on the page, not in this view, so a
-    /// live refresh (someone else acted, a job moved on) does not wipe it.
-    comment: RwSignal<String>,
 ) -> impl IntoView {
     let (id, revision, author) = (dossier.release.id, dossier.release.revision, dossier.release.author.clone());
     let list = dossier
@@ -49,8 +46,8 @@ pub fn Reviews(
                 <input type="hidden" name="id" value=id/>
                 <input type="hidden" name="revision" value=revision/>
                 <label for="review-comment">"Comment "<span class="hint">"(required to reject)"</span></label>
-                <textarea id="review-comment" name="comment" rows="3"
-                    prop:value=move || comment.get() on:input=move |ev| comment.set(event_target_value(&ev))></textarea>
+                // A live redraw keeps what is typed here (`release_dom`).
+                <textarea id="review-comment" name="comment" rows="3"></textarea>
                 <div class="actions">
                     <button type="submit" name="decision" value="approve">"Approve revision "{revision}</button>
                     <button type="submit" name="decision" value="reject" class="danger">"Reject"</button>

@@ -1,14 +1,15 @@
 //! One release: what it ships where, its gate explained, the checklist, the
-//! reviews and the history. Every change is a plain form (no JavaScript
-//! needed); once hydrated the page also refreshes itself when anyone changes
-//! the release (server-sent events), and after its own forms complete.
+//! reviews and the history, all rendered on the server. Every change is a
+//! plain form (no JavaScript needed). With JavaScript, the `LiveRelease`
+//! island redraws the page in place from the server's own render when anyone
+//! changes the release, and sends its forms without leaving the page.
 
 use crate::components::checklist::Checklist;
-use crate::components::failure::Failure;
 use crate::components::gate_panel::GatePanel;
 use crate::components::history::History;
 use crate::components::jobs::Jobs;
-use crate::components::live::use_live_release;
+use crate::components::live_release::LiveRelease;
+use crate::components::loaded::Loaded;
 use crate::components::reviews::Reviews;
 use crate::components::state_badge::{StateBadge, Time};
 use crate::error::PageError;
@@ -23,44 +24,31 @@ use leptos_router::hooks::use_params_map;
 #[component]
 pub fn ReleasePage() -> impl IntoView {
     let params = use_params_map();
-    let id = Memo::new(move |_| params.read().get("id").and_then(|s| s.parse::<i64>().ok()));
+    let id = params.read_untracked().get("id").and_then(|s| s.parse::<i64>().ok());
+    // On the server these only carry a refused plain form post's message
+    // (from the address) to the form it belongs to.
     let check = ServerAction::<CheckItem>::new();
     let review = ServerAction::<ReviewRelease>::new();
     let actions = DispatchActions { dispatch: ServerAction::<DispatchRelease>::new(), rollback: ServerAction::<RollBackRelease>::new() };
-    let live = use_live_release(id.into());
-    let comment = RwSignal::new(String::new());
-    // A review sent clears its comment; a live refresh keeps it.
-    Effect::new(move |_| {
-        if matches!(review.value().get(), Some(Ok(()))) {
-            comment.set(String::new());
-        }
-    });
     let release = Resource::new(
-        move || {
-            let dispatched = (actions.dispatch.version().get(), actions.rollback.version().get());
-            (id.get(), live.pushes.get(), check.version().get(), review.version().get(), dispatched)
-        },
-        |(id, ..)| async move {
+        move || id,
+        |id| async move {
             match id {
                 Some(id) => load_release(id).await,
                 None => Err(PageError::NotFound { what: "such release".into() }),
             }
         },
     );
-    let live_state = move || if live.open.get() { "open" } else { "closed" };
-    // A transition, not a suspense: a refresh keeps showing the page until
-    // the new data is there, instead of flashing "Loading…".
     view! {
-        <div class="release-page" data-live=live_state>
-            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match release.await {
-                        Ok(view) => view! { <ReleaseDetail view check review actions comment/> }.into_any(),
-                        Err(error) => view! { <Failure error/> }.into_any(),
-                    }
-                })}
-            </Transition>
-        </div>
+        <Loaded resource=release render=move |view| {
+            let id = view.dossier.release.id;
+            view! {
+                <div class="release-page" data-live="closed">
+                    <ReleaseDetail view check review actions/>
+                </div>
+                <LiveRelease id/>
+            }
+        }/>
     }
 }
 
@@ -77,7 +65,6 @@ fn ReleaseDetail(
     check: ServerAction<CheckItem>,
     review: ServerAction<ReviewRelease>,
     actions: DispatchActions,
-    comment: RwSignal<String>,
 ) -> impl IntoView {
     let ReleaseView { dossier, jobs, rollback, now, viewer } = view;
     let release = dossier.release.clone();
@@ -118,7 +105,7 @@ fn ReleaseDetail(
         <GatePanel dossier=dossier.clone() now/>
         <Jobs dossier=dossier.clone() jobs now viewer=viewer.clone() policy=rollback dispatch=actions.dispatch rollback=actions.rollback/>
         <Checklist release=id items=dossier.checklist.clone() may_check action=check/>
-        <Reviews dossier=dossier.clone() viewer action=review comment/>
+        <Reviews dossier=dossier.clone() viewer action=review/>
         <History revisions=dossier.revisions/>
     }
 }

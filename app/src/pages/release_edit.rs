@@ -2,9 +2,8 @@
 //! it was filled from: if someone else edited meanwhile, nothing is saved and
 //! the page says so.
 
-use crate::components::failure::ActionError;
 use crate::components::loaded::Loaded;
-use crate::components::release_form::DraftFields;
+use crate::components::release_form::{FormRefusal, ReleaseFields};
 use crate::error::PageError;
 use crate::server_fns::release_changes::EditRelease;
 use crate::server_fns::releases::load_release_form;
@@ -17,10 +16,13 @@ use leptos_router::hooks::use_params_map;
 #[component]
 pub fn EditReleasePage() -> impl IntoView {
     let params = use_params_map();
-    let id = Memo::new(move |_| params.read().get("id").and_then(|s| s.parse::<i64>().ok()));
+    let id = params.read_untracked().get("id").and_then(|s| s.parse::<i64>().ok());
+    // On the server this only carries a refused submit's message and what was
+    // typed (from the address) back into the form.
     let edit = ServerAction::<EditRelease>::new();
+    let refused = edit.value().get_untracked().and_then(Result::err);
     let data = Resource::new(
-        move || id.get(),
+        move || id,
         |id| async move {
             match id {
                 Some(id) => load_release_form(Some(id)).await,
@@ -28,15 +30,14 @@ pub fn EditReleasePage() -> impl IntoView {
             }
         },
     );
-    let error = Signal::derive(move || edit.value().get().and_then(Result::err));
-    let submitted = Signal::derive(move || edit.version().get());
     view! {
         <Loaded resource=data render=move |data| {
             let Some((id, revision, content)) = data.current.clone() else {
                 return view! { <p>"Nothing to edit."</p> }.into_any();
             };
-            let initial = match error.get_untracked() {
-                Some(PageError::Invalid { draft: Some(draft), .. }) => *draft,
+            // What the refused submit held, or else the revision being edited.
+            let initial = match &refused {
+                Some(PageError::Invalid { draft: Some(draft), .. }) => (**draft).clone(),
                 _ => ReleaseDraft {
                     service: content.service.clone(),
                     version: content.version.clone(),
@@ -46,6 +47,7 @@ pub fn EditReleasePage() -> impl IntoView {
                     notes: content.notes.clone(),
                 },
             };
+            let (banner, by_field) = (refused.clone(), refused.clone());
             view! {
                 <Title text=format!("Edit release #{id}")/>
                 <nav class="breadcrumbs" aria-label="Breadcrumbs">
@@ -59,8 +61,8 @@ pub fn EditReleasePage() -> impl IntoView {
                 <ActionForm action=edit attr:class="release-form" attr:id="release-form">
                     <input type="hidden" name="id" value=id/>
                     <input type="hidden" name="revision" value=revision/>
-                    <ActionError error=Signal::derive(move || error.get().filter(|e| !matches!(e, PageError::Invalid { .. })))/>
-                    <DraftFields data initial error submitted/>
+                    <FormRefusal refused=banner what="saved"/>
+                    <ReleaseFields data initial refused=by_field/>
                     <div class="actions">
                         <button type="submit">"Save revision"</button>
                         <a href=format!("/releases/{id}")>"Cancel"</a>

@@ -1,10 +1,10 @@
-//! A new release. Without JavaScript the form posts to the server function,
-//! which redirects to the new release, or back here with the messages (and
-//! what was typed) in the query string.
+//! A new release. The form posts to the server function (with or without
+//! JavaScript), which redirects to the new release, or back here with the
+//! messages (and what was typed) in the query string. The fields are an
+//! island: the domain's checks run in them as you type.
 
-use crate::components::failure::ActionError;
 use crate::components::loaded::Loaded;
-use crate::components::release_form::DraftFields;
+use crate::components::release_form::{FormRefusal, ReleaseFields};
 use crate::error::PageError;
 use crate::server_fns::release_changes::CreateRelease;
 use crate::server_fns::releases::load_release_form;
@@ -14,27 +14,25 @@ use leptos_meta::Title;
 
 #[component]
 pub fn NewReleasePage() -> impl IntoView {
+    // On the server this only carries a refused submit's message and what was
+    // typed (from the address) back into the form.
     let create = ServerAction::<CreateRelease>::new();
+    let refused = create.value().get_untracked().and_then(Result::err);
     let data = Resource::new(|| (), |_| load_release_form(None));
-    let error = Signal::derive(move || create.value().get().and_then(Result::err));
-    let submitted = Signal::derive(move || create.version().get());
     view! {
         <Title text="New release"/>
         <nav class="breadcrumbs" aria-label="Breadcrumbs"><a href="/releases">"Releases"</a>" / new"</nav>
         <h1>"New release"</h1>
         <Loaded resource=data render=move |data| {
-            // What the last refused submit held, so the form comes back filled in.
-            let initial = match error.get_untracked() {
-                Some(PageError::Invalid { draft: Some(draft), .. }) => *draft,
+            let initial = match &refused {
+                Some(PageError::Invalid { draft: Some(draft), .. }) => (**draft).clone(),
                 _ => Default::default(),
             };
+            let (banner, by_field) = (refused.clone(), refused.clone());
             view! {
                 <ActionForm action=create attr:class="release-form" attr:id="release-form">
-                    <ActionError error=Signal::derive(move || error.get().filter(|e| !matches!(e, PageError::Invalid { .. })))/>
-                    {move || error.get().is_some_and(|e| matches!(e, PageError::Invalid { .. })).then(|| view! {
-                        <p class="form-error" role="alert">"The release was not created: see the messages below."</p>
-                    })}
-                    <DraftFields data initial error submitted/>
+                    <FormRefusal refused=banner what="created"/>
+                    <ReleaseFields data initial refused=by_field/>
                     <div class="actions">
                         <button type="submit">"Create release"</button>
                         <a href="/releases">"Cancel"</a>
