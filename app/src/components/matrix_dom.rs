@@ -75,9 +75,7 @@ fn read_rows() -> Vec<Row> {
         .filter_map(|index| list.item(index)?.dyn_into::<Element>().ok())
         .map(|element| {
             let attribute = |name: &str| element.get_attribute(name).unwrap_or_default();
-            let text = |selector: &str| {
-                element.query_selector(selector).ok().flatten().and_then(|e| e.text_content()).unwrap_or_default()
-            };
+            let text = |selector: &str| element.query_selector(selector).ok().flatten().and_then(|e| e.text_content()).unwrap_or_default();
             let probe = MatrixRow {
                 slug: attribute("data-tenant"),
                 name: text("th a"),

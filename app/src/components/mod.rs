@@ -11,12 +11,12 @@ pub mod live;
 pub mod live_release;
 pub mod loaded;
 pub mod matrix_cell;
+#[cfg(feature = "hydrate")]
+pub mod matrix_dom;
+#[cfg(feature = "hydrate")]
+pub mod release_dom;
 pub mod release_form;
 pub mod reviews;
 pub mod signed_in_as;
 pub mod state_badge;
 pub mod tenant_filter;
-#[cfg(feature = "hydrate")]
-pub mod matrix_dom;
-#[cfg(feature = "hydrate")]
-pub mod release_dom;

@@ -37,7 +37,9 @@ pub fn follow(live: Live) {
         let submitter = event.submitter();
         leptos::task::spawn_local(async move {
             let sent = send(&form, submitter.as_ref()).await;
-            let is_review = form.id() == "review-form";
+            // Attributes, not `form.id` / `form.action`: a form's fields named
+            // `id` (every form here has one) shadow those properties.
+            let is_review = form.get_attribute("id").as_deref() == Some("review-form");
             match sent {
                 Some(response) => {
                     let keep = if is_review { Keep::CommentIfRefused } else { Keep::Comment };
@@ -82,7 +84,8 @@ async fn send(form: &HtmlFormElement, submitter: Option<&web_sys::HtmlElement>) 
     let headers = web_sys::Headers::new().ok()?;
     headers.set("Accept", "text/html").ok()?;
     init.set_headers(&headers);
-    fetched(window().fetch_with_str_and_init(&form.action(), &init)).await
+    let action = form.get_attribute("action")?;
+    fetched(window().fetch_with_str_and_init(&action, &init)).await
 }
 
 async fn fetched(request: js_sys::Promise) -> Option<Response> {

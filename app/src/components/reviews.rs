@@ -11,11 +11,7 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 #[component]
-pub fn Reviews(
-    dossier: ReleaseDossier,
-    viewer: Option<Identity>,
-    action: ServerAction<ReviewRelease>,
-) -> impl IntoView {
+pub fn Reviews(dossier: ReleaseDossier, viewer: Option<Identity>, action: ServerAction<ReviewRelease>) -> impl IntoView {
     let (id, revision, author) = (dossier.release.id, dossier.release.revision, dossier.release.author.clone());
     let list = dossier
         .current_reviews()

@@ -28,7 +28,13 @@ pub fn TenantFilter(
     // cells in place would misplace them, so the page offers a reload.
     let reshaped = RwSignal::new(false);
     #[cfg(feature = "hydrate")]
-    crate::components::matrix_dom::follow(crate::components::matrix_dom::Following { text, health, shown, reshaped, service: service.clone() });
+    crate::components::matrix_dom::follow(crate::components::matrix_dom::Following {
+        text,
+        health,
+        shown,
+        reshaped,
+        service: service.clone(),
+    });
     let hydrated = hydrated_marker();
     let health_options = HealthFilter::choices()
         .into_iter()
