@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod auth;
 pub mod demo;
+mod derived_views;
 pub mod dispatch;
 pub mod live;
 pub mod read_model;

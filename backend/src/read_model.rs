@@ -17,6 +17,7 @@
 //! than one each, and a refresh that returns has made its change visible
 //! (whoever ran it read the database after that change's commit).
 
+use crate::derived_views::DerivedViews;
 use crate::store::{ClusterStatus, DeploymentScope, Store, StoreError};
 use airlock_domain::World;
 use std::collections::BTreeSet;
@@ -29,6 +30,8 @@ pub struct Snapshot {
     /// tenant, environment and region (as the store lists them).
     pub world: World,
     pub statuses: Vec<ClusterStatus>,
+    /// The overview and matrices for callers who see every tenant.
+    pub(crate) derived: DerivedViews,
 }
 
 /// What a write changed.
@@ -140,7 +143,7 @@ async fn load(store: &dyn Store) -> Result<Snapshot, StoreError> {
         services: store.services().await?,
         deployments: store.deployments(&DeploymentScope::default()).await?,
     };
-    Ok(Snapshot { world, statuses: store.cluster_statuses().await? })
+    Ok(Snapshot { world, statuses: store.cluster_statuses().await?, derived: DerivedViews::default() })
 }
 
 /// A copy of `base` with the pending tenants' deployments re-read and the
@@ -163,5 +166,5 @@ async fn apply(base: &Snapshot, pending: Pending, store: &dyn Store) -> Result<S
         statuses.retain(|s| s.cluster != status.cluster);
         statuses.push(status);
     }
-    Ok(Snapshot { world, statuses })
+    Ok(Snapshot { world, statuses, derived: DerivedViews::default() })
 }

@@ -25,11 +25,21 @@ async fn with_visible_world<T>(backend: &Backend, actor: Option<&Identity>, view
 }
 
 pub async fn overview(backend: &Backend, actor: Option<&Identity>) -> Result<Overview, ReleaseError> {
-    with_visible_world(backend, actor, status::overview).await
+    authorize(actor, Action::Read)?;
+    let snapshot = backend.status_snapshot().await?;
+    Ok(match tenant_scope(actor) {
+        TenantScope::All => Overview::clone(&snapshot.derived.overview(&snapshot.world)),
+        only => status::overview(&snapshot.world.visible_to(&only)),
+    })
 }
 
 pub async fn tenant_matrix(backend: &Backend, actor: Option<&Identity>, service: Option<&str>) -> Result<TenantMatrix, ReleaseError> {
-    with_visible_world(backend, actor, |world| status::tenant_matrix(world, service)).await
+    authorize(actor, Action::Read)?;
+    let snapshot = backend.status_snapshot().await?;
+    Ok(match tenant_scope(actor) {
+        TenantScope::All => TenantMatrix::clone(&snapshot.derived.tenant_matrix(&snapshot.world, service)),
+        only => status::tenant_matrix(&snapshot.world.visible_to(&only), service),
+    })
 }
 
 pub async fn tenant_detail(backend: &Backend, actor: Option<&Identity>, slug: &str) -> Result<Option<TenantDetail>, ReleaseError> {

@@ -5,7 +5,7 @@
 //! server rendered them with.
 
 use crate::components::live::use_live_status;
-use crate::components::matrix_cell::{CellLook, cell_look};
+use crate::components::matrix_cell::{CellLook, cell_look, place};
 use crate::server_fns::status::load_tenant_matrix;
 use airlock_domain::Health;
 use airlock_domain::status::{HealthFilter, MatrixFilter, MatrixRow, TenantMatrix};
@@ -102,14 +102,15 @@ fn patch(rows: &mut [Row], matrix: &TenantMatrix) -> Option<()> {
     if !same_shape {
         return None;
     }
+    let places: Vec<String> = matrix.columns.iter().map(place).collect();
     for row in rows {
         let fresh_row = fresh[row.probe.slug.as_str()];
         row.probe.health = fresh_row.health;
         let _ = row.element.set_attribute("data-health", fresh_row.health.as_str());
         let cells = row.element.children();
-        for (index, (cell, column)) in fresh_row.cells.iter().zip(&matrix.columns).enumerate() {
+        for (index, (cell, place)) in fresh_row.cells.iter().zip(&places).enumerate() {
             let Some(td) = u32::try_from(index + 1).ok().and_then(|i| cells.item(i)) else { continue };
-            let look = cell_look(cell, column);
+            let look = cell_look(cell, place);
             if td.get_attribute("title").as_deref() != Some(look.title.as_str()) || td.class_name() != look.class {
                 redraw(&td, look);
             }
@@ -119,15 +120,15 @@ fn patch(rows: &mut [Row], matrix: &TenantMatrix) -> Option<()> {
 }
 
 fn redraw(td: &Element, look: CellLook) {
-    td.set_class_name(&look.class);
+    td.set_class_name(look.class);
     let _ = td.set_attribute("title", &look.title);
     td.set_text_content(None);
-    let spans = [("version", look.version), ("visually-hidden", look.spoken)];
+    let spans = [("version", look.version.as_deref()), ("visually-hidden", look.spoken)];
     for (class, text) in spans {
         let Some(text) = text else { continue };
         if let Ok(span) = document().create_element("span") {
             span.set_class_name(class);
-            span.set_text_content(Some(&text));
+            span.set_text_content(Some(text));
             let _ = td.append_child(&span);
         }
     }

@@ -13,6 +13,7 @@ pub mod loaded;
 pub mod matrix_cell;
 #[cfg(feature = "hydrate")]
 pub mod matrix_dom;
+pub mod matrix_rows;
 #[cfg(feature = "hydrate")]
 pub mod release_dom;
 pub mod release_form;

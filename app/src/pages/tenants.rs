@@ -5,10 +5,11 @@
 //! runs in the browser as you type, and cells follow what runs live.
 
 use crate::components::loaded::Loaded;
-use crate::components::matrix_cell::{cell_look, matrix_cell};
+use crate::components::matrix_cell::place;
+use crate::components::matrix_rows::matrix_rows_html;
 use crate::components::tenant_filter::TenantFilter;
 use crate::server_fns::status::load_tenant_matrix;
-use airlock_domain::status::{HealthFilter, MatrixColumn, MatrixFilter, MatrixRow, TenantMatrix};
+use airlock_domain::status::{HealthFilter, MatrixColumn, MatrixFilter, TenantMatrix};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -34,13 +35,14 @@ fn matrix_view(matrix: TenantMatrix, filter: &MatrixFilter) -> impl IntoView + u
     let total = matrix.rows.len();
     let shown = matrix.rows.iter().filter(|row| filter.matches(row)).count();
     let head = matrix_head(&matrix.columns);
-    let rows = matrix.rows.into_iter().map(|row| tenant_row(row, &matrix.columns, filter)).collect_view();
+    let places: Vec<String> = matrix.columns.iter().map(place).collect();
+    let rows = matrix_rows_html(&matrix.rows, &places, filter);
     view! {
         <TenantFilter services=matrix.services service=matrix.service text=filter.text.clone() health=filter.health total shown/>
         <div class="table-wrap">
             <table class="matrix" data-testid="tenant-matrix">
                 {head}
-                <tbody>{rows}</tbody>
+                <tbody inner_html=rows></tbody>
             </table>
         </div>
     }
@@ -74,24 +76,5 @@ fn matrix_head(columns: &[MatrixColumn]) -> impl IntoView + use<> {
             <tr><th scope="col" rowspan="2">"Tenant"</th>{group_headers}</tr>
             <tr>{region_headers}</tr>
         </thead>
-    }
-}
-
-/// One tenant's row. What the browser's filter reads of it: `data-tenant`,
-/// `data-region`, `data-health`, the name link and the residency badge.
-fn tenant_row(row: MatrixRow, columns: &[MatrixColumn], filter: &MatrixFilter) -> impl IntoView + use<> {
-    let hidden = !filter.matches(&row);
-    let cells = row.cells.iter().zip(columns).map(|(cell, column)| matrix_cell(cell_look(cell, column))).collect_view();
-    let href = format!("/tenants/{}", row.slug);
-    let slug = row.slug.clone();
-    view! {
-        <tr data-tenant=slug data-region=row.primary_region data-health=row.health.as_str() hidden=hidden>
-            <th scope="row">
-                <a href=href>{row.name}</a>
-                <span class="slug">{row.slug}</span>
-                <span class="residency badge" title="Data residency">{row.data_residency}</span>
-            </th>
-            {cells}
-        </tr>
     }
 }
