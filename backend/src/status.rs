@@ -11,6 +11,7 @@ use airlock_domain::World;
 use airlock_domain::access::{Action, Identity, TenantScope, authorize, tenant_scope};
 use airlock_domain::status::{self, EnvironmentDetail, Overview, RegionDetail, TenantDetail, TenantMatrix};
 use std::borrow::Cow;
+use std::sync::Arc;
 
 /// Runs `view` over what `actor` may see of the world. Those who see every
 /// tenant read the snapshot itself; a tenant admin reads a copy of their part.
@@ -33,12 +34,14 @@ pub async fn overview(backend: &Backend, actor: Option<&Identity>) -> Result<Ove
     })
 }
 
-pub async fn tenant_matrix(backend: &Backend, actor: Option<&Identity>, service: Option<&str>) -> Result<TenantMatrix, ReleaseError> {
+/// Shared, not copied: a 1,000-tenant matrix is 20,000 strings, and copying
+/// them cost a page more than writing its HTML.
+pub async fn tenant_matrix(backend: &Backend, actor: Option<&Identity>, service: Option<&str>) -> Result<Arc<TenantMatrix>, ReleaseError> {
     authorize(actor, Action::Read)?;
     let snapshot = backend.status_snapshot().await?;
     Ok(match tenant_scope(actor) {
-        TenantScope::All => TenantMatrix::clone(&snapshot.derived.tenant_matrix(&snapshot.world, service)),
-        only => status::tenant_matrix(&snapshot.world.visible_to(&only), service),
+        TenantScope::All => snapshot.derived.tenant_matrix(&snapshot.world, service),
+        only => Arc::new(status::tenant_matrix(&snapshot.world.visible_to(&only), service)),
     })
 }
 

@@ -1,21 +1,45 @@
 //! How one matrix cell looks: its class, its title and what it says. One
 //! function for both halves, so the server's first render (`matrix_rows`)
-//! and the browser's live patch (`matrix_dom`) cannot drift apart. A 1,000-tenant matrix has
-//! 15,000 cells: classes and spoken words are fixed strings, and each
-//! column's place name is made once, not per cell.
+//! and the browser's live patch (`matrix_dom`) cannot drift apart. A
+//! 1,000-tenant matrix has 15,000 cells, so a look borrows from the cell:
+//! classes and spoken words are fixed strings, the title is written where
+//! it goes (`CellTitle` is `Display`), and each column's place name is made
+//! once, not per cell.
 
 use airlock_domain::Health;
 use airlock_domain::status::{MatrixCell, MatrixColumn};
+use std::fmt;
 
 /// A cell as attributes and text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CellLook {
+pub struct CellLook<'a> {
     pub class: &'static str,
-    pub title: String,
+    pub title: CellTitle<'a>,
     /// The running version, shown in the cell.
-    pub version: Option<String>,
+    pub version: Option<&'a str>,
     /// Health and drift in words, for screen readers (colour is not enough).
     pub spoken: Option<&'static str>,
+}
+
+/// "production · frankfurt: 2.14.3, healthy": what hovering a cell says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CellTitle<'a> {
+    NotAllowed { place: &'a str },
+    NotDeployed { place: &'a str },
+    Running { place: &'a str, version: &'a str, health: Health, drift: bool },
+}
+
+impl fmt::Display for CellTitle<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CellTitle::NotAllowed { place } => write!(f, "{place}: not allowed by data residency"),
+            CellTitle::NotDeployed { place } => write!(f, "{place}: not deployed"),
+            CellTitle::Running { place, version, health, drift } => {
+                let drift_words = if *drift { ", differs from other regions" } else { "" };
+                write!(f, "{place}: {version}, {health}{drift_words}")
+            }
+        }
+    }
 }
 
 /// "production · frankfurt": what every cell's title starts with.
@@ -23,24 +47,20 @@ pub fn place(column: &MatrixColumn) -> String {
     format!("{} · {}", column.environment, column.region)
 }
 
-pub fn cell_look(cell: &MatrixCell, place: &str) -> CellLook {
+pub fn cell_look<'a>(cell: &'a MatrixCell, place: &'a str) -> CellLook<'a> {
     match cell {
-        MatrixCell::NotAllowed => CellLook {
-            class: "cell cell-not-allowed",
-            title: format!("{place}: not allowed by data residency"),
-            version: None,
-            spoken: None,
-        },
+        MatrixCell::NotAllowed => {
+            CellLook { class: "cell cell-not-allowed", title: CellTitle::NotAllowed { place }, version: None, spoken: None }
+        }
         MatrixCell::NotDeployed => {
-            CellLook { class: "cell cell-empty", title: format!("{place}: not deployed"), version: None, spoken: None }
+            CellLook { class: "cell cell-empty", title: CellTitle::NotDeployed { place }, version: None, spoken: None }
         }
         MatrixCell::Running { version, health, drift } => {
-            let drift_words = if *drift { ", differs from other regions" } else { "" };
             let (class, spoken) = running(*health, *drift);
             CellLook {
                 class,
-                title: format!("{place}: {version}, {health}{drift_words}"),
-                version: Some(version.clone()),
+                title: CellTitle::Running { place, version, health: *health, drift: *drift },
+                version: Some(version),
                 spoken: Some(spoken),
             }
         }
@@ -77,5 +97,13 @@ mod tests {
                 assert_eq!(spoken.ends_with(", drift"), drift, "{spoken}");
             }
         }
+    }
+
+    #[test]
+    fn a_title_names_the_place_the_version_the_health_and_any_drift() {
+        let cell = MatrixCell::Running { version: "2.0.0".into(), health: Health::Degraded, drift: true };
+        let look = cell_look(&cell, "production · frankfurt");
+        assert_eq!(look.title.to_string(), "production · frankfurt: 2.0.0, degraded, differs from other regions");
+        assert_eq!(cell_look(&MatrixCell::NotDeployed, "staging · lagos").title.to_string(), "staging · lagos: not deployed");
     }
 }

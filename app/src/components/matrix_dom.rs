@@ -111,19 +111,20 @@ fn patch(rows: &mut [Row], matrix: &TenantMatrix) -> Option<()> {
         for (index, (cell, place)) in fresh_row.cells.iter().zip(&places).enumerate() {
             let Some(td) = u32::try_from(index + 1).ok().and_then(|i| cells.item(i)) else { continue };
             let look = cell_look(cell, place);
-            if td.get_attribute("title").as_deref() != Some(look.title.as_str()) || td.class_name() != look.class {
-                redraw(&td, look);
+            let title = look.title.to_string();
+            if td.get_attribute("title").as_deref() != Some(title.as_str()) || td.class_name() != look.class {
+                redraw(&td, &look, &title);
             }
         }
     }
     Some(())
 }
 
-fn redraw(td: &Element, look: CellLook) {
+fn redraw(td: &Element, look: &CellLook, title: &str) {
     td.set_class_name(look.class);
-    let _ = td.set_attribute("title", &look.title);
+    let _ = td.set_attribute("title", title);
     td.set_text_content(None);
-    let spans = [("version", look.version.as_deref()), ("visually-hidden", look.spoken)];
+    let spans = [("version", look.version), ("visually-hidden", look.spoken)];
     for (class, text) in spans {
         let Some(text) = text else { continue };
         if let Ok(span) = document().create_element("span") {

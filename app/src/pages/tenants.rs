@@ -13,6 +13,7 @@ use airlock_domain::status::{HealthFilter, MatrixColumn, MatrixFilter, TenantMat
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
+use std::sync::Arc;
 
 #[component]
 pub fn TenantsPage() -> impl IntoView {
@@ -31,14 +32,14 @@ pub fn TenantsPage() -> impl IntoView {
     }
 }
 
-fn matrix_view(matrix: TenantMatrix, filter: &MatrixFilter) -> impl IntoView + use<> {
+fn matrix_view(matrix: Arc<TenantMatrix>, filter: &MatrixFilter) -> impl IntoView + use<> {
     let total = matrix.rows.len();
     let shown = matrix.rows.iter().filter(|row| filter.matches(row)).count();
     let head = matrix_head(&matrix.columns);
     let places: Vec<String> = matrix.columns.iter().map(place).collect();
     let rows = matrix_rows_html(&matrix.rows, &places, filter);
     view! {
-        <TenantFilter services=matrix.services service=matrix.service text=filter.text.clone() health=filter.health total shown/>
+        <TenantFilter services=matrix.services.clone() service=matrix.service.clone() text=filter.text.clone() health=filter.health total shown/>
         <div class="table-wrap">
             <table class="matrix" data-testid="tenant-matrix">
                 {head}

@@ -4,6 +4,7 @@
 use crate::error::PageError;
 use airlock_domain::status::{EnvironmentDetail, Overview, RegionDetail, TenantDetail, TenantMatrix};
 use leptos::prelude::*;
+use std::sync::Arc;
 
 #[cfg(feature = "ssr")]
 use airlock_backend::status as views;
@@ -26,7 +27,7 @@ pub async fn load_overview() -> Result<WithConnections<Overview>, PageError> {
 }
 
 #[server(prefix = "/rpc", endpoint = "tenant_matrix")]
-pub async fn load_tenant_matrix(service: Option<String>) -> Result<TenantMatrix, PageError> {
+pub async fn load_tenant_matrix(service: Option<String>) -> Result<Arc<TenantMatrix>, PageError> {
     super::answer(async move {
         let (backend, actor) = super::backend_and_actor()?;
         Ok(views::tenant_matrix(&backend, actor.as_ref(), service.as_deref()).await?)
