@@ -6,43 +6,44 @@
 //! nothing.
 
 use crate::Backend;
+use crate::read_model::Snapshot;
 use crate::releases::ReleaseError;
 use airlock_domain::World;
 use airlock_domain::access::{Action, Identity, TenantScope, authorize, tenant_scope};
 use airlock_domain::status::{self, EnvironmentDetail, Overview, RegionDetail, TenantDetail, TenantMatrix};
-use std::borrow::Cow;
 use std::sync::Arc;
 
-/// Runs `view` over what `actor` may see of the world. Those who see every
-/// tenant read the snapshot itself; a tenant admin reads a copy of their part.
-async fn with_visible_world<T>(backend: &Backend, actor: Option<&Identity>, view: impl FnOnce(&World) -> T) -> Result<T, ReleaseError> {
-    authorize(actor, Action::Read)?;
-    let snapshot = backend.status_snapshot().await?;
-    let world = match tenant_scope(actor) {
-        TenantScope::All => Cow::Borrowed(&snapshot.world),
-        only => Cow::Owned(snapshot.world.visible_to(&only)),
-    };
-    Ok(view(&world))
-}
-
-pub async fn overview(backend: &Backend, actor: Option<&Identity>) -> Result<Overview, ReleaseError> {
+/// Authorises `actor` and builds a view of what they may see: `all` over the
+/// snapshot itself for those who see every tenant (so it may use the
+/// snapshot's derived views), `scoped` over a copy of a tenant admin's part.
+async fn for_caller<T>(
+    backend: &Backend,
+    actor: Option<&Identity>,
+    all: impl FnOnce(&Snapshot) -> T,
+    scoped: impl FnOnce(&World) -> T,
+) -> Result<T, ReleaseError> {
     authorize(actor, Action::Read)?;
     let snapshot = backend.status_snapshot().await?;
     Ok(match tenant_scope(actor) {
-        TenantScope::All => Overview::clone(&snapshot.derived.overview(&snapshot.world)),
-        only => status::overview(&snapshot.world.visible_to(&only)),
+        TenantScope::All => all(&snapshot),
+        only => scoped(&snapshot.world.visible_to(&only)),
     })
+}
+
+/// Runs `view` over what `actor` may see of the world.
+async fn with_visible_world<T>(backend: &Backend, actor: Option<&Identity>, view: impl Fn(&World) -> T) -> Result<T, ReleaseError> {
+    for_caller(backend, actor, |snapshot| view(&snapshot.world), &view).await
+}
+
+pub async fn overview(backend: &Backend, actor: Option<&Identity>) -> Result<Overview, ReleaseError> {
+    for_caller(backend, actor, |s| Overview::clone(&s.derived.overview(&s.world)), status::overview).await
 }
 
 /// Shared, not copied: a 1,000-tenant matrix is 20,000 strings, and copying
 /// them cost a page more than writing its HTML.
 pub async fn tenant_matrix(backend: &Backend, actor: Option<&Identity>, service: Option<&str>) -> Result<Arc<TenantMatrix>, ReleaseError> {
-    authorize(actor, Action::Read)?;
-    let snapshot = backend.status_snapshot().await?;
-    Ok(match tenant_scope(actor) {
-        TenantScope::All => snapshot.derived.tenant_matrix(&snapshot.world, service),
-        only => Arc::new(status::tenant_matrix(&snapshot.world.visible_to(&only), service)),
-    })
+    for_caller(backend, actor, |s| s.derived.tenant_matrix(&s.world, service), |world| Arc::new(status::tenant_matrix(world, service)))
+        .await
 }
 
 pub async fn tenant_detail(backend: &Backend, actor: Option<&Identity>, slug: &str) -> Result<Option<TenantDetail>, ReleaseError> {

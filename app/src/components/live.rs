@@ -13,24 +13,23 @@ pub struct Live {
     pub open: ReadSignal<bool>,
 }
 
-pub fn use_live_release(id: Signal<Option<i64>>) -> Live {
-    use_live(Signal::derive(move || id.get().map(|id| format!("/live/releases/{id}"))))
+pub fn use_live_release(id: i64) -> Live {
+    use_live(format!("/live/releases/{id}"))
 }
 
 /// Status views: pushed whenever what runs somewhere changed.
 pub fn use_live_status() -> Live {
-    use_live(Signal::derive(|| Some("/live/status".to_owned())))
+    use_live("/live/status".to_owned())
 }
 
 /// Follows the push channel at `path` while the page is open.
-fn use_live(path: Signal<Option<String>>) -> Live {
+fn use_live(path: String) -> Live {
     let (pushes, set_pushes) = signal(0u32);
     let (open, set_open) = signal(false);
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
         use wasm_bindgen::JsCast;
         use wasm_bindgen::closure::Closure;
-        let Some(path) = path.get() else { return };
         let Ok(source) = web_sys::EventSource::new(&path) else { return };
         let on_message = Closure::<dyn FnMut()>::new(move || set_pushes.update(|n| *n += 1));
         let opened_before = std::cell::Cell::new(false);

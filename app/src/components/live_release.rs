@@ -13,7 +13,7 @@ use leptos::prelude::*;
 
 #[island]
 pub fn LiveRelease(id: i64) -> impl IntoView {
-    let live = use_live_release(Signal::derive(move || Some(id)));
+    let live = use_live_release(id);
     #[cfg(feature = "hydrate")]
     crate::components::release_dom::follow(live);
     #[cfg(not(feature = "hydrate"))]

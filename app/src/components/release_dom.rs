@@ -81,15 +81,16 @@ async fn send(form: &HtmlFormElement, submitter: Option<&web_sys::HtmlElement>) 
     let init = RequestInit::new();
     init.set_method("POST");
     init.set_body(&body);
+    fetch_html(&form.get_attribute("action")?, init).await
+}
+
+/// Fetches `url` asking for HTML, as the browser asks for a page, so the
+/// server answers (and redirects) as it does for a plain form or link.
+async fn fetch_html(url: &str, init: RequestInit) -> Option<Response> {
     let headers = web_sys::Headers::new().ok()?;
     headers.set("Accept", "text/html").ok()?;
     init.set_headers(&headers);
-    let action = form.get_attribute("action")?;
-    fetched(window().fetch_with_str_and_init(&action, &init)).await
-}
-
-async fn fetched(request: js_sys::Promise) -> Option<Response> {
-    JsFuture::from(request).await.ok()?.dyn_into::<Response>().ok()
+    JsFuture::from(window().fetch_with_str_and_init(url, &init)).await.ok()?.dyn_into::<Response>().ok()
 }
 
 /// Redraws `.release-page` from `answer`, or from a fresh `GET` of this page.
@@ -98,11 +99,7 @@ async fn redraw_from(answer: Option<Response>, keep: Keep) {
         Some(response) => response,
         None => {
             let here = window().location().pathname().unwrap_or_default();
-            let init = RequestInit::new();
-            let Ok(headers) = web_sys::Headers::new() else { return };
-            let _ = headers.set("Accept", "text/html");
-            init.set_headers(&headers);
-            let Some(response) = fetched(window().fetch_with_str_and_init(&here, &init)).await else { return };
+            let Some(response) = fetch_html(&here, RequestInit::new()).await else { return };
             response
         }
     };
