@@ -51,6 +51,8 @@ pub struct Backend {
     instance: Arc<str>,
     /// What status views are served from (`read_model`).
     status: Arc<read_model::ReadModel>,
+    /// Sessions as the sole server keeps them (`auth::sessions`).
+    session_memory: Arc<auth::session_memory::SessionMemory>,
 }
 
 impl Backend {
@@ -59,7 +61,15 @@ impl Backend {
         // release anyway, so a lost event costs nothing but a refresh.
         let (events, _) = broadcast::channel(256);
         let instance = format!("{:016x}", rand_instance()).into();
-        Backend { store, events, verified: Arc::default(), dispatch_wake: Arc::default(), instance, status: Arc::default() }
+        Backend {
+            store,
+            events,
+            verified: Arc::default(),
+            dispatch_wake: Arc::default(),
+            instance,
+            status: Arc::default(),
+            session_memory: Arc::default(),
+        }
     }
 
     pub(crate) fn verified_checkpoint(&self) -> Option<(Checkpoint, u64)> {
@@ -103,6 +113,14 @@ impl Backend {
 
     pub(crate) async fn status_snapshot(&self) -> Result<Arc<read_model::Snapshot>, StoreError> {
         self.status.snapshot(self.store.as_ref()).await
+    }
+
+    /// Which status snapshot the next status read serves (`None` until one is
+    /// loaded, or after a refresh failed). Every change a status view shows
+    /// gives a new number, so anything rendered from the status views alone
+    /// may be kept for as long as this stays the same.
+    pub fn status_generation(&self) -> Option<u64> {
+        self.status.generation()
     }
 
     /// Makes a committed change visible to this process's next status read,

@@ -21,17 +21,24 @@ use crate::derived_views::DerivedViews;
 use crate::store::{ClusterStatus, DeploymentScope, Store, StoreError};
 use airlock_domain::World;
 use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 /// One consistent state of everything the status views show.
 #[derive(Debug, Default)]
 pub struct Snapshot {
+    /// Which snapshot of this process it is: every snapshot installed gets a
+    /// higher number than the one before, so whatever is derived from one
+    /// (rendered pages, say) can be kept under its number.
+    pub generation: u64,
     /// Every tenant and every deployment, deployments ordered by service,
-    /// tenant, environment and region (as the store lists them).
-    pub world: World,
+    /// tenant, environment and region (as the store lists them). Shared with
+    /// the snapshot before when only connection checks changed.
+    pub world: Arc<World>,
     pub statuses: Vec<ClusterStatus>,
-    /// The overview and matrices for callers who see every tenant.
-    pub(crate) derived: DerivedViews,
+    /// The overview and matrices for callers who see every tenant; they are
+    /// the world's, and shared with it.
+    pub(crate) derived: Arc<DerivedViews>,
 }
 
 /// What a write changed.
@@ -77,6 +84,8 @@ pub(crate) struct ReadModel {
     pending: Mutex<Pending>,
     /// Held by the one refresh that runs.
     refreshing: tokio::sync::Mutex<()>,
+    /// The last generation handed out.
+    generations: AtomicU64,
 }
 
 impl ReadModel {
@@ -92,13 +101,23 @@ impl ReadModel {
         }
         // A full load covers every change queued so far.
         drop(std::mem::take(&mut *self.pending.lock().unwrap_or_else(PoisonError::into_inner)));
-        let loaded = Arc::new(load(store).await?);
+        let loaded = self.numbered(load(store).await?);
         *self.current.write().unwrap_or_else(PoisonError::into_inner) = Some(loaded.clone());
         Ok(loaded)
     }
 
     fn current(&self) -> Option<Arc<Snapshot>> {
         self.current.read().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// The current snapshot's generation; `None` while none is loaded.
+    pub(crate) fn generation(&self) -> Option<u64> {
+        self.current.read().unwrap_or_else(PoisonError::into_inner).as_ref().map(|s| s.generation)
+    }
+
+    fn numbered(&self, mut snapshot: Snapshot) -> Arc<Snapshot> {
+        snapshot.generation = self.generations.fetch_add(1, Ordering::Relaxed) + 1;
+        Arc::new(snapshot)
     }
 
     /// Makes `change` visible to every later read. On failure the snapshot is
@@ -117,7 +136,7 @@ impl ReadModel {
         let mut current = self.current.write().unwrap_or_else(PoisonError::into_inner);
         match next {
             Ok(next) => {
-                *current = Some(Arc::new(next));
+                *current = Some(self.numbered(next));
                 Ok(())
             }
             Err(error) => {
@@ -143,28 +162,34 @@ async fn load(store: &dyn Store) -> Result<Snapshot, StoreError> {
         services: store.services().await?,
         deployments: store.deployments(&DeploymentScope::default()).await?,
     };
-    Ok(Snapshot { world, statuses: store.cluster_statuses().await?, derived: DerivedViews::default() })
+    Ok(Snapshot { generation: 0, world: Arc::new(world), statuses: store.cluster_statuses().await?, derived: Arc::default() })
 }
 
 /// A copy of `base` with the pending tenants' deployments re-read and the
-/// pending connection checks in place.
+/// pending connection checks in place. Connection checks alone (every
+/// cluster's, every ten seconds) keep the world and what was derived from it:
+/// copying 45,000 deployments and deriving the views again each time stalled
+/// every request behind it.
 async fn apply(base: &Snapshot, pending: Pending, store: &dyn Store) -> Result<Snapshot, StoreError> {
-    let mut fresh = Vec::new();
-    for slug in &pending.tenants {
-        fresh.extend(store.deployments(&DeploymentScope { tenant: Some(slug.clone()), ..Default::default() }).await?);
-    }
-    let mut world = base.world.clone();
-    if !pending.tenants.is_empty() {
+    let (world, derived) = if pending.tenants.is_empty() {
+        (Arc::clone(&base.world), Arc::clone(&base.derived))
+    } else {
+        let mut fresh = Vec::new();
+        for slug in &pending.tenants {
+            fresh.extend(store.deployments(&DeploymentScope { tenant: Some(slug.clone()), ..Default::default() }).await?);
+        }
+        let mut world = World::clone(&base.world);
         world.deployments.retain(|d| !pending.tenants.contains(&d.tenant));
         world.deployments.extend(fresh);
         world
             .deployments
             .sort_by(|a, b| (&a.service, &a.tenant, &a.environment, &a.region).cmp(&(&b.service, &b.tenant, &b.environment, &b.region)));
-    }
+        (Arc::new(world), Arc::default())
+    };
     let mut statuses = base.statuses.clone();
     for status in pending.statuses {
         statuses.retain(|s| s.cluster != status.cluster);
         statuses.push(status);
     }
-    Ok(Snapshot { world, statuses, derived: DerivedViews::default() })
+    Ok(Snapshot { generation: 0, world, statuses, derived })
 }

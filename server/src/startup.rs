@@ -2,27 +2,20 @@
 //! listener first, so tests can ask for port 0 and learn the real port.
 
 use crate::assets::{AssetsError, HASH_FILE, OUTPUT_NAME, PKG_DIR, SiteAssets};
-use crate::auth::{AuthConfig, AuthConfigError, SESSION_COOKIE};
+use crate::auth::{AuthConfig, AuthConfigError};
 use crate::config::Settings;
 use crate::live_slots::LiveSlots;
-use crate::state::{AppState, Stopping};
-use crate::{api, auth, health, metrics, resilience, static_files};
-use airlock_app::{App, shell};
+use crate::metrics;
+use crate::state::{AppState, Shared, Stopping};
 use airlock_backend::{Backend, DatabaseTarget, StoreError, connect};
 use airlock_domain::audit::AuditKey;
 use axum::Router;
-use axum::middleware::{from_fn, from_fn_with_state};
 use leptos::config::{Env, LeptosOptions};
-use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
-use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::compression::CompressionLayer;
-use tower_sessions::cookie::SameSite;
-use tower_sessions::{Expiry, SessionManagerLayer};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -54,6 +47,8 @@ pub enum StartupError {
     AuditKeyTooShort,
     #[error("{0}")]
     Usage(String),
+    #[error(transparent)]
+    SoleServer(#[from] crate::sole_server::SoleServerError),
 }
 
 /// The backend on the configured database (migrations not yet applied),
@@ -99,57 +94,6 @@ pub fn leptos_options(settings: &Settings, addr: SocketAddr, assets: &SiteAssets
         .build()
 }
 
-/// The page routes, generated once per process. Generating them renders the
-/// app with resource loading switched off by a process-wide flag, and a page
-/// render elsewhere whose resource is first polled meanwhile never finishes
-/// (leptos-rs/leptos#4773). Done once, before any router exists, nothing can
-/// be rendering at the time, even with many apps in one process (the tests).
-fn page_routes() -> Vec<AxumRouteListing> {
-    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
-    ROUTES.get_or_init(|| generate_route_list(App)).clone()
-}
-
-/// Every route of the portal. Pages and server functions come from the Leptos
-/// app; everything else is plain axum; `/pkg/` is the built bundle. Every request passes, outermost
-/// first: compression, the request id (and its log span), `Retry-After` on
-/// every 503, metrics, the time limit, the panic catcher (the API has its
-/// own, answering JSON), the session, the cross-site check, and the one
-/// layer that resolves who is asking.
-pub fn router(state: AppState) -> Router {
-    let routes = page_routes();
-    let backend = state.backend.clone();
-    let provide_backend = move || leptos::context::provide_context(backend.clone());
-    let options = state.leptos_options.clone();
-    let sessions = SessionManagerLayer::new(state.backend.sessions())
-        .with_name(SESSION_COOKIE)
-        .with_http_only(true)
-        .with_same_site(SameSite::Lax)
-        .with_secure(state.auth.secure_cookies)
-        .with_expiry(Expiry::OnInactivity(time::Duration::seconds(state.auth.idle.num_seconds())));
-    Router::new()
-        .merge(static_files::router(std::path::Path::new(&*options.site_root), state.assets.clone()))
-        .merge(health::router())
-        .merge(metrics::router())
-        .merge(auth::router())
-        .nest("/api/v1", api::router().layer(CatchPanicLayer::custom(resilience::api_panic)))
-        .merge(crate::live::router())
-        .leptos_routes_with_context(&state, routes, provide_backend.clone(), {
-            let options = options.clone();
-            move || shell(options.clone())
-        })
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_backend, shell))
-        .layer(from_fn_with_state(state.clone(), auth::layer::resolve_caller))
-        .layer(from_fn_with_state(state.clone(), auth::csrf::same_origin_only))
-        .layer(sessions)
-        .layer(CatchPanicLayer::custom(resilience::page_panic))
-        .layer(from_fn(resilience::time_limit))
-        .layer(from_fn(metrics::track))
-        .layer(from_fn(resilience::retry_after))
-        .layer(from_fn(crate::request_id::tag))
-        .layer(CompressionLayer::new())
-        .with_state(state)
-}
-
 /// Deletes expired sessions every ten minutes until the server stops.
 fn spawn_session_sweeper(backend: &Backend, stopping: Stopping) {
     let sessions = backend.sessions();
@@ -174,11 +118,17 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     stop: watch::Sender<bool>,
+    /// The embedded database's server lock, held until the server stops.
+    sole_server: Option<crate::sole_server::SoleServer>,
 }
 
 impl Application {
     pub async fn build(settings: &Settings) -> Result<Application, StartupError> {
         let backend = open_backend(settings).await?;
+        let sole_server = match DatabaseTarget::choose(settings.database_url.as_ref().map(|s| s.expose()), &settings.data_dir) {
+            DatabaseTarget::SqliteFile(path) => Some(crate::sole_server::claim(&path)?),
+            DatabaseTarget::Postgres(_) => None,
+        };
         backend.migrate().await?;
         airlock_backend::audit::seal_with_key(&backend, chrono::Utc::now()).await?;
         if settings.seed_demo {
@@ -194,21 +144,23 @@ impl Application {
         }
         let assets = SiteAssets::load(&settings.site_root)?;
         let (stop, stopping) = watch::channel(false);
-        let state = AppState {
+        let state = AppState::new(Shared {
             leptos_options: leptos_options(settings, addr, &assets),
             assets: Arc::new(assets),
             backend,
             stopping: Stopping(stopping),
             auth: Arc::new(auth),
             live_slots: LiveSlots::new(settings.live_streams_max, settings.live_streams_per_person),
-        };
+            pages: Arc::default(),
+            sole_server: sole_server.is_some(),
+        });
         spawn_session_sweeper(&state.backend, state.stopping.clone());
         // The outbox worker, cluster checks and watchers: nothing in a request talks to a cluster.
         airlock_backend::dispatch::runtime::spawn(state.backend.clone(), stop.subscribe());
         // Changes made through other replicas reach the pages this one serves.
         airlock_backend::live::spawn_listener(state.backend.clone(), stop.subscribe());
         metrics::install();
-        Ok(Application { listener, router: router(state), stop })
+        Ok(Application { listener, router: crate::routes::router(state), stop, sole_server })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -223,7 +175,9 @@ impl Application {
             shutdown.await;
             let _ = stop.send(true);
         };
-        crate::serve::serve(self.listener, self.router, shutdown).await.map_err(StartupError::Serve)
+        let served = crate::serve::serve(self.listener, self.router, shutdown).await.map_err(StartupError::Serve);
+        drop(self.sole_server);
+        served
     }
 }
 

@@ -2,19 +2,39 @@
 //! only; the store is not reachable from here), the Leptos options the page
 //! renderer needs, the names the build gave the site's files, how people
 //! sign in, whether the server is stopping (open event streams end on it),
-//! and how many more streams may open.
+//! how many more streams may open, and the status pages already rendered.
 
 use crate::assets::SiteAssets;
 use crate::auth::SharedAuth;
 use crate::live_slots::LiveSlots;
+use crate::page_cache::PageCache;
 use airlock_backend::Backend;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
 use tokio::sync::watch;
 
+/// Cloned for every middleware and handler a request passes (axum's
+/// `State`), so it is one shared pointer: cloning the fields themselves
+/// (a dozen reference counts, bumped and dropped by both cores at once) was
+/// a tenth of a kept page's cost.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    pub fn new(shared: Shared) -> AppState {
+        AppState(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+pub struct Shared {
     pub leptos_options: LeptosOptions,
     /// The bundle's and stylesheet's URLs (content-hashed by the build).
     pub assets: Arc<SiteAssets>,
@@ -24,6 +44,11 @@ pub struct AppState {
     pub auth: SharedAuth,
     /// How many live-update streams may still open.
     pub live_slots: LiveSlots,
+    /// Status pages as last rendered, per person and snapshot.
+    pub pages: Arc<PageCache>,
+    /// Whether this is its database's only server (`sole_server`): then it
+    /// keeps sessions in memory as well.
+    pub sole_server: bool,
 }
 
 impl FromRef<AppState> for LiveSlots {

@@ -7,6 +7,7 @@
 pub mod demo;
 pub mod oidc;
 pub mod people;
+pub(crate) mod session_memory;
 pub mod sessions;
 
 use airlock_domain::access::Identity;
@@ -63,14 +64,21 @@ pub fn needs_touch(user: &SignedInUser, now: DateTime<Utc>) -> bool {
 pub fn random_hex(len: usize) -> Result<String, getrandom::Error> {
     let mut bytes = vec![0u8; len];
     getrandom::fill(&mut bytes)?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    // One allocation, not one per byte: every request id comes from here.
+    let mut hex = String::with_capacity(2 * len);
+    for b in bytes {
+        hex.push(char::from(HEX[usize::from(b >> 4)]));
+        hex.push(char::from(HEX[usize::from(b & 15)]));
+    }
+    Ok(hex)
 }
 
 /// Who is asking, resolved once per request by the server's identity layer
 /// and kept in the request's extensions, where pages, server functions, API
 /// handlers and the live channel all read it. Nothing else decides who is
 /// calling.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct RequestCaller {
     pub identity: Option<Identity>,
     /// For the header: the person's name as the provider gave it.
@@ -94,6 +102,14 @@ mod tests {
             id_token: None,
             method: SignInMethod::Demo,
         }
+    }
+
+    #[test]
+    fn random_hex_is_lowercase_hex_of_twice_the_length() {
+        let hex = random_hex(16).expect("random bytes");
+        assert_eq!(hex.len(), 32);
+        assert!(hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)), "{hex}");
+        assert_ne!(hex, random_hex(16).expect("random bytes"));
     }
 
     #[test]

@@ -129,7 +129,10 @@ pub async fn end_sessions(backend: &Backend, actor: Option<&Identity>, handle: &
     let ended = tx.end_sessions_of(handle).await?;
     let after = serde_json::json!({ "sessions_ended": ended }).to_string();
     tx.append_audit(audit(&actor.name, AuditAction::SessionsEnded, &format!("person/{handle}"), None, Some(after), now)).await?;
+    // Before the commit too: a request that reads the session meanwhile is not kept.
+    backend.session_memory.forget_all();
     tx.commit().await?;
+    backend.session_memory.forget_all();
     Ok(ended)
 }
 

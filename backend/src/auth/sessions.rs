@@ -2,6 +2,7 @@
 //! so sessions need nothing besides what Airlock already runs, and each row
 //! names its person: an admin can end all of someone's sessions at once.
 
+use super::session_memory::SessionMemory;
 use super::{SignedInUser, USER_KEY};
 use crate::store::{SessionRow, Store, StoreError};
 use chrono::{DateTime, Utc};
@@ -13,6 +14,8 @@ use tower_sessions::session_store::{self, SessionStore};
 #[derive(Clone)]
 pub struct DatabaseSessions {
     store: Arc<dyn Store>,
+    /// Set only where this process is the database's one server.
+    memory: Option<Arc<SessionMemory>>,
 }
 
 impl std::fmt::Debug for DatabaseSessions {
@@ -22,13 +25,29 @@ impl std::fmt::Debug for DatabaseSessions {
 }
 
 impl crate::Backend {
-    /// The session store the server's session layer uses.
+    /// The session store: every read goes to the database.
     pub fn sessions(&self) -> DatabaseSessions {
-        DatabaseSessions { store: self.store.clone() }
+        DatabaseSessions { store: self.store.clone(), memory: None }
+    }
+
+    /// The session store for a server that is its database's only one (it
+    /// holds the embedded database's lock): sessions are also kept in memory
+    /// (`session_memory`), and a request reads the database only for a
+    /// session this process has not seen yet.
+    pub fn sessions_of_sole_server(&self) -> DatabaseSessions {
+        DatabaseSessions { store: self.store.clone(), memory: Some(self.session_memory.clone()) }
     }
 }
 
 impl DatabaseSessions {
+    /// Keeps `record` in memory (when this store keeps any), as the database
+    /// now has it, unless a session ended since `endings`.
+    fn keep(&self, endings: Option<u64>, record: &Record) {
+        if let (Some(memory), Some(endings)) = (&self.memory, endings) {
+            memory.keep(endings, record);
+        }
+    }
+
     /// Removes expired sessions; the server calls it now and then.
     pub async fn delete_expired(&self) -> Result<u64, StoreError> {
         self.store.delete_expired_sessions(Utc::now()).await
@@ -56,8 +75,10 @@ impl SessionStore for DatabaseSessions {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         // Ids are 128 random bits; a clash is astronomically rare, but a
         // session must never be written over someone else's.
+        let endings = self.memory.as_ref().map(|m| m.endings());
         loop {
             if self.store.insert_session(&row(record)?).await.map_err(backend_error)? {
+                self.keep(endings, record);
                 return Ok(());
             }
             record.id = Id::default();
@@ -65,10 +86,17 @@ impl SessionStore for DatabaseSessions {
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        self.store.save_session(&row(record)?).await.map_err(backend_error)
+        let endings = self.memory.as_ref().map(|m| m.endings());
+        self.store.save_session(&row(record)?).await.map_err(backend_error)?;
+        self.keep(endings, record);
+        Ok(())
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        if let Some(record) = self.memory.as_ref().and_then(|m| m.get(id, Utc::now().timestamp())) {
+            return Ok(Some(record));
+        }
+        let endings = self.memory.as_ref().map(|m| m.endings());
         let Some(stored) = self.store.session(&id.to_string()).await.map_err(backend_error)? else {
             return Ok(None);
         };
@@ -79,10 +107,18 @@ impl SessionStore for DatabaseSessions {
             serde_json::from_str(&stored.data).map_err(|e| session_store::Error::Decode(e.to_string()))?;
         let expiry_date = time::OffsetDateTime::from_unix_timestamp(stored.expires_at.timestamp())
             .map_err(|e| session_store::Error::Decode(e.to_string()))?;
-        Ok(Some(Record { id: *id, data, expiry_date }))
+        let record = Record { id: *id, data, expiry_date };
+        self.keep(endings, &record);
+        Ok(Some(record))
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        self.store.delete_session(&id.to_string()).await.map_err(backend_error)
+        // Forgotten before and after: a read that overlaps the delete, and
+        // so may have seen the row, is never kept.
+        let forget = || self.memory.iter().for_each(|memory| memory.forget(id));
+        forget();
+        let deleted = self.store.delete_session(&id.to_string()).await.map_err(backend_error);
+        forget();
+        deleted
     }
 }

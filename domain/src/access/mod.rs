@@ -70,7 +70,7 @@ impl fmt::Display for Role {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum IdentityKind {
     Person,
@@ -94,7 +94,7 @@ pub fn is_service_account(name: &str) -> bool {
 
 /// Someone acting in Airlock. `name` is what the audit log records and what
 /// the gate compares: two names are two people.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Identity {
     pub name: String,
     pub kind: IdentityKind,

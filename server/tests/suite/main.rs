@@ -13,6 +13,7 @@ mod dispatch_crash;
 mod faults;
 mod gate_attacks;
 mod health;
+mod kept_pages;
 mod load;
 mod oidc_sign_in;
 mod pages;

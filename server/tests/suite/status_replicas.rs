@@ -3,8 +3,10 @@
 //! (the operator's CLI) is in both replicas' status views by the time each
 //! tells its open pages to refetch.
 
-use crate::support::{Browser, spawn_app_on_postgres};
+use crate::support::{Browser, spawn_app, spawn_app_on_postgres};
 use airlock_domain::access::Role;
+use airlock_server::sole_server::SoleServerError;
+use airlock_server::startup::{Application, StartupError};
 use std::time::Duration;
 
 /// `GET path` on the server at `address`, with `token`.
@@ -55,4 +57,17 @@ async fn a_cluster_added_by_the_cli_is_in_both_replicas_views_when_they_push() {
         assert_eq!(status, 200);
         assert!(region.contains("dev-los-1"), "{replica}'s region page shows it");
     }
+}
+
+/// Replicas need PostgreSQL: on the embedded database, where the one server
+/// keeps sessions in memory, a second server would not see the first one's
+/// sign-outs. It is refused at start.
+#[tokio::test]
+async fn a_second_server_on_the_embedded_database_refuses_to_start() {
+    let first = spawn_app().await;
+    let Err(error) = Application::build(&first.same_settings()).await else {
+        panic!("a second server started on the first one's SQLite database");
+    };
+    assert!(matches!(error, StartupError::SoleServer(SoleServerError::Taken(_))), "{error}");
+    assert_eq!(first.page("/").await.0, 200, "the first server serves on");
 }

@@ -182,7 +182,7 @@ pub async fn spawn_app_on_postgres_with(change: impl FnOnce(&mut Settings)) -> T
 impl TestApp {
     /// The app's settings, rebuilt from where its database lives, so a test
     /// can open the same database beside the running app.
-    fn same_settings(&self) -> Settings {
+    pub fn same_settings(&self) -> Settings {
         let base = settings(&self._dir);
         match &self.postgres {
             Some((admin_url, name)) => {

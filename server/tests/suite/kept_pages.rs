@@ -1,0 +1,84 @@
+//! Status pages are rendered once per person and read-model snapshot, then
+//! sent again (`page_cache`). These tests try to get a kept page where it
+//! must not go: to someone else, after sign-out, or after what it shows
+//! changed. On SQLite and PostgreSQL.
+
+use crate::support::TestApp;
+use crate::support::steps::{api, approve, check_all, create};
+use airlock_domain::access::Role;
+use serde_json::json;
+use std::time::Duration;
+
+/// The tenants the matrix at `/tenants` lists, in order.
+fn listed_tenants(html: &str) -> Vec<&str> {
+    html.split("<tr data-tenant=\"").skip(1).filter_map(|row| row.split('"').next()).collect()
+}
+
+/// acme's production row in frankfurt on the tenants matrix.
+fn acme_in_frankfurt(html: &str) -> &str {
+    let row = html.split("<tr data-tenant=\"acme\" data-region=\"frankfurt\"").nth(1).expect("acme's frankfurt row");
+    row.split("</tr>").next().unwrap_or_default()
+}
+
+async fn a_page_kept_for_one_person_is_never_sent_to_another(app: TestApp) {
+    let vic = app.browser("vic").await;
+    for _ in 0..2 {
+        let (status, html) = vic.page("/tenants").await;
+        assert_eq!(status, 200);
+        assert!(listed_tenants(&html).contains(&"bluebird-bank"), "a viewer sees every tenant");
+        assert!(html.contains("data-acting=\"vic\""), "and their own name");
+    }
+    let tom = app.browser("tom").await; // tenant admin of acme
+    let (status, html) = tom.page("/tenants").await;
+    assert_eq!(status, 200);
+    let listed = listed_tenants(&html);
+    assert!(!listed.is_empty() && listed.iter().all(|t| *t == "acme"), "tom sees acme only, not vic's page: {listed:?}");
+    assert!(html.contains("data-acting=\"tom\"") && !html.contains("data-acting=\"vic\""));
+    let (_, overview) = tom.page("/").await;
+    assert!(overview.contains("data-acting=\"tom\""));
+}
+
+async fn a_kept_page_is_not_sent_after_sign_out(app: TestApp) {
+    let ada = app.browser("ada").await;
+    assert_eq!(ada.page("/").await.0, 200);
+    assert_eq!(ada.page("/").await.0, 200, "kept by now");
+    let signed_out = ada.post_form("/auth/logout", String::new()).await;
+    assert_eq!(signed_out.status().as_u16(), 303);
+    let response = ada.get("/").await;
+    assert_eq!(response.status().as_u16(), 303, "sent to sign in, not the kept overview");
+    let location = response.headers().get("location").and_then(|l| l.to_str().ok()).unwrap_or_default().to_owned();
+    assert!(location.starts_with("/auth/login"), "{location}");
+}
+
+async fn a_kept_page_shows_a_job_outcome_once_pages_are_told(app: TestApp) {
+    let vic = app.browser("vic").await;
+    let (_, before) = vic.page("/tenants").await;
+    assert!(!acme_in_frankfurt(&before).contains("2.15.0"), "{}", acme_in_frankfurt(&before));
+    assert_eq!(vic.page("/tenants").await.1, before, "kept: the same bytes again");
+
+    let rita = app.token("rita", &[Role::ReleaseManager]).await;
+    let id = create(&app, &rita).await;
+    check_all(&app, &rita, id).await;
+    for person in ["ada", "grace"] {
+        assert_eq!(approve(&app.browser(person).await, id, 1).await.0, 200, "{person} approves");
+    }
+    let mut pushes = vic.get("/live/status").await;
+    let (status, _) = api(app.post_json(&format!("/api/v1/releases/{id}/dispatch"), Some(&rita), &json!({})).await).await;
+    assert_eq!(status, 202);
+    let pushed = tokio::time::timeout(Duration::from_secs(15), pushes.chunk()).await.expect("a push").expect("readable").expect("a chunk");
+    assert!(String::from_utf8_lossy(&pushed).contains("data: changed"));
+
+    let (status, after) = vic.page("/tenants").await;
+    assert_eq!(status, 200);
+    assert!(
+        acme_in_frankfurt(&after).contains("2.15.0"),
+        "the page a push sends people to shows the outcome: {}",
+        acme_in_frankfurt(&after)
+    );
+}
+
+crate::on_both_apps!(
+    a_page_kept_for_one_person_is_never_sent_to_another,
+    a_kept_page_is_not_sent_after_sign_out,
+    a_kept_page_shows_a_job_outcome_once_pages_are_told,
+);
