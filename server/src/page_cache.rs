@@ -172,8 +172,8 @@ mod tests {
     #[test]
     fn pages_past_the_capacity_are_not_kept() {
         let cache = PageCache::default();
-        let big: &'static [u8] = Box::leak(vec![b'x'; CAPACITY_BYTES - 10].into_boxed_slice());
-        cache.keep(1, key("/tenants", "ada"), KeptPage { headers: HeaderMap::new(), body: Bytes::from_static(big) });
+        let big = Bytes::from(vec![b'x'; CAPACITY_BYTES - 10]);
+        cache.keep(1, key("/tenants", "ada"), KeptPage { headers: HeaderMap::new(), body: big });
         cache.keep(1, key("/", "ada"), page("more than ten bytes"));
         assert!(cache.get(1, &key("/", "ada")).is_none());
         assert!(cache.get(1, &key("/tenants", "ada")).is_some());
