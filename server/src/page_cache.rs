@@ -26,7 +26,7 @@ use axum::response::Response;
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 
-/// The most page bytes kept at once (one 1,000-tenant matrix is about 4 MB).
+/// The most page bytes kept at once (one 1,000-tenant matrix is about 3 MB).
 /// Past it, pages are rendered as if nothing were kept, until the next generation.
 const CAPACITY_BYTES: usize = 64 * 1024 * 1024;
 

@@ -54,13 +54,17 @@ pub enum StartupError {
 /// The backend on the configured database (migrations not yet applied),
 /// sealing audit entries with the configured key, if any.
 pub async fn open_backend(settings: &Settings) -> Result<Backend, StartupError> {
-    let url = settings.database_url.as_ref().map(|s| s.expose());
-    let target = DatabaseTarget::choose(url, &settings.data_dir);
+    let target = database_target(settings);
     match &target {
         DatabaseTarget::SqliteFile(path) => tracing::info!(path = %path.display(), "using the embedded SQLite database"),
         DatabaseTarget::Postgres(_) => tracing::info!("using PostgreSQL from DATABASE_URL"),
     }
     Ok(Backend::new(connect(&target, audit_key(settings)?).await?))
+}
+
+/// The configured database: `DATABASE_URL`, or SQLite in the data dir.
+fn database_target(settings: &Settings) -> DatabaseTarget {
+    DatabaseTarget::choose(settings.database_url.as_ref().map(|s| s.expose()), &settings.data_dir)
 }
 
 /// `AIRLOCK_AUDIT_KEY`, or the file `AIRLOCK_AUDIT_KEY_FILE` names (a mounted secret).
@@ -125,7 +129,7 @@ pub struct Application {
 impl Application {
     pub async fn build(settings: &Settings) -> Result<Application, StartupError> {
         let backend = open_backend(settings).await?;
-        let sole_server = match DatabaseTarget::choose(settings.database_url.as_ref().map(|s| s.expose()), &settings.data_dir) {
+        let sole_server = match database_target(settings) {
             DatabaseTarget::SqliteFile(path) => Some(crate::sole_server::claim(&path)?),
             DatabaseTarget::Postgres(_) => None,
         };

@@ -40,6 +40,11 @@ impl crate::Backend {
 }
 
 impl DatabaseSessions {
+    /// Where memory's count of ended sessions stands (when this store keeps any).
+    fn endings(&self) -> Option<u64> {
+        self.memory.as_ref().map(|m| m.endings())
+    }
+
     /// Keeps `record` in memory (when this store keeps any), as the database
     /// now has it, unless a session ended since `endings`.
     fn keep(&self, endings: Option<u64>, record: &Record) {
@@ -75,7 +80,7 @@ impl SessionStore for DatabaseSessions {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         // Ids are 128 random bits; a clash is astronomically rare, but a
         // session must never be written over someone else's.
-        let endings = self.memory.as_ref().map(|m| m.endings());
+        let endings = self.endings();
         loop {
             if self.store.insert_session(&row(record)?).await.map_err(backend_error)? {
                 self.keep(endings, record);
@@ -86,7 +91,7 @@ impl SessionStore for DatabaseSessions {
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        let endings = self.memory.as_ref().map(|m| m.endings());
+        let endings = self.endings();
         self.store.save_session(&row(record)?).await.map_err(backend_error)?;
         self.keep(endings, record);
         Ok(())
@@ -96,7 +101,7 @@ impl SessionStore for DatabaseSessions {
         if let Some(record) = self.memory.as_ref().and_then(|m| m.get(id, Utc::now().timestamp())) {
             return Ok(Some(record));
         }
-        let endings = self.memory.as_ref().map(|m| m.endings());
+        let endings = self.endings();
         let Some(stored) = self.store.session(&id.to_string()).await.map_err(backend_error)? else {
             return Ok(None);
         };
