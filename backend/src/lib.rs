@@ -22,13 +22,28 @@ use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::broadcast;
 
 /// Something changed that open pages may want to show at once.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LiveEvent {
     ReleaseChanged {
         id: i64,
     },
-    /// What runs somewhere changed (a job succeeded): status views are stale.
-    StatusChanged,
+    /// What runs somewhere changed: status views are stale. `tenant`: only
+    /// that tenant's (a job succeeded there), so only those who may see it
+    /// are told; `None`: anyone's (the world, a cluster's connection).
+    StatusChanged {
+        tenant: Option<Arc<str>>,
+    },
+}
+
+impl LiveEvent {
+    /// The status event for `change`.
+    pub(crate) fn status(change: &read_model::Change) -> LiveEvent {
+        let tenant = match change {
+            read_model::Change::Tenant(slug) => Some(Arc::from(slug.as_str())),
+            read_model::Change::Everything | read_model::Change::ClusterStatus(_) => None,
+        };
+        LiveEvent::StatusChanged { tenant }
+    }
 }
 
 /// Everything a request handler needs from the backend. Cheap to clone; it is
@@ -53,6 +68,8 @@ pub struct Backend {
     status: Arc<read_model::ReadModel>,
     /// Sessions as the sole server keeps them (`auth::sessions`).
     session_memory: Arc<auth::session_memory::SessionMemory>,
+    /// Failed sign-ins held back per source and minute (`auth::failed_sign_ins`).
+    failed_sign_ins: Arc<auth::failed_sign_ins::Coalescer>,
 }
 
 impl Backend {
@@ -69,6 +86,7 @@ impl Backend {
             instance,
             status: Arc::default(),
             session_memory: Arc::default(),
+            failed_sign_ins: Arc::default(),
         }
     }
 
@@ -129,7 +147,7 @@ impl Backend {
     pub(crate) async fn status_changed(&self, change: read_model::Change) {
         self.refresh_status(change.clone()).await;
         if let Some(what) = live::status_payload(&change) {
-            let _ = self.events.send(LiveEvent::StatusChanged);
+            let _ = self.events.send(LiveEvent::status(&change));
             live::publish_now(self, &what).await;
         }
     }

@@ -86,8 +86,9 @@ async fn relay(backend: &Backend, mut listener: sqlx::postgres::PgListener) {
         // a task of its own, so a burst of changes is refreshed in batches.
         let backend = backend.clone();
         tokio::spawn(async move {
+            let event = LiveEvent::status(&change);
             backend.refresh_status(change).await;
-            let _ = backend.events.send(LiveEvent::StatusChanged);
+            let _ = backend.events.send(event);
         });
     }
 }

@@ -13,4 +13,4 @@ pub mod world;
 
 pub use health::{Health, HealthCounts};
 pub use names::{NameError, Slug};
-pub use world::{Cluster, Deployment, Environment, NamespaceStrategy, Region, Service, Tenant, World};
+pub use world::{Cluster, ClusterSummary, Deployment, Environment, NamespaceStrategy, Region, Service, Tenant, World};

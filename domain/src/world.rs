@@ -64,6 +64,24 @@ pub struct Cluster {
     pub namespace_strategy: NamespaceStrategy,
 }
 
+/// A cluster as every reader may see it: where it serves and which API
+/// server, without where its credentials are. Status views carry this type,
+/// not [`Cluster`], so no page or server function can send the reference.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClusterSummary {
+    pub name: String,
+    pub environment: String,
+    pub region: String,
+    pub api_url: String,
+}
+
+impl From<&Cluster> for ClusterSummary {
+    fn from(cluster: &Cluster) -> ClusterSummary {
+        let Cluster { name, environment, region, api_url, credentials_ref: _, namespace_strategy: _ } = cluster;
+        ClusterSummary { name: name.clone(), environment: environment.clone(), region: region.clone(), api_url: api_url.clone() }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tenant {
     pub slug: String,

@@ -32,6 +32,7 @@ fn gate(c: &mut Criterion) {
             environment: "production".into(),
             targets,
             notes: "Benchmark release".into(),
+            image_pinned: false,
         };
         let backend = Backend::new(store);
         let rita = person("rita", Role::ReleaseManager);

@@ -17,6 +17,7 @@ pub mod page_cache;
 pub mod request_id;
 pub mod resilience;
 pub mod routes;
+pub mod security_headers;
 pub mod serve;
 pub mod sole_server;
 pub mod startup;

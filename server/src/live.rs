@@ -17,6 +17,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::routing::get;
 use futures_util::Stream;
 use std::convert::Infallible;
+use std::sync::Arc;
 use tokio::sync::broadcast::error::RecvError;
 
 pub fn router() -> Router<AppState> {
@@ -97,21 +98,35 @@ async fn status_events(
     }
     let slot = take_slot(&slots, actor.as_ref())?;
     let stop = Box::pin(stopping.requested());
-    let stream = futures_util::stream::unfold((events, stop, slot), move |(mut events, mut stop, slot)| async move {
-        loop {
-            tokio::select! {
-                received = events.recv() => match received {
-                    Ok(LiveEvent::StatusChanged) | Err(RecvError::Lagged(_)) => break,
-                    Ok(_) => continue,
-                    Err(RecvError::Closed) => return None,
-                },
-                () = &mut stop => return None,
+    // A tenant admin is told only of changes to what they may see: another
+    // tenant's deploy must not show up as a push on their page.
+    let scope: Option<Arc<[String]>> = match airlock_domain::access::tenant_scope(actor.as_ref()) {
+        airlock_domain::access::TenantScope::Only(tenants) => Some(tenants.into()),
+        airlock_domain::access::TenantScope::All => None,
+    };
+    let visible = move |tenant: &Option<Arc<str>>| match (tenant, &scope) {
+        (Some(tenant), Some(scope)) => scope.iter().any(|mine| **mine == **tenant),
+        _ => true,
+    };
+    let stream = futures_util::stream::unfold((events, stop, slot), move |(mut events, mut stop, slot)| {
+        let visible = visible.clone();
+        async move {
+            loop {
+                tokio::select! {
+                    received = events.recv() => match received {
+                        Ok(LiveEvent::StatusChanged { tenant }) if visible(&tenant) => break,
+                        Err(RecvError::Lagged(_)) => break,
+                        Ok(_) => continue,
+                        Err(RecvError::Closed) => return None,
+                    },
+                    () = &mut stop => return None,
+                }
             }
+            // Whatever else changes within the next second goes with this one push.
+            tokio::time::sleep(STATUS_EVERY).await;
+            while let Ok(_) | Err(tokio::sync::broadcast::error::TryRecvError::Lagged(_)) = events.try_recv() {}
+            Some((Ok(Event::default().data("changed")), (events, stop, slot)))
         }
-        // Whatever else changes within the next second goes with this one push.
-        tokio::time::sleep(STATUS_EVERY).await;
-        while let Ok(_) | Err(tokio::sync::broadcast::error::TryRecvError::Lagged(_)) = events.try_recv() {}
-        Some((Ok(Event::default().data("changed")), (events, stop, slot)))
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }

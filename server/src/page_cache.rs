@@ -29,6 +29,9 @@ use std::sync::{Mutex, PoisonError};
 /// The most page bytes kept at once (one 1,000-tenant matrix is about 3 MB).
 /// Past it, pages are rendered as if nothing were kept, until the next generation.
 const CAPACITY_BYTES: usize = 64 * 1024 * 1024;
+/// The most pages kept for one caller per generation: nobody can take the
+/// whole capacity from everyone else by asking for many variations.
+const PAGES_PER_CALLER: u32 = 8;
 
 #[derive(Default)]
 pub struct PageCache {
@@ -40,10 +43,12 @@ struct Kept {
     generation: u64,
     bytes: usize,
     pages: HashMap<PageKey, KeptPage>,
+    per_caller: HashMap<RequestCaller, u32>,
 }
 
 #[derive(PartialEq, Eq, Hash)]
 struct PageKey {
+    /// The path and only the query parameters the page reads (`kept_query`).
     path_and_query: String,
     caller: RequestCaller,
 }
@@ -68,12 +73,15 @@ impl PageCache {
             return;
         }
         kept.move_to(generation);
-        if kept.bytes + page.body.len() > CAPACITY_BYTES {
+        let callers_pages = kept.per_caller.get(&key.caller).copied().unwrap_or(0);
+        if kept.bytes + page.body.len() > CAPACITY_BYTES || callers_pages >= PAGES_PER_CALLER {
             return;
         }
         kept.bytes += page.body.len();
-        if let Some(replaced) = kept.pages.insert(key, page) {
-            kept.bytes -= replaced.body.len();
+        let caller = key.caller.clone();
+        match kept.pages.insert(key, page) {
+            Some(replaced) => kept.bytes -= replaced.body.len(),
+            None => *kept.per_caller.entry(caller).or_default() += 1,
         }
     }
 }
@@ -94,8 +102,11 @@ pub async fn serve_kept(State(state): State<AppState>, request: Request, next: N
     let (Some(generation), Some(caller)) = (state.backend.status_generation(), request.extensions().get::<RequestCaller>()) else {
         return next.run(request).await;
     };
-    let path_and_query = request.uri().path_and_query().map_or("/", |pq| pq.as_str()).to_owned();
-    let key = PageKey { path_and_query, caller: caller.clone() };
+    let path = request.uri().path();
+    let Some(query) = kept_query(path, request.uri().query()) else {
+        return next.run(request).await;
+    };
+    let key = PageKey { path_and_query: format!("{path}?{query}"), caller: caller.clone() };
     if let Some(page) = state.pages.get(generation, &key) {
         return page.into_response();
     }
@@ -132,6 +143,26 @@ fn is_status_page(path: &str) -> bool {
     path == "/" || path == "/tenants" || one_name_under("/environments/") || one_name_under("/regions/")
 }
 
+/// The query parameters `path` reads, in a fixed order: what tells two of its
+/// pages apart. Parameters no page reads (`?x=1`, `?x=2`…) are not part of
+/// the key, so they cannot make new pages to keep. `None`: not kept at all,
+/// as for the matrix filtered by free text (any text is another page).
+fn kept_query(path: &str, query: Option<&str>) -> Option<String> {
+    if path != "/tenants" {
+        return Some(String::new());
+    }
+    let (mut service, mut health) = (String::new(), "");
+    for (name, value) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        match &*name {
+            "q" if !value.trim().is_empty() => return None,
+            "service" => service = value.into_owned(),
+            "health" => health = airlock_domain::status::HealthFilter::from_param(&value).as_param(),
+            _ => {}
+        }
+    }
+    Some(url::form_urlencoded::Serializer::new(String::new()).append_pair("service", &service).append_pair("health", health).finish())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -156,7 +187,7 @@ mod tests {
         cache.keep(3, key("/", "ada"), page("ada's overview"));
         assert_eq!(cache.get(3, &key("/", "ada")).map(|p| p.body), Some(Bytes::from_static(b"ada's overview")));
         assert!(cache.get(3, &key("/", "grace")).is_none(), "another person never gets ada's page");
-        assert!(cache.get(3, &key("/?x=1", "ada")).is_none(), "another query is another page");
+        assert!(cache.get(3, &key("/?service=web&health=", "ada")).is_none(), "another query is another page");
         assert!(cache.get(4, &key("/", "ada")).is_none(), "a new snapshot drops what the old one rendered");
         assert!(cache.get(3, &key("/", "ada")).is_none(), "and the old generation does not come back");
     }
@@ -177,6 +208,30 @@ mod tests {
         cache.keep(1, key("/", "ada"), page("more than ten bytes"));
         assert!(cache.get(1, &key("/", "ada")).is_none());
         assert!(cache.get(1, &key("/tenants", "ada")).is_some());
+    }
+
+    #[test]
+    fn only_the_parameters_a_page_reads_tell_its_pages_apart() {
+        assert_eq!(kept_query("/", Some("x=1")), kept_query("/", None));
+        assert_eq!(kept_query("/regions/lagos", Some("x=1&y=2")), Some(String::new()));
+        assert_eq!(kept_query("/tenants", Some("x=1&service=api")), kept_query("/tenants", Some("service=api")));
+        assert_ne!(kept_query("/tenants", Some("service=api")), kept_query("/tenants", Some("service=web")));
+        assert_eq!(kept_query("/tenants", Some("health=nonsense-1")), kept_query("/tenants", Some("health=nonsense-2")));
+        assert_eq!(kept_query("/tenants", Some("q=acme")), None, "free text is not kept");
+        assert!(kept_query("/tenants", Some("q=")).is_some());
+    }
+
+    #[test]
+    fn one_caller_keeps_a_bounded_number_of_pages() {
+        let cache = PageCache::default();
+        for i in 0..(PAGES_PER_CALLER + 4) {
+            cache.keep(1, key(&format!("/tenants?service=s{i}&health="), "mallory"), page("a page"));
+        }
+        let kept =
+            (0..(PAGES_PER_CALLER + 4)).filter(|i| cache.get(1, &key(&format!("/tenants?service=s{i}&health="), "mallory")).is_some());
+        assert_eq!(kept.count(), PAGES_PER_CALLER as usize);
+        cache.keep(1, key("/", "ada"), page("ada's overview"));
+        assert!(cache.get(1, &key("/", "ada")).is_some(), "others still get theirs kept");
     }
 
     #[test]

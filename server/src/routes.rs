@@ -26,13 +26,16 @@ fn page_routes() -> Vec<AxumRouteListing> {
 /// Every route of the portal. Pages and server functions come from the Leptos
 /// app; everything else is plain axum; `/pkg/` is the built bundle. Every request passes, outermost
 /// first: compression, the request id (and its log span), `Retry-After` on
-/// every 503, metrics, the time limit, the panic catcher (the API has its
+/// every 503, the browser hardening headers, metrics, the time limit, the panic catcher (the API has its
 /// own, answering JSON), the session, the cross-site check, the one
 /// layer that resolves who is asking, and status pages already rendered for them.
 pub fn router(state: AppState) -> Router {
     let routes = page_routes();
     let backend = state.backend.clone();
-    let provide_backend = move || leptos::context::provide_context(backend.clone());
+    let provide_backend = move || {
+        leptos::context::provide_context(backend.clone());
+        crate::security_headers::provide_page_policy();
+    };
     let options = state.leptos_options.clone();
     let store = if state.sole_server { state.backend.sessions_of_sole_server() } else { state.backend.sessions() };
     let sessions = SessionManagerLayer::new(store)
@@ -56,11 +59,13 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), page_cache::serve_kept))
         .layer(from_fn_with_state(state.clone(), auth::layer::resolve_caller))
         .layer(from_fn_with_state(state.clone(), auth::csrf::same_origin_only))
+        .layer(from_fn_with_state(state.clone(), auth::rebinding::known_host_only))
         .layer(sessions)
         .layer(CatchPanicLayer::custom(resilience::page_panic))
         .layer(from_fn(resilience::time_limit))
         .layer(from_fn(metrics::track))
         .layer(from_fn(resilience::retry_after))
+        .layer(from_fn(crate::security_headers::harden))
         .layer(from_fn(crate::request_id::tag))
         .layer(CompressionLayer::new())
         .with_state(state)

@@ -5,6 +5,9 @@
 //! [`DRAIN_DEADLINE`], so a stuck request cannot keep a rollout waiting.
 
 use axum::Router;
+use axum::extract::ConnectInfo;
+use axum::http::Request;
+use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
@@ -12,6 +15,7 @@ use hyper_util::service::TowerToHyperService;
 use std::future::Future;
 use std::time::Duration;
 use tokio::net::TcpListener;
+use tower::ServiceExt;
 
 /// How long a client may take to send a request's headers.
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
@@ -25,9 +29,9 @@ pub async fn serve(listener: TcpListener, router: Router, shutdown: impl Future<
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _peer)) => stream,
+                Ok(accepted) => accepted,
                 Err(error) => {
                     // Out of file descriptors, typically: wait rather than spin.
                     tracing::warn!(error = %error, "could not accept a connection");
@@ -39,7 +43,13 @@ pub async fn serve(listener: TcpListener, router: Router, shutdown: impl Future<
         };
         // Responses are small and often streamed (live updates): send at once.
         let _ = stream.set_nodelay(true);
-        let connection = builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(router.clone()));
+        // Who is on the other end, for what anonymous callers may cause (failed
+        // sign-ins are coalesced per source): axum's `ConnectInfo` reads it.
+        let with_peer = router.clone().map_request(move |mut request: Request<Incoming>| {
+            request.extensions_mut().insert(ConnectInfo(peer));
+            request
+        });
+        let connection = builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(with_peer));
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
             // A client going away mid-request is its business, not an error of ours.

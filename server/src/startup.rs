@@ -101,17 +101,44 @@ pub fn leptos_options(settings: &Settings, addr: SocketAddr, assets: &SiteAssets
 /// Deletes expired sessions every ten minutes until the server stops.
 fn spawn_session_sweeper(backend: &Backend, stopping: Stopping) {
     let sessions = backend.sessions();
+    spawn_every(std::time::Duration::from_secs(600), stopping, move || {
+        let sessions = sessions.clone();
+        async move {
+            if let Err(error) = sessions.delete_expired().await {
+                tracing::warn!(error = %error, "could not delete expired sessions");
+            }
+        }
+    });
+}
+
+/// Writes the failed sign-ins held back for minutes that are over, so a
+/// coalesced count reaches the audit log within seconds of its minute.
+fn spawn_failed_sign_in_writer(backend: &Backend, stopping: Stopping) {
+    let backend = backend.clone();
+    spawn_every(std::time::Duration::from_secs(5), stopping, move || {
+        let backend = backend.clone();
+        async move {
+            let now = chrono::Utc::now();
+            if let Err(error) = airlock_backend::auth::people::write_held_sign_in_failures(&backend, now).await {
+                tracing::warn!(error = %error, "could not write held failed sign-ins to the audit log");
+            }
+        }
+    });
+}
+
+/// Runs `task` every `period` until the server stops.
+fn spawn_every<F, Fut>(period: std::time::Duration, stopping: Stopping, task: F)
+where
+    F: Fn() -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send,
+{
     tokio::spawn(async move {
-        let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+        let mut every = tokio::time::interval(period);
         let stop = stopping.requested();
         tokio::pin!(stop);
         loop {
             tokio::select! {
-                _ = every.tick() => {
-                    if let Err(error) = sessions.delete_expired().await {
-                        tracing::warn!(error = %error, "could not delete expired sessions");
-                    }
-                }
+                _ = every.tick() => task().await,
                 () = &mut stop => return,
             }
         }
@@ -159,6 +186,7 @@ impl Application {
             sole_server: sole_server.is_some(),
         });
         spawn_session_sweeper(&state.backend, state.stopping.clone());
+        spawn_failed_sign_in_writer(&state.backend, state.stopping.clone());
         // The outbox worker, cluster checks and watchers: nothing in a request talks to a cluster.
         airlock_backend::dispatch::runtime::spawn(state.backend.clone(), stop.subscribe());
         // Changes made through other replicas reach the pages this one serves.

@@ -36,6 +36,9 @@ pub fn ReleaseFields(
     let service = RwSignal::new(initial.service.clone());
     let version = RwSignal::new(initial.version.clone());
     let image = RwSignal::new(initial.image.clone());
+    let image_pinned = RwSignal::new(initial.image_pinned);
+    // On an edit, the image may follow a new version: the domain needs the revision being edited.
+    let previous = StoredValue::new(data.current.as_ref().map(|(_, _, content)| content.clone()));
     let environment = RwSignal::new(initial.environment.clone());
     let notes = RwSignal::new(initial.notes.clone());
     let chosen: BTreeSet<String> = initial.targets.iter().map(target_value).collect();
@@ -49,9 +52,10 @@ pub fn ReleaseFields(
     let repository = StoredValue::new(repository);
     let local = Memo::new(move |_| {
         let targets: Vec<String> = targets.get().into_iter().collect();
-        let draft = draft_from_form(&service.get(), &version.get(), &image.get(), &environment.get(), &targets, &notes.get());
+        let draft =
+            draft_from_form(&service.get(), &version.get(), &image.get(), image_pinned.get(), &environment.get(), &targets, &notes.get());
         let repo = repository.with_value(|f| f(&draft.service)).unwrap_or_default();
-        draft.into_content(&repo).err().unwrap_or_default()
+        previous.with_value(|previous| draft.into_content(&repo, previous.as_ref())).err().unwrap_or_default()
     });
     let messages = move |field: &'static str| {
         let list: Vec<String> = if touched.with(|t| t.contains(field)) {
@@ -132,6 +136,14 @@ pub fn ReleaseFields(
             <input id="image" name="image" class="mono wide" autocomplete="off" placeholder=placeholder
                 value=initial.image.clone() on:input=touch("image", image)/>
             {move || messages("image")}
+            <label class="pin">
+                <input type="checkbox" name="image_pinned" value="true" checked=initial.image_pinned
+                    on:change=move |ev| {
+                        image_pinned.set(event_target_checked(&ev));
+                        touched.update(|t| { t.insert("image"); });
+                    }/>
+                " Deploy this image as it is, although its tag names another version"
+            </label>
         </div>
         <fieldset class="field targets">
             <legend>"Targets"</legend>

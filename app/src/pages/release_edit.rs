@@ -45,6 +45,7 @@ pub fn EditReleasePage() -> impl IntoView {
                     environment: content.environment.clone(),
                     targets: content.targets.clone(),
                     notes: content.notes.clone(),
+                    image_pinned: false,
                 },
             };
             let (banner, by_field) = (refused.clone(), refused.clone());

@@ -5,7 +5,7 @@ use crate::components::health::{HealthChip, HealthCountsView};
 use crate::components::jobs::JobStateBadge;
 use crate::components::loaded::Loaded;
 use crate::server_fns::status::load_tenant_detail;
-use airlock_domain::dispatch::JobView;
+use airlock_domain::dispatch::TenantJob;
 use airlock_domain::status::TenantDetail;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -21,7 +21,7 @@ pub fn TenantPage() -> impl IntoView {
 }
 
 #[component]
-fn TenantView(detail: TenantDetail, jobs: Vec<(i64, JobView)>) -> impl IntoView {
+fn TenantView(detail: TenantDetail, jobs: Vec<TenantJob>) -> impl IntoView {
     let tenant = detail.tenant;
     let allowed =
         tenant.allowed_regions.iter().map(|r| view! { <a class="badge" href=format!("/regions/{r}")>{r.clone()}</a>" " }).collect_view();
@@ -75,16 +75,22 @@ fn TenantView(detail: TenantDetail, jobs: Vec<(i64, JobView)>) -> impl IntoView 
 
 /// What was last sent for the tenant, and why a failed one left the old version running.
 #[component]
-fn RecentJobs(jobs: Vec<(i64, JobView)>) -> impl IntoView {
+fn RecentJobs(jobs: Vec<TenantJob>) -> impl IntoView {
     if jobs.is_empty() {
         return ().into_any();
     }
     let rows = jobs
         .into_iter()
-        .map(|(release, job)| {
+        .map(|TenantJob { release, job }| {
+            // A release that also targets tenants the reader may not see is not linked: it would only answer 404.
+            let release = match release {
+                Some(release) => view! { <a href=format!("/releases/{release}#jobs")>{format!("#{release}")}</a> }.into_any(),
+                None => view! { <span class="muted" title="This release also goes to tenants you do not see">"another team's"</span> }
+                    .into_any(),
+            };
             view! {
                 <tr data-state=job.state.as_str()>
-                    <td><a href=format!("/releases/{release}#jobs")>{format!("#{release}")}</a></td>
+                    <td>{release}</td>
                     <td>{job.kind.as_str()}</td>
                     <td>{job.region.clone()}</td>
                     <td class="mono">{job.version.clone()}</td>

@@ -17,7 +17,15 @@ pub fn target_value(target: &Target) -> String {
 
 /// The draft the domain checks. A malformed target keeps its text as the
 /// tenant and no region, so the domain reports it like any other problem.
-pub fn draft_from_form(service: &str, version: &str, image: &str, environment: &str, targets: &[String], notes: &str) -> ReleaseDraft {
+pub fn draft_from_form(
+    service: &str,
+    version: &str,
+    image: &str,
+    image_pinned: bool,
+    environment: &str,
+    targets: &[String],
+    notes: &str,
+) -> ReleaseDraft {
     let targets = targets
         .iter()
         .map(|value| match value.split_once('/') {
@@ -32,6 +40,7 @@ pub fn draft_from_form(service: &str, version: &str, image: &str, environment: &
         environment: environment.trim().into(),
         targets,
         notes: notes.into(),
+        image_pinned,
     }
 }
 
@@ -51,6 +60,7 @@ fn echo(error: PageError, draft: ReleaseDraft) -> PageError {
                 environment: clip(draft.environment, 100),
                 notes: clip(draft.notes, MAX_NOTES_LEN),
                 targets: draft.targets,
+                image_pinned: draft.image_pinned,
             };
             PageError::Invalid { errors, draft: Some(Box::new(draft)) }
         }
@@ -63,13 +73,14 @@ pub async fn create_release(
     #[server(default)] service: String,
     #[server(default)] version: String,
     #[server(default)] image: String,
+    #[server(default)] image_pinned: bool,
     #[server(default)] environment: String,
     #[server(default)] targets: Vec<String>,
     #[server(default)] notes: String,
 ) -> Result<i64, PageError> {
     super::answer(async move {
         let (backend, actor) = super::backend_and_actor()?;
-        let draft = draft_from_form(&service, &version, &image, &environment, &targets, &notes);
+        let draft = draft_from_form(&service, &version, &image, image_pinned, &environment, &targets, &notes);
         let dossier = airlock_backend::releases::create(&backend, actor.as_ref(), draft.clone(), chrono::Utc::now())
             .await
             .map_err(|error| echo(error.into(), draft))?;
@@ -89,13 +100,14 @@ pub async fn edit_release(
     #[server(default)] service: String,
     #[server(default)] version: String,
     #[server(default)] image: String,
+    #[server(default)] image_pinned: bool,
     #[server(default)] environment: String,
     #[server(default)] targets: Vec<String>,
     #[server(default)] notes: String,
 ) -> Result<(), PageError> {
     super::answer(async move {
         let (backend, actor) = super::backend_and_actor()?;
-        let draft = draft_from_form(&service, &version, &image, &environment, &targets, &notes);
+        let draft = draft_from_form(&service, &version, &image, image_pinned, &environment, &targets, &notes);
         let revision = revision.ok_or_else(revision_missing)?;
         use airlock_backend::releases::ReleaseError;
         airlock_backend::releases::edit(&backend, actor.as_ref(), id, draft.clone(), revision, chrono::Utc::now()).await.map_err(

@@ -39,7 +39,7 @@ pub async fn load_tenant_matrix(service: Option<String>) -> Result<Arc<TenantMat
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TenantWithJobs {
     pub detail: TenantDetail,
-    pub jobs: Vec<(i64, airlock_domain::dispatch::JobView)>,
+    pub jobs: Vec<airlock_domain::dispatch::TenantJob>,
 }
 
 #[server(prefix = "/rpc", endpoint = "tenant_detail")]

@@ -5,6 +5,7 @@
 //! every request resolves it to an [`Identity`] once.
 
 pub mod demo;
+pub mod failed_sign_ins;
 pub mod oidc;
 pub mod people;
 pub(crate) mod session_memory;

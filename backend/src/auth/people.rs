@@ -3,6 +3,7 @@
 //! person's sessions. Sign-ins, failed sign-ins, sign-outs and ended sessions
 //! are audit entries naming the person.
 
+use super::failed_sign_ins::FailedSignIns;
 use super::{SignInMethod, SignedInUser};
 use crate::Backend;
 use crate::releases::{ReleaseError, audit};
@@ -94,11 +95,31 @@ fn handle_from(account: &ProviderAccount) -> String {
     if handle.is_empty() { "person".to_owned() } else { handle }
 }
 
-/// A sign-in that failed after the provider answered: why, for the audit log.
-/// Nobody is known yet, so the entry names no person.
-pub async fn sign_in_failed(backend: &Backend, reason: &str, now: DateTime<Utc>) -> Result<(), ReleaseError> {
-    let after = serde_json::json!({ "reason": reason }).to_string();
-    append_alone(backend, audit("anonymous", AuditAction::SignInFailed, "session", None, Some(after), now)).await
+/// A sign-in that failed: why, and from where (the connection's address), for
+/// the audit log. Nobody is known yet, so the entry names no person. Failures
+/// are coalesced per source, reason and minute (`failed_sign_ins`), so an
+/// anonymous caller cannot grow the log without bound.
+pub async fn sign_in_failed(backend: &Backend, source: &str, reason: &str, now: DateTime<Utc>) -> Result<(), ReleaseError> {
+    let due = backend.failed_sign_ins.record(source, reason, now);
+    write_failed(backend, due, now).await
+}
+
+/// Writes the failures held back for minutes that are over (called every
+/// few seconds by the server, so a held count is never lost for long).
+pub async fn write_held_sign_in_failures(backend: &Backend, now: DateTime<Utc>) -> Result<(), ReleaseError> {
+    let due = backend.failed_sign_ins.due(now);
+    write_failed(backend, due, now).await
+}
+
+async fn write_failed(backend: &Backend, due: Vec<FailedSignIns>, now: DateTime<Utc>) -> Result<(), ReleaseError> {
+    for failed in due {
+        let after = serde_json::json!({
+            "reason": failed.reason, "source": failed.source, "count": failed.count, "minute": failed.minute,
+        })
+        .to_string();
+        append_alone(backend, audit("anonymous", AuditAction::SignInFailed, "session", None, Some(after), now)).await?;
+    }
+    Ok(())
 }
 
 pub async fn signed_out(backend: &Backend, identity: &Identity, now: DateTime<Utc>) -> Result<(), ReleaseError> {

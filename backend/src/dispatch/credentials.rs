@@ -32,9 +32,9 @@ pub enum TokenSource {
 #[derive(Debug, thiserror::Error)]
 pub enum ClusterError {
     #[error(
-        "credentials reference {0:?} is not one of: simulated, in-cluster, kubeconfig:PATH[#CONTEXT], token-file:PATH[;ca=PATH], token-env:VARIABLE[;ca=PATH]"
+        "the credentials reference is not one of: simulated, in-cluster, kubeconfig:PATH[#CONTEXT], token-file:PATH[;ca=PATH], token-env:VARIABLE[;ca=PATH]"
     )]
-    BadReference(String),
+    BadReference,
     #[error("cannot read {what}")]
     Unreadable {
         what: String,
@@ -45,11 +45,16 @@ pub enum ClusterError {
     MissingEnv(String),
     #[error("the cluster configuration is not valid: {0}")]
     Config(String),
+    /// A kubeconfig holds credentials, and a parser's message can quote the
+    /// text it choked on: this error names the file and the step, never the
+    /// parser's words, so no credential reaches `cluster_status` or a page.
+    #[error("the kubeconfig {path} could not be used: {step}")]
+    Kubeconfig { path: String, step: &'static str },
 }
 
 impl Credentials {
     pub fn parse(reference: &str) -> Result<Credentials, ClusterError> {
-        let bad = || ClusterError::BadReference(reference.to_owned());
+        let bad = || ClusterError::BadReference;
         match reference {
             "simulated" => return Ok(Credentials::Simulated),
             "in-cluster" => return Ok(Credentials::InCluster),
@@ -90,9 +95,13 @@ impl Credentials {
     }
 }
 
+const NOT_READABLE: &str = "it is missing, unreadable or not a kubeconfig (check it with `kubectl --kubeconfig FILE config view`)";
+const NO_CONTEXT: &str = "its context, cluster or user entry is missing or incomplete";
+
 /// The API server a kubeconfig's context (or its current context) points at.
 pub fn kubeconfig_server(file: &std::path::Path, context: Option<&str>) -> Result<String, ClusterError> {
-    let config = kube::config::Kubeconfig::read_from(file).map_err(|e| ClusterError::Config(e.to_string()))?;
+    let path = file.display().to_string();
+    let config = kube::config::Kubeconfig::read_from(file).map_err(|_| ClusterError::Kubeconfig { path, step: NOT_READABLE })?;
     let context =
         context.map(str::to_owned).or(config.current_context.clone()).ok_or_else(|| ClusterError::Config("no current context".into()))?;
     let named = config.contexts.iter().find(|c| c.name == context).ok_or_else(|| ClusterError::Config(format!("no context {context}")))?;
@@ -112,9 +121,10 @@ pub async fn client(cluster: &Cluster) -> Result<Option<kube::Client>, ClusterEr
         Credentials::Simulated => return Ok(None),
         Credentials::InCluster => kube::Config::incluster().map_err(|e| ClusterError::Config(e.to_string()))?,
         Credentials::Kubeconfig { path, context } => {
-            let kubeconfig = kube::config::Kubeconfig::read_from(&path).map_err(|e| ClusterError::Config(format!("{path}: {e}")))?;
+            let unusable = |step| ClusterError::Kubeconfig { path: path.clone(), step };
+            let kubeconfig = kube::config::Kubeconfig::read_from(&path).map_err(|_| unusable(NOT_READABLE))?;
             let options = kube::config::KubeConfigOptions { context, ..Default::default() };
-            kube::Config::from_custom_kubeconfig(kubeconfig, &options).await.map_err(|e| ClusterError::Config(e.to_string()))?
+            kube::Config::from_custom_kubeconfig(kubeconfig, &options).await.map_err(|_| unusable(NO_CONTEXT))?
         }
         Credentials::Token { source, ca_file } => {
             let token = match source {
@@ -128,9 +138,10 @@ pub async fn client(cluster: &Cluster) -> Result<Option<kube::Client>, ClusterEr
                 "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}}],
                 "current-context": "c",
             });
-            let kubeconfig: kube::config::Kubeconfig =
-                serde_json::from_value(kubeconfig).map_err(|e| ClusterError::Config(format!("token configuration: {e}")))?;
-            kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default()).await.map_err(|e| ClusterError::Config(e.to_string()))?
+            // The token is in this document: no error below may quote it.
+            let token_config = || ClusterError::Config("the token, API server URL or CA file cannot make a client configuration".into());
+            let kubeconfig: kube::config::Kubeconfig = serde_json::from_value(kubeconfig).map_err(|_| token_config())?;
+            kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default()).await.map_err(|_| token_config())?
         }
     };
     let mut config = config;
@@ -154,6 +165,34 @@ mod tests {
             Credentials::parse("token-env:FRA_TOKEN;ca=/etc/ca.crt").ok(),
             Some(Credentials::Token { source: TokenSource::Env("FRA_TOKEN".into()), ca_file: Some("/etc/ca.crt".into()) })
         );
+    }
+
+    #[tokio::test]
+    async fn a_broken_kubeconfig_is_reported_without_quoting_it() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let broken = [
+            "users: [{name: u, user: {token: SECRET-token-1}}]\nclusters: SECRET-not-a-list-2\n",
+            "apiVersion: v1\nkind: Config\ncurrent-context: c\ncontexts: [{name: c, context: {cluster: x, user: u}}]\nusers: [{name: u, user: {token: SECRET-3, client-key-data: SECRET-4}}]\n",
+            "{\"users\": [{\"user\": {\"token\": 42}}], \"SECRET-5\"",
+        ];
+        for (i, text) in broken.iter().enumerate() {
+            let path = dir.path().join(format!("kubeconfig-{i}"));
+            std::fs::write(&path, text).expect("written");
+            let cluster = Cluster {
+                name: "c".into(),
+                environment: "production".into(),
+                region: "frankfurt".into(),
+                api_url: "https://127.0.0.1:6443".into(),
+                credentials_ref: format!("kubeconfig:{}#c", path.display()),
+                namespace_strategy: airlock_domain::NamespaceStrategy::PerTenant,
+            };
+            let error = client(&cluster).await.err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(!error.is_empty() && !error.contains("SECRET"), "{error}");
+            let error = kubeconfig_server(&path, Some("c")).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(!error.contains("SECRET"), "{error}");
+        }
+        let error = Credentials::parse("password:SECRET-6").err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(!error.contains("SECRET"), "{error}");
     }
 
     #[test]

@@ -21,7 +21,7 @@ use crate::releases::{ReleaseError, acting, actor_name, audit, json, locked_doss
 use crate::store::{ClusterStatus, JobRecord};
 use airlock_domain::access::{Action, Identity, authorize};
 use airlock_domain::audit::AuditAction;
-use airlock_domain::dispatch::{JobKind, JobView};
+use airlock_domain::dispatch::{EARLIER_WAVE_FAILED, JobKind, JobState, JobView, TenantJob};
 use airlock_domain::gate::Target;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -133,15 +133,36 @@ pub async fn jobs(backend: &Backend, actor: Option<&Identity>, id: i64) -> Resul
     Ok(backend.store.release_jobs(id).await?.into_iter().map(|j: JobRecord| j.view).collect())
 }
 
-/// The tenant's newest deploy and rollback jobs (with the release each
-/// belongs to), for whoever may see the tenant: a failed one says why the
-/// tenant still runs its old version.
-pub async fn tenant_jobs(backend: &Backend, actor: Option<&Identity>, tenant: &str) -> Result<Vec<(i64, JobView)>, ReleaseError> {
+/// The tenant's newest deploy and rollback jobs, for whoever may see the
+/// tenant: a failed one says why the tenant still runs its old version. Each
+/// names its release only if `actor` may open it, and a job skipped for
+/// another target's failure names that target only then too.
+pub async fn tenant_jobs(backend: &Backend, actor: Option<&Identity>, tenant: &str) -> Result<Vec<TenantJob>, ReleaseError> {
     authorize(actor, Action::Read)?;
     if !airlock_domain::access::tenant_scope(actor).includes(tenant) {
         return Ok(Vec::new());
     }
-    Ok(backend.store.tenant_jobs(tenant, 20).await?.into_iter().map(|j| (j.release_id, j.view)).collect())
+    let records = backend.store.tenant_jobs(tenant, 20).await?;
+    let mut openable = std::collections::BTreeMap::new();
+    let mut jobs = Vec::with_capacity(records.len());
+    for JobRecord { release_id, mut view, .. } in records {
+        let may_open = match openable.get(&release_id) {
+            Some(known) => *known,
+            None => {
+                let known = match crate::releases::get(backend, actor, release_id).await {
+                    Ok(_) => true,
+                    Err(ReleaseError::NotFound(_)) => false,
+                    Err(other) => return Err(other),
+                };
+                *openable.entry(release_id).or_insert(known)
+            }
+        };
+        if !may_open && view.state == JobState::Skipped {
+            view.reason = Some(EARLIER_WAVE_FAILED.to_owned());
+        }
+        jobs.push(TenantJob { release: may_open.then_some(release_id), job: view });
+    }
+    Ok(jobs)
 }
 
 /// A cluster with what its last connection check found (no credentials).

@@ -40,7 +40,7 @@ pub async fn record_progress(backend: &Backend, id: i64, progress: JobProgress) 
         match progress.state {
             JobState::Succeeded => tx.put_deployment(&job, progress.at).await?,
             _ => {
-                let reason = format!("wave {} failed ({} in {})", job.view.wave, job.view.tenant, job.view.region);
+                let reason = airlock_domain::dispatch::earlier_wave_failed(job.view.wave, &job.view.tenant, &job.view.region);
                 tx.skip_later_waves(job.dispatch_id, job.view.wave, &reason, progress.at).await?;
             }
         }

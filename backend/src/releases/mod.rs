@@ -54,7 +54,7 @@ pub async fn create(
 ) -> Result<ReleaseDossier, ReleaseError> {
     authorize(actor, Action::CreateRelease)?;
     let actor = acting(actor)?;
-    let (content, environment) = world_check::resolve(backend.store.as_ref(), draft).await?;
+    let (content, environment) = world_check::resolve(backend.store.as_ref(), draft, None).await?;
     let mut tx = backend.store.begin().await?;
     let mut checklist = tx.checklist_template(&environment.name).await?;
     if checklist.is_empty() {
@@ -82,7 +82,10 @@ pub async fn edit(
 ) -> Result<ReleaseDossier, ReleaseError> {
     authorize(actor, Action::EditRelease)?;
     let actor = acting(actor)?;
-    let (content, _) = world_check::resolve(backend.store.as_ref(), draft).await?;
+    // The draft is read against the revision the editor names (its image may
+    // follow a new version); under the lock that must still be the current one.
+    let edited = backend.store.dossier(id).await?.ok_or(ReleaseError::NotFound(id))?;
+    let (content, _) = world_check::resolve(backend.store.as_ref(), draft, Some(&edited.release.content)).await?;
     let mut tx = backend.store.begin().await?;
     let (current, now) = locked_dossier(tx.as_mut(), id, now).await?;
     let before = &current.release.content;
@@ -94,6 +97,9 @@ pub async fn edit(
     }
     if seen != current.release.revision {
         return Err(ReleaseError::StaleRevision { seen, current: current.release.revision });
+    }
+    if edited.release.revision != current.release.revision {
+        return Err(ReleaseError::StaleRevision { seen: edited.release.revision, current: current.release.revision });
     }
     if content.digest() == before.digest() {
         return Ok(current);

@@ -116,7 +116,15 @@ pub async fn check_item(
     if evidence_gone {
         dismiss_approvals_resting_on(tx.as_mut(), &current, item, request.checked, &actor.name, now).await?;
     }
-    let check = request.checked.then(|| ItemCheck { by: actor.name.clone(), at: now, evidence_url, note });
+    // A note-only change keeps who checked the item and when: that time is
+    // when its evidence was set, which is what approvals are measured
+    // against. Moving it would let a note edit, then an evidence swap,
+    // replace the evidence under approvals that no longer seem to rest on it.
+    let note_only = request.checked && before.recorded && before.evidence_url == evidence_url;
+    let check = request.checked.then(|| match before.checked.clone().filter(|_| note_only) {
+        Some((by, at)) => ItemCheck { by, at, evidence_url, note },
+        None => ItemCheck { by: actor.name.clone(), at: now, evidence_url, note },
+    });
     tx.set_item(id, item, check.as_ref()).await?;
     let action = if check.is_some() { AuditAction::ItemChecked } else { AuditAction::ItemUnchecked };
     let after = ChecklistItem {

@@ -7,8 +7,13 @@ use crate::store::{Store, StoreError};
 use airlock_domain::Environment;
 use airlock_domain::gate::{FieldError, ReleaseContent, ReleaseDraft};
 
-/// The validated content and the environment it goes to.
-pub(super) async fn resolve(store: &dyn Store, draft: ReleaseDraft) -> Result<(ReleaseContent, Environment), ReleaseError> {
+/// The validated content and the environment it goes to; `previous` is the
+/// content being edited, if this is an edit (the image may follow the version).
+pub(super) async fn resolve(
+    store: &dyn Store,
+    draft: ReleaseDraft,
+    previous: Option<&ReleaseContent>,
+) -> Result<(ReleaseContent, Environment), ReleaseError> {
     let (services, environments, tenants, regions) = load(store).await?;
     let mut errors: Vec<FieldError> = Vec::new();
     let repository = services.iter().find(|s| s.name == draft.service).map(|s| s.image_repository.clone());
@@ -27,7 +32,7 @@ pub(super) async fn resolve(store: &dyn Store, draft: ReleaseDraft) -> Result<(R
             errors.push(FieldError::new("targets", format!("There is no region \u{201c}{}\u{201d}.", target.region)));
         }
     }
-    let content = draft.into_content(repository.as_deref().unwrap_or("")).map_err(|mut shape| {
+    let content = draft.into_content(repository.as_deref().unwrap_or(""), previous).map_err(|mut shape| {
         shape.retain(|e| !errors.iter().any(|known| known.field == e.field));
         shape
     });

@@ -117,6 +117,7 @@ async fn a_closed_gate_a_target_outside_the_tenants_regions_and_an_unreachable_c
         environment: "production".into(),
         targets: targets(&prefix, 1),
         notes: String::new(),
+        image_pinned: false,
     };
     let id = releases::create(&backend, Some(&rita()), draft, Utc::now()).await.expect("created").release.id;
     crate::support::gate::check_all(&backend, id).await;

@@ -39,7 +39,7 @@ async fn status_changed(events: &mut Receiver<LiveEvent>) {
     let wait = async {
         loop {
             match events.recv().await {
-                Ok(LiveEvent::StatusChanged) => return,
+                Ok(LiveEvent::StatusChanged { .. }) => return,
                 Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
                 Err(error) => panic!("the event channel closed: {error}"),
             }

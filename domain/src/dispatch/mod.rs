@@ -114,6 +114,24 @@ pub struct JobView {
     pub finished_at: Option<DateTime<Utc>>,
 }
 
+/// A job as a tenant's page lists it. A tenant admin may see their tenant's
+/// job in a release that also targets other tenants: `release` is then
+/// `None` (no link that would only answer 404), and a reason that would name
+/// another tenant is worded without it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantJob {
+    pub release: Option<i64>,
+    pub job: JobView,
+}
+
+/// What a skipped job says to a reader who may not see the rest of its release.
+pub const EARLIER_WAVE_FAILED: &str = "an earlier wave failed";
+
+/// What a skipped job says: which target of which wave failed before it.
+pub fn earlier_wave_failed(wave: u32, tenant: &str, region: &str) -> String {
+    format!("wave {wave} failed ({tenant} in {region})")
+}
+
 /// What pages show of a cluster's connection (never its credentials).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClusterConnection {

@@ -13,7 +13,12 @@ pub const MAX_TARGETS: usize = 500;
 pub const MAX_COMMENT_LEN: usize = 2_000;
 
 /// A release as typed. `image` may be left empty: it then defaults to the
-/// service's image repository tagged with the version.
+/// service's image repository tagged with the version. One rule for every way
+/// in (page, API, CLI), so what is approved is what is deployed:
+/// - on an edit, an image that was the service's repository at the old
+///   version follows a new version;
+/// - an image whose tag says another version than `version` is refused,
+///   unless the caller says so explicitly (`image_pinned`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReleaseDraft {
     pub service: String,
@@ -24,6 +29,10 @@ pub struct ReleaseDraft {
     pub targets: Vec<Target>,
     #[serde(default)]
     pub notes: String,
+    /// "Deploy this image although its tag is another version": the caller's
+    /// explicit word, asked again at every save (it is not kept).
+    #[serde(default)]
+    pub image_pinned: bool,
 }
 
 /// One problem with one field, worded for the person who typed it.
@@ -42,8 +51,9 @@ impl FieldError {
 impl ReleaseDraft {
     /// Checks the shape of every field and reports every problem at once.
     /// Whether the service, environment and tenants exist is for the caller,
-    /// who knows the world; `image_repository` is the service's repository.
-    pub fn into_content(self, image_repository: &str) -> Result<ReleaseContent, Vec<FieldError>> {
+    /// who knows the world; `image_repository` is the service's repository;
+    /// `previous` is the content being edited (`None` for a new release).
+    pub fn into_content(self, image_repository: &str, previous: Option<&ReleaseContent>) -> Result<ReleaseContent, Vec<FieldError>> {
         let mut errors = Vec::new();
         if let Err(e) = Slug::parse(&self.service) {
             errors.push(FieldError::new("service", format!("Service name {e}.")));
@@ -54,10 +64,17 @@ impl ReleaseDraft {
         if let Err(message) = check_version(&self.version) {
             errors.push(FieldError::new("version", message));
         }
-        let image =
-            if self.image.trim().is_empty() { format!("{image_repository}:{}", self.version) } else { self.image.trim().to_owned() };
+        let image = self.image_for(image_repository, previous);
         if let Err(message) = check_image(&image) {
             errors.push(FieldError::new("image", message));
+        } else if let Some(tag) = image_tag(&image).filter(|tag| !self.image_pinned && !same_version(tag, &self.version)) {
+            errors.push(FieldError::new(
+                "image",
+                format!(
+                    "The image is tagged {tag}, but the release says version {}: fix one of them, or pin the image to deploy it as it is.",
+                    self.version
+                ),
+            ));
         }
         errors.extend(check_targets(&self.targets));
         if self.notes.chars().count() > MAX_NOTES_LEN {
@@ -77,6 +94,33 @@ impl ReleaseDraft {
             notes: self.notes.trim_end().to_owned(),
         })
     }
+}
+
+impl ReleaseDraft {
+    /// The image this draft deploys: the default when left empty, and on an
+    /// edit that changes the version, the new version's default when the
+    /// image was the old version's default.
+    fn image_for(&self, image_repository: &str, previous: Option<&ReleaseContent>) -> String {
+        let typed = self.image.trim();
+        let default = format!("{image_repository}:{}", self.version);
+        let follows = previous
+            .is_some_and(|p| p.version != self.version && typed == p.image && p.image == format!("{image_repository}:{}", p.version));
+        if typed.is_empty() || follows { default } else { typed.to_owned() }
+    }
+}
+
+/// The tag of an image reference, if it has one: `2.15.0` of
+/// `registry:5000/api:2.15.0@sha256:…`; none for `registry:5000/api` or a
+/// reference by digest alone.
+pub fn image_tag(image: &str) -> Option<&str> {
+    let name = image.split('@').next().unwrap_or(image);
+    let last = name.rsplit('/').next().unwrap_or(name);
+    last.split_once(':').map(|(_, tag)| tag).filter(|tag| !tag.is_empty())
+}
+
+/// `v2.15.0` and `2.15.0` name one version.
+fn same_version(tag: &str, version: &str) -> bool {
+    tag.strip_prefix('v').unwrap_or(tag) == version.strip_prefix('v').unwrap_or(version)
 }
 
 /// Semantic versions, optionally with a leading `v`: `2.15.0`, `v1.0.0-rc.1+build.7`.
@@ -151,6 +195,7 @@ mod tests {
             environment: "production".into(),
             targets: vec![Target { tenant: "acme".into(), region: "frankfurt".into() }],
             notes: "Adds invoice export".into(),
+            image_pinned: false,
         }
     }
 
@@ -160,8 +205,57 @@ mod tests {
 
     #[test]
     fn an_empty_image_defaults_to_the_repository_tagged_with_the_version() {
-        let content = draft().into_content("registry.airlock.internal/api").expect("valid");
+        let content = draft().into_content("registry.airlock.internal/api", None).expect("valid");
         assert_eq!(content.image, "registry.airlock.internal/api:2.15.0");
+    }
+
+    const REPO: &str = "registry.airlock.internal/api";
+
+    fn edited(previous: &ReleaseContent, version: &str, image: &str, pinned: bool) -> Result<ReleaseContent, Vec<FieldError>> {
+        let draft = ReleaseDraft { version: version.into(), image: image.into(), image_pinned: pinned, ..draft() };
+        draft.into_content(REPO, Some(previous))
+    }
+
+    #[test]
+    fn an_edit_of_the_version_takes_the_default_image_along_whatever_the_form_sent() {
+        let first = draft().into_content(REPO, None).expect("valid");
+        // The page's form sends the image it showed; the API may leave it out (the current one).
+        for sent in [first.image.as_str(), ""] {
+            let next = edited(&first, "2.15.1", sent, false).expect("valid");
+            assert_eq!(next.image, format!("{REPO}:2.15.1"), "sent {sent:?}");
+        }
+    }
+
+    #[test]
+    fn an_image_whose_tag_says_another_version_is_refused_unless_pinned() {
+        let first = draft().into_content(REPO, None).expect("valid");
+        let stale = edited(&first, "2.15.1", &format!("{REPO}:2.15.0-hotfix"), false);
+        assert_eq!(fields(stale), ["image"]);
+        let create = ReleaseDraft { image: format!("{REPO}:2.14.0"), ..draft() };
+        let refusal = create.clone().into_content(REPO, None).err().unwrap_or_default();
+        assert!(refusal[0].message.contains("tagged 2.14.0") && refusal[0].message.contains("pin"), "{refusal:?}");
+        let pinned = ReleaseDraft { image_pinned: true, ..create }.into_content(REPO, None).expect("pinned");
+        assert_eq!(pinned.image, format!("{REPO}:2.14.0"));
+        // A pinned image is not the old default, so it stays where it was pinned.
+        let still_pinned = edited(&pinned, "2.15.2", &pinned.image, true).expect("pinned again");
+        assert_eq!(still_pinned.image, format!("{REPO}:2.14.0"));
+        assert_eq!(fields(edited(&pinned, "2.15.2", &pinned.image, false)), ["image"], "the pin is asked again at every save");
+    }
+
+    #[test]
+    fn images_without_a_tag_or_with_the_versions_tag_need_no_pin() {
+        for image in [
+            "registry:5000/api".to_owned(),
+            "registry:5000/api@sha256:0123456789abcdef".to_owned(),
+            format!("{REPO}:v2.15.0"),
+            "other.example/api:2.15.0@sha256:0123".to_owned(),
+        ] {
+            let content = ReleaseDraft { image: image.clone(), ..draft() }.into_content(REPO, None);
+            assert_eq!(content.map(|c| c.image), Ok(image.clone()), "{image}");
+        }
+        assert_eq!(image_tag("registry:5000/api"), None);
+        assert_eq!(image_tag("registry:5000/api:1.2.3"), Some("1.2.3"));
+        assert_eq!(image_tag("api@sha256:abc"), None);
     }
 
     #[test]
@@ -183,21 +277,22 @@ mod tests {
             environment: String::new(),
             targets: Vec::new(),
             notes: "x".repeat(MAX_NOTES_LEN + 1),
+            image_pinned: false,
         };
-        assert_eq!(fields(bad.into_content("r")), ["service", "environment", "version", "image", "targets", "notes"]);
+        assert_eq!(fields(bad.into_content("r", None)), ["service", "environment", "version", "image", "targets", "notes"]);
     }
 
     #[test]
     fn a_target_listed_twice_is_an_error() {
         let mut twice = draft();
         twice.targets.push(twice.targets[0].clone());
-        assert_eq!(fields(twice.into_content("r")), ["targets"]);
+        assert_eq!(fields(twice.into_content("r", None)), ["targets"]);
     }
 
     #[test]
     fn too_many_targets_are_refused() {
         let mut many = draft();
         many.targets = (0..=MAX_TARGETS).map(|i| Target { tenant: format!("t{i}"), region: "frankfurt".into() }).collect();
-        assert_eq!(fields(many.into_content("r")), ["targets"]);
+        assert_eq!(fields(many.into_content("r", None)), ["targets"]);
     }
 }

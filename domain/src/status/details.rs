@@ -1,7 +1,7 @@
 //! Detail pages: one tenant, one environment, one region. Each returns `None`
 //! when the named thing does not exist, so the page can answer 404.
 
-use crate::{Cluster, Deployment, Environment, Health, HealthCounts, Region, Tenant, World};
+use crate::{ClusterSummary, Deployment, Environment, Health, HealthCounts, Region, Tenant, World};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
@@ -24,7 +24,7 @@ pub struct TenantDetail {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegionSummary {
     pub region: Region,
-    pub clusters: Vec<Cluster>,
+    pub clusters: Vec<ClusterSummary>,
     pub tenants: u32,
     pub health: HealthCounts,
 }
@@ -49,7 +49,7 @@ pub struct TenantInRegion {
 pub struct RegionDetail {
     pub region: Region,
     /// Per environment, the clusters serving this region and their health.
-    pub environments: Vec<(Environment, Vec<Cluster>, HealthCounts)>,
+    pub environments: Vec<(Environment, Vec<ClusterSummary>, HealthCounts)>,
     /// Tenants allowed to run here.
     pub tenants: Vec<TenantInRegion>,
 }
@@ -88,7 +88,12 @@ pub fn environment_detail(world: &World, name: &str) -> Option<EnvironmentDetail
             let in_region = || here.iter().filter(|d| d.region == region.name);
             RegionSummary {
                 region: region.clone(),
-                clusters: world.clusters.iter().filter(|c| c.environment == name && c.region == region.name).cloned().collect(),
+                clusters: world
+                    .clusters
+                    .iter()
+                    .filter(|c| c.environment == name && c.region == region.name)
+                    .map(ClusterSummary::from)
+                    .collect(),
                 tenants: in_region().map(|d| d.tenant.as_str()).collect::<BTreeSet<_>>().len() as u32,
                 health: in_region().map(|d| d.health).collect(),
             }
@@ -105,7 +110,8 @@ pub fn region_detail(world: &World, name: &str) -> Option<RegionDetail> {
         .environments
         .iter()
         .map(|environment| {
-            let clusters = world.clusters.iter().filter(|c| c.region == name && c.environment == environment.name).cloned().collect();
+            let clusters =
+                world.clusters.iter().filter(|c| c.region == name && c.environment == environment.name).map(ClusterSummary::from).collect();
             let health =
                 world.deployments.iter().filter(|d| d.region == name && d.environment == environment.name).map(|d| d.health).collect();
             (environment.clone(), clusters, health)

@@ -84,6 +84,10 @@ pub struct NewRelease {
     environment: String,
     targets: Vec<TargetView>,
     notes: Option<String>,
+    /// Deploy `image` although its tag names another version than `version`
+    /// (otherwise that is refused as a field error).
+    #[serde(default)]
+    image_pinned: bool,
 }
 
 /// Creates a release (revision 1) with its environment's checklist.
@@ -106,6 +110,7 @@ pub async fn create(
         environment: body.environment,
         targets: body.targets.into_iter().map(Into::into).collect(),
         notes: body.notes.unwrap_or_default(),
+        image_pinned: body.image_pinned,
     };
     let dossier = releases::create(&state.backend, caller.as_ref(), draft, Utc::now()).await?;
     let location = format!("/api/v1/releases/{}", dossier.release.id);
@@ -122,6 +127,9 @@ pub struct ReleaseChanges {
     environment: Option<String>,
     targets: Option<Vec<TargetView>>,
     notes: Option<String>,
+    /// Deploy `image` although its tag names another version (asked at every edit).
+    #[serde(default)]
+    image_pinned: bool,
     /// The revision the editor started from (required): 409 `stale_revision`,
     /// naming both revisions, if the release has moved on since.
     revision: u32,
@@ -130,21 +138,16 @@ pub struct ReleaseChanges {
 impl ReleaseChanges {
     /// The full draft these changes make of `current`.
     fn onto(self, current: &ReleaseContent) -> ReleaseDraft {
-        let version = self.version.unwrap_or_else(|| current.version.clone());
-        // An image tagged with the old version follows a new version unless
-        // the editor names an image: bumping only `version` must not leave
-        // the old image in place, to be approved under the new number.
-        let image = self.image.unwrap_or_else(|| match current.image.strip_suffix(current.version.as_str()) {
-            Some(repository) if repository.ends_with(':') => format!("{repository}{version}"),
-            _ => current.image.clone(),
-        });
+        // Whether the image follows a new version is the domain's rule
+        // (`ReleaseDraft`), the same for the page and the API.
         ReleaseDraft {
             service: self.service.unwrap_or_else(|| current.service.clone()),
-            version,
-            image,
+            version: self.version.unwrap_or_else(|| current.version.clone()),
+            image: self.image.unwrap_or_else(|| current.image.clone()),
             environment: self.environment.unwrap_or_else(|| current.environment.clone()),
             targets: self.targets.map_or_else(|| current.targets.clone(), |ts| ts.into_iter().map(Into::into).collect()),
             notes: self.notes.unwrap_or_else(|| current.notes.clone()),
+            image_pinned: self.image_pinned,
         }
     }
 }

@@ -11,19 +11,27 @@ use crate::state::AppState;
 use airlock_backend::auth::oidc::Callback;
 use airlock_backend::auth::people::{self, ProviderAccount};
 use airlock_backend::auth::{CSRF_KEY, PENDING_LOGIN_KEY, SignInMethod, USER_KEY, random_hex};
-use axum::extract::{Query, State};
+use axum::Extension;
+use axum::extract::{ConnectInfo, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
-use tower_sessions::Session;
+use std::net::SocketAddr;
+use tower_sessions::{Expiry, Session};
 
-pub async fn callback(State(state): State<AppState>, session: Session, Query(callback): Query<Callback>) -> Response {
+pub async fn callback(
+    State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    session: Session,
+    Query(callback): Query<Callback>,
+) -> Response {
+    let source = peer.map_or_else(|| "unknown".to_owned(), |Extension(ConnectInfo(addr))| addr.ip().to_string());
     let Some(oidc) = &state.auth.oidc else {
         return pages::sign_in_failed(&state.assets, "Sign-in through an identity provider is not configured.");
     };
     let mut pending: Vec<PendingSignIn> = session.get(PENDING_LOGIN_KEY).await.ok().flatten().unwrap_or_default();
     let found = callback.state.as_deref().and_then(|sent| pending.iter().position(|p| p.login.state() == sent));
     let Some(index) = found else {
-        return failed(&state, "state_mismatch", "This sign-in link is not one Airlock started, or it was used already.").await;
+        return failed(&state, &source, "state_mismatch", "This sign-in link is not one Airlock started, or it was used already.").await;
     };
     let PendingSignIn { login, next } = pending.remove(index);
     // Used once: gone from the session before anything else can go wrong.
@@ -35,8 +43,13 @@ pub async fn callback(State(state): State<AppState>, session: Session, Query(cal
         Ok(signed_in) => signed_in,
         Err(failure) => {
             tracing::warn!(reason = failure.reason(), error = %failure, "sign-in refused");
-            return failed(&state, failure.reason(), "Your identity provider's answer could not be verified, so you were not signed in.")
-                .await;
+            return failed(
+                &state,
+                &source,
+                failure.reason(),
+                "Your identity provider's answer could not be verified, so you were not signed in.",
+            )
+            .await;
         }
     };
     let account = ProviderAccount {
@@ -68,6 +81,9 @@ pub(super) async fn start_session(state: &AppState, session: &Session, user: &ai
     let csrf = random_hex(24).map_err(|_| pages::sign_in_failed(&state.assets, "The system's random number generator is unavailable."))?;
     let stored = async {
         session.cycle_id().await?;
+        // A pending sign-in's session was kept minutes only; a signed-in one
+        // lives as long as the person stays active.
+        session.set_expiry(Some(Expiry::OnInactivity(time::Duration::seconds(state.auth.idle.num_seconds()))));
         session.remove_value(PENDING_LOGIN_KEY).await?;
         session.insert(USER_KEY, user).await?;
         session.insert(CSRF_KEY, csrf).await
@@ -78,8 +94,8 @@ pub(super) async fn start_session(state: &AppState, session: &Session, user: &ai
     })
 }
 
-async fn failed(state: &AppState, reason: &str, message: &str) -> Response {
-    if let Err(error) = people::sign_in_failed(&state.backend, reason, Utc::now()).await {
+async fn failed(state: &AppState, source: &str, reason: &str, message: &str) -> Response {
+    if let Err(error) = people::sign_in_failed(&state.backend, source, reason, Utc::now()).await {
         tracing::error!(error = %error, "could not audit a failed sign-in");
     }
     pages::sign_in_failed(&state.assets, message)

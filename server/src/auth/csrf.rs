@@ -37,13 +37,13 @@ pub async fn same_origin_only(State(state): State<AppState>, request: Request, n
     }
 }
 
-enum Provenance {
+pub(super) enum Provenance {
     OurOrigin,
     Elsewhere,
     Unknown,
 }
 
-fn from_where(headers: &HeaderMap, public_origin: &str) -> Provenance {
+pub(super) fn from_where(headers: &HeaderMap, public_origin: &str) -> Provenance {
     if let Some(origin) = headers.get("origin") {
         // "null" (sandboxed frames, some redirects) is never us.
         return match origin.to_str() {

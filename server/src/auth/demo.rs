@@ -3,14 +3,16 @@
 //! fresh session id), with the demo role map.
 
 use super::callback::start_session;
-use super::login::local_path;
+use super::csrf::{Provenance, from_where};
 use super::pages;
+use super::return_path::local_path;
 use crate::state::AppState;
 use airlock_backend::auth::SignInMethod;
 use airlock_backend::auth::demo::{demo_account, demo_role_map};
 use airlock_backend::auth::people;
 use axum::Form;
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use serde::Deserialize;
@@ -23,9 +25,16 @@ pub struct DemoSignIn {
     next: String,
 }
 
-pub async fn sign_in_as(State(state): State<AppState>, session: Session, Form(form): Form<DemoSignIn>) -> Response {
+pub async fn sign_in_as(State(state): State<AppState>, headers: HeaderMap, session: Session, Form(form): Form<DemoSignIn>) -> Response {
     if !state.auth.demo_sign_in {
         return pages::sign_in_failed(&state.assets, "The demo sign-in is turned off.");
+    }
+    // Login CSRF: another site must not sign a visitor in as someone else.
+    // There is no session cookie yet for the general check to look at, so
+    // this form must say it comes from the sign-in page itself.
+    if !matches!(from_where(&headers, &state.auth.public_origin), Provenance::OurOrigin) {
+        tracing::warn!("refused a demo sign-in that did not come from Airlock's own sign-in page");
+        return pages::refused(&state.assets, "This sign-in did not come from Airlock's own sign-in page, so it was refused.");
     }
     let Some(account) = demo_account(&form.person) else {
         return pages::sign_in_failed(&state.assets, "There is no such demo person.");
@@ -38,7 +47,7 @@ pub async fn sign_in_as(State(state): State<AppState>, session: Session, Form(fo
         }
     };
     match start_session(&state, &session, &user).await {
-        Ok(()) => Redirect::to(local_path(if form.next.is_empty() { "/" } else { &form.next })).into_response(),
+        Ok(()) => Redirect::to(&local_path(if form.next.is_empty() { "/" } else { &form.next })).into_response(),
         Err(response) => response,
     }
 }

@@ -5,13 +5,14 @@
 //! keeping what the callback must check in the session, usable once.
 
 use super::pages;
+use super::return_path::local_path;
 use crate::state::AppState;
-use airlock_backend::auth::PENDING_LOGIN_KEY;
 use airlock_backend::auth::oidc::PendingLogin;
+use airlock_backend::auth::{PENDING_LOGIN_KEY, USER_KEY};
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
-use tower_sessions::Session;
+use tower_sessions::{Expiry, Session};
 
 /// A login in progress: what the callback checks, and where to go after.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -24,6 +25,9 @@ pub struct PendingSignIn {
 /// sign in at the same moment); the oldest is dropped beyond that.
 const MAX_PENDING: usize = 4;
 
+/// How long a sign-in may wait for the provider's answer.
+pub const PENDING_SIGN_IN_LIFETIME: time::Duration = time::Duration::minutes(10);
+
 #[derive(Debug, Deserialize)]
 pub struct Next {
     #[serde(default)]
@@ -31,7 +35,7 @@ pub struct Next {
 }
 
 pub async fn login_page(State(state): State<AppState>, session: Session, Query(query): Query<Next>) -> Response {
-    let next = local_path(query.next.as_deref().unwrap_or("/")).to_owned();
+    let next = local_path(query.next.as_deref().unwrap_or("/"));
     if state.auth.demo_sign_in || state.auth.oidc.is_none() {
         return pages::sign_in(&state.assets, &state.auth, &next);
     }
@@ -39,7 +43,7 @@ pub async fn login_page(State(state): State<AppState>, session: Session, Query(q
 }
 
 pub async fn start_oidc(State(state): State<AppState>, session: Session, Query(query): Query<Next>) -> Response {
-    let next = local_path(query.next.as_deref().unwrap_or("/")).to_owned();
+    let next = local_path(query.next.as_deref().unwrap_or("/"));
     start(&state, &session, next).await
 }
 
@@ -53,29 +57,15 @@ async fn start(state: &AppState, session: &Session, next: String) -> Response {
     if pending.len() > MAX_PENDING {
         pending.remove(0);
     }
+    // A session that only waits for the provider's answer is kept minutes, not
+    // the hours of a signed-in one: anyone can start sign-ins without a cookie,
+    // and each one is a row until it expires.
+    if !matches!(session.get::<serde_json::Value>(USER_KEY).await, Ok(Some(_))) {
+        session.set_expiry(Some(Expiry::OnInactivity(PENDING_SIGN_IN_LIFETIME)));
+    }
     if let Err(error) = session.insert(PENDING_LOGIN_KEY, pending).await {
         tracing::warn!(error = %error, "could not keep the login in the session");
         return pages::sign_in_failed(&state.assets, "Airlock could not start your sign-in. Try again in a moment.");
     }
     Redirect::to(&url).into_response()
-}
-
-/// `path` if it is a path on this site, else the overview: a sign-in must
-/// not become an open redirect.
-pub fn local_path(path: &str) -> &str {
-    let local = path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') && !path.contains(['\r', '\n']);
-    if local { path } else { "/" }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::local_path;
-
-    #[test]
-    fn only_local_paths_are_followed_after_sign_in() {
-        assert_eq!(local_path("/releases/3?tab=history"), "/releases/3?tab=history");
-        for elsewhere in ["https://evil.example", "//evil.example", "/\\evil.example", "javascript:alert(1)", "/x\r\nSet-Cookie: a"] {
-            assert_eq!(local_path(elsewhere), "/", "{elsewhere}");
-        }
-    }
 }

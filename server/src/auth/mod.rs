@@ -11,6 +11,8 @@ pub mod layer;
 mod login;
 mod logout;
 mod pages;
+pub mod rebinding;
+mod return_path;
 
 use crate::config::Settings;
 use crate::state::AppState;

@@ -81,6 +81,12 @@ pub fn sign_in_failed(assets: &SiteAssets, message: &str) -> Response {
     page(assets, StatusCode::UNAUTHORIZED, "Not signed in", false, &body)
 }
 
+/// A sign-in refused for where it came from, not for who asked.
+pub fn refused(assets: &SiteAssets, message: &str) -> Response {
+    let body = format!("<p role=\"alert\" data-testid=\"sign-in-error\">{}</p><p><a href=\"/auth/login\">Sign in</a></p>", escape(message));
+    page(assets, StatusCode::FORBIDDEN, "Refused", false, &body)
+}
+
 pub fn signed_out(assets: &SiteAssets, auth: &AuthConfig) -> Response {
     page(
         assets,

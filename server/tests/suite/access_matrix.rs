@@ -92,6 +92,7 @@ async fn releases(app: &TestApp) -> World {
         environment: "production".into(),
         targets: targets.iter().map(|(t, r)| Target { tenant: (*t).into(), region: (*r).into() }).collect(),
         notes: String::new(),
+        image_pinned: false,
     };
     let now = chrono::Utc::now();
     let acme = releases::create(&backend, Some(&rita), draft(&[("acme", "frankfurt")]), now).await.expect("created").release.id;

@@ -24,7 +24,7 @@ async fn an_earlier_editor_cannot_approve_after_someone_elses_trivial_edit(app: 
     let id = create(&app, &rita).await;
     let sam = app.browser("sam").await;
     let swap = format!(
-        "id={id}&revision=1&service=api&version=2.15.0&image=registry.airlock.internal/api:evil&environment=production&targets[0]=acme/frankfurt&notes="
+        "id={id}&revision=1&service=api&version=2.15.0&image=registry.airlock.internal/api:evil&image_pinned=true&environment=production&targets[0]=acme/frankfurt&notes="
     );
     assert_eq!(rpc(&sam, "edit_release", &swap).await.0, 200, "sam edits revision 2");
     let (status, trivial) =

@@ -82,7 +82,8 @@ async fn a_replayed_or_forged_state_or_a_wrong_iss_is_refused_and_audited() {
     assert_eq!(other.callback(&wrong_iss).await.0, 401, "an iss that is not our issuer");
     assert!(other.me().await.is_none());
     let reasons = audit_reasons(&app).await;
-    assert!(reasons.iter().filter(|r| *r == "state_mismatch").count() >= 3, "{reasons:?}");
+    // Failures of one reason from one source are coalesced per minute (hardening_http.rs).
+    assert!(reasons.iter().any(|r| r == "state_mismatch"), "{reasons:?}");
     assert!(reasons.iter().any(|r| r == "issuer_mismatch"), "{reasons:?}");
 }
 

@@ -105,6 +105,7 @@ pub async fn open_release(backend: &Backend, targets: &[Target]) -> i64 {
         environment: "production".into(),
         targets: targets.to_vec(),
         notes: "Dispatch test".into(),
+        image_pinned: false,
     };
     let id = releases::create(backend, Some(&rita()), draft, Utc::now()).await.expect("created").release.id;
     check_all(backend, id).await;

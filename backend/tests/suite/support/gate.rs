@@ -32,6 +32,7 @@ pub fn draft(environment: &str, targets: &[(&str, &str)]) -> ReleaseDraft {
         environment: environment.into(),
         targets: targets.iter().map(|(t, r)| Target { tenant: (*t).into(), region: (*r).into() }).collect(),
         notes: "Adds invoice export".into(),
+        image_pinned: false,
     }
 }
 
