@@ -103,7 +103,8 @@ mod tests {
     use chrono::Duration;
 
     fn at(seconds: i64) -> DateTime<Utc> {
-        DateTime::from_timestamp(1_800_000_000 - 1_800_000_000 % 60 + seconds, 0).expect("a time")
+        // A whole minute (30,000,000 minutes after the epoch), plus `seconds`.
+        DateTime::from_timestamp(1_800_000_000 + seconds, 0).expect("a time")
     }
 
     fn total(entries: &[FailedSignIns]) -> u64 {

@@ -92,9 +92,11 @@ async fn someone_who_edited_an_earlier_revision_cannot_approve_after_a_trivial_e
     let sam = person("sam", &[Role::ReleaseManager, Role::Approver]);
     let mut swapped = draft("production", &[("acme", "frankfurt")]);
     swapped.image = "registry.airlock.internal/api:2.15.0-sam".into();
+    swapped.image_pinned = true;
     releases::edit(&backend, Some(&sam), id, swapped.clone(), 1, Utc::now()).await.expect("sam's edit");
     // …rita touches the notes (revision 3)…
     swapped.notes = "Adds invoice export.".into();
+    swapped.image_pinned = false;
     releases::edit(&backend, Some(&rita()), id, swapped, 2, Utc::now()).await.expect("rita's edit");
     // …and sam tries to approve what includes his own change.
     let refused = decide(&backend, &sam, id, Decision::Approve).await;

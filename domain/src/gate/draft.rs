@@ -30,7 +30,7 @@ pub struct ReleaseDraft {
     #[serde(default)]
     pub notes: String,
     /// "Deploy this image although its tag is another version": the caller's
-    /// explicit word, asked again at every save (it is not kept).
+    /// explicit word, asked again whenever the image or the version changes.
     #[serde(default)]
     pub image_pinned: bool,
 }
@@ -65,9 +65,11 @@ impl ReleaseDraft {
             errors.push(FieldError::new("version", message));
         }
         let image = self.image_for(image_repository, previous);
+        // An image and version pinned together before stay so while neither changes (an edit of the notes).
+        let kept = |image: &str| previous.is_some_and(|p| p.image == image && p.version == self.version);
         if let Err(message) = check_image(&image) {
             errors.push(FieldError::new("image", message));
-        } else if let Some(tag) = image_tag(&image).filter(|tag| !self.image_pinned && !same_version(tag, &self.version)) {
+        } else if let Some(tag) = image_tag(&image).filter(|tag| !self.image_pinned && !same_version(tag, &self.version) && !kept(&image)) {
             errors.push(FieldError::new(
                 "image",
                 format!(
@@ -239,7 +241,12 @@ mod tests {
         // A pinned image is not the old default, so it stays where it was pinned.
         let still_pinned = edited(&pinned, "2.15.2", &pinned.image, true).expect("pinned again");
         assert_eq!(still_pinned.image, format!("{REPO}:2.14.0"));
-        assert_eq!(fields(edited(&pinned, "2.15.2", &pinned.image, false)), ["image"], "the pin is asked again at every save");
+        assert_eq!(fields(edited(&pinned, "2.15.2", &pinned.image, false)), ["image"], "a new version asks for the pin again");
+        let notes_only = ReleaseDraft {
+            notes: "typo".into(),
+            ..ReleaseDraft { image: pinned.image.clone(), version: pinned.version.clone(), ..draft() }
+        };
+        assert!(notes_only.into_content(REPO, Some(&pinned)).is_ok(), "an edit that keeps both needs no new pin");
     }
 
     #[test]
