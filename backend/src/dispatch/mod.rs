@@ -18,7 +18,7 @@ pub use outcome::{SYSTEM_ACTOR, record_progress};
 
 use crate::Backend;
 use crate::releases::{ReleaseError, acting, actor_name, audit, json, locked_dossier};
-use crate::store::{ClusterStatus, JobRecord};
+use crate::store::{ClusterStatus, JobRecord, StoreTx};
 use airlock_domain::access::{Action, Identity, authorize};
 use airlock_domain::audit::AuditAction;
 use airlock_domain::dispatch::{EARLIER_WAVE_FAILED, JobKind, JobState, JobView, TenantJob};
@@ -50,6 +50,8 @@ pub async fn dispatch(
 ) -> Result<Dispatched, ReleaseError> {
     authorize(actor, Action::Dispatch)?;
     let actor = acting(actor)?;
+    // Read before the transaction: it must not wait for a second connection.
+    let services = backend.store.services().await?;
     let mut tx = backend.store.begin().await?;
     let (dossier, now) = locked_dossier(tx.as_mut(), id, now).await?;
     if let Some(seen) = seen.filter(|seen| *seen != dossier.release.revision) {
@@ -62,7 +64,8 @@ pub async fn dispatch(
         return Err(ReleaseError::AlreadyDispatched { release: id, revision: release.revision });
     }
     let setup = tx.dispatch_setup(&release.content.environment).await?;
-    let planned = plan::deploy(&approved, &setup)?;
+    let before = images_before(&services, tx.as_mut(), &release.content.service, &release.content.environment).await?;
+    let planned = plan::deploy(&approved, &setup, &before)?;
     let entry = audit(
         &actor.name,
         AuditAction::ReleaseDispatched,
@@ -96,6 +99,7 @@ pub async fn rollback(
 ) -> Result<Dispatched, ReleaseError> {
     authorize(actor, Action::Rollback)?;
     let actor = acting(actor)?;
+    let services = backend.store.services().await?;
     let mut tx = backend.store.begin().await?;
     let (dossier, now) = locked_dossier(tx.as_mut(), id, now).await?;
     let jobs = tx.release_jobs(id).await?;
@@ -106,8 +110,8 @@ pub async fn rollback(
     if setup.rollback == airlock_domain::dispatch::RollbackPolicy::ThroughTheGate {
         return Err(ReleaseError::RollbackThroughTheGate { environment: content.environment.clone() });
     }
-    let running = tx.deployments_of(&content.service, &content.environment).await?;
-    let planned = plan::rollback(id, revision, content, &jobs, targets.as_deref(), &running, &setup)?;
+    let before = images_before(&services, tx.as_mut(), &content.service, &content.environment).await?;
+    let planned = plan::rollback(id, revision, content, &jobs, targets.as_deref(), &before, &setup)?;
     let entry = audit(
         &actor.name,
         AuditAction::RollbackRequested,
@@ -125,6 +129,19 @@ pub async fn rollback(
     backend.announce(id);
     backend.wake_dispatch();
     Ok(Dispatched { release_id: id, revision, kind: JobKind::Rollback, jobs: recorded })
+}
+
+/// What runs for `service` in `environment` now, with the images that put it there.
+async fn images_before(
+    services: &[airlock_domain::Service],
+    tx: &mut dyn StoreTx,
+    service: &str,
+    environment: &str,
+) -> Result<plan::ImagesBefore, ReleaseError> {
+    let running = tx.deployments_of(service, environment).await?;
+    let put_in_place = tx.images_put_in_place(service, environment).await?;
+    let repository = services.iter().find(|s| s.name == service).map(|s| s.image_repository.clone()).unwrap_or_default();
+    Ok(plan::ImagesBefore::new(running, put_in_place, repository))
 }
 
 /// The release's jobs, oldest first, for whoever may see the release.

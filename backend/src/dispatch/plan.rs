@@ -5,7 +5,7 @@
 
 use super::template::{DEFAULT_TEMPLATE, JobTemplate, JobVars};
 use crate::releases::ReleaseError;
-use crate::store::{DispatchSetup, JobRecord, NewJob, StoreTx};
+use crate::store::{DispatchSetup, ImagePutInPlace, JobRecord, NewJob, StoreTx};
 use airlock_domain::audit::AuditDraft;
 use airlock_domain::dispatch::{JobKind, JobView, job_name, waves};
 use airlock_domain::gate::{ApprovedRelease, ReleaseContent, Target};
@@ -21,11 +21,43 @@ pub(super) struct Planned {
     pub name: String,
     pub version: String,
     pub image: String,
+    /// For a deploy: the image its target ran before it.
+    pub previous_image: Option<String>,
     pub wave: u32,
     pub manifest: String,
 }
 
-pub(super) fn deploy(approved: &ApprovedRelease, setup: &DispatchSetup) -> Result<Vec<Planned>, ReleaseError> {
+/// What each target runs before a deploy, as the exact image: the image of
+/// the last job that put that version there, else (a version the world
+/// recorded, never deployed through Airlock) the service's repository at it.
+pub(super) struct ImagesBefore {
+    running: Vec<Deployment>,
+    put_in_place: Vec<ImagePutInPlace>,
+    repository: String,
+}
+
+impl ImagesBefore {
+    pub fn new(running: Vec<Deployment>, put_in_place: Vec<ImagePutInPlace>, repository: String) -> ImagesBefore {
+        ImagesBefore { running, put_in_place, repository }
+    }
+
+    /// The image `target` runs now, if it runs anything.
+    fn of(&self, target: &Target) -> Option<String> {
+        let cell = self.running.iter().find(|d| d.tenant == target.tenant && d.region == target.region)?;
+        Some(self.at(target, &cell.version))
+    }
+
+    /// The image that put `version` on `target`.
+    fn at(&self, target: &Target, version: &str) -> String {
+        self.put_in_place
+            .iter()
+            .rev()
+            .find(|p| p.tenant == target.tenant && p.region == target.region && p.version == version)
+            .map_or_else(|| format!("{}:{version}", self.repository), |p| p.image.clone())
+    }
+}
+
+pub(super) fn deploy(approved: &ApprovedRelease, setup: &DispatchSetup, before: &ImagesBefore) -> Result<Vec<Planned>, ReleaseError> {
     let release = approved.release();
     let content = &release.content;
     let template = template_of(&content.environment, setup)?;
@@ -33,7 +65,10 @@ pub(super) fn deploy(approved: &ApprovedRelease, setup: &DispatchSetup) -> Resul
         .into_iter()
         .map(|(target, wave)| {
             let image = content.image.clone();
-            plan_one(&template, setup, release.id, release.revision, JobKind::Deploy, content, target, &content.version, image, wave)
+            let mut planned =
+                plan_one(&template, setup, release.id, release.revision, JobKind::Deploy, content, target, &content.version, image, wave)?;
+            planned.previous_image = before.of(target);
+            Ok(planned)
         })
         .collect()
 }
@@ -48,7 +83,7 @@ pub(super) fn rollback(
     content: &ReleaseContent,
     jobs: &[JobRecord],
     chosen: Option<&[Target]>,
-    running: &[Deployment],
+    before: &ImagesBefore,
     setup: &DispatchSetup,
 ) -> Result<Vec<Planned>, ReleaseError> {
     let template = template_of(&content.environment, setup)?;
@@ -74,7 +109,7 @@ pub(super) fn rollback(
                 "the deploy to {label} is {state}; only a deploy that succeeded can be rolled back."
             )));
         }
-        let cell = running.iter().find(|d| d.tenant == target.tenant && d.region == target.region);
+        let cell = before.running.iter().find(|d| d.tenant == target.tenant && d.region == target.region);
         let restore = match cell {
             Some(d) if d.version != content.version => {
                 return Err(ReleaseError::NothingToRollBack(format!("{label} runs {} by now, not {}.", d.version, content.version)));
@@ -83,11 +118,9 @@ pub(super) fn rollback(
             None => None,
         };
         let restore = restore.ok_or_else(|| ReleaseError::NothingToRollBack(format!("{label} ran no earlier version.")))?;
-        // The same image repository, at the restored version's tag.
-        let image = match content.image.rsplit_once(':') {
-            Some((repository, _)) if !repository.ends_with('/') => format!("{repository}:{restore}"),
-            _ => format!("{}:{restore}", content.image),
-        };
+        // Exactly the image that ran before the deploy, as recorded with it
+        // (a deploy recorded before that was kept: the image that put the version there).
+        let image = deploy.previous_image.clone().unwrap_or_else(|| before.at(target, &restore));
         planned.push(plan_one(&template, setup, id, revision, JobKind::Rollback, content, target, &restore, image, 1)?);
     }
     if planned.is_empty() {
@@ -140,6 +173,7 @@ fn plan_one(
         name,
         version: version.to_owned(),
         image,
+        previous_image: None,
         wave,
         manifest: crate::releases::json(&job),
     })
@@ -196,6 +230,7 @@ pub(super) async fn record(
             name: job.name,
             version: job.version,
             image: job.image,
+            previous_image: job.previous_image,
             wave: job.wave,
             manifest: job.manifest,
             queued_at: now,

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 /// The columns [`JobRow`] reads, for a `jobs` table aliased `j`.
 pub(crate) const JOB_COLUMNS: &str = "j.id, j.dispatch_id, j.release_id, j.revision, j.kind, j.environment, j.service, \
-     j.tenant, j.region, j.cluster, j.namespace, j.name, j.version, j.image, j.wave, j.state, j.reason, j.attempts, \
+     j.tenant, j.region, j.cluster, j.namespace, j.name, j.version, j.image, j.previous_image, j.wave, j.state, j.reason, j.attempts, \
      j.queued_at, j.created_at, j.started_at, j.finished_at, \
      (SELECT c.credentials_ref = 'simulated' FROM clusters c WHERE c.name = j.cluster) AS simulated";
 
@@ -27,6 +27,7 @@ pub(crate) struct JobRow {
     pub name: String,
     pub version: String,
     pub image: String,
+    pub previous_image: Option<String>,
     pub wave: i32,
     pub state: String,
     pub reason: Option<String>,
@@ -48,6 +49,7 @@ impl TryFrom<JobRow> for JobRecord {
             release_id: row.release_id,
             environment: row.environment,
             service: row.service,
+            previous_image: row.previous_image,
             view: JobView {
                 id: row.id,
                 kind,

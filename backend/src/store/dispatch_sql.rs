@@ -47,6 +47,18 @@ macro_rules! impl_dispatch_tx {
                 rows.into_iter().map(TryInto::try_into).collect()
             }
 
+            async fn images_put_in_place(
+                &mut self,
+                service: &str,
+                environment: &str,
+            ) -> Result<Vec<$crate::store::ImagePutInPlace>, $crate::store::StoreError> {
+                Ok(sqlx::query_as(
+                    "SELECT tenant, region, version, image FROM jobs \
+                     WHERE service = $1 AND environment = $2 AND state = 'succeeded' ORDER BY id",
+                )
+                .bind(service).bind(environment).fetch_all(&mut *self.0).await?)
+            }
+
             async fn release_jobs(&mut self, release_id: i64) -> Result<Vec<$crate::store::JobRecord>, $crate::store::StoreError> {
                 let sql = format!("SELECT {} FROM jobs j WHERE j.release_id = $1 ORDER BY j.id", $crate::store::dispatch_rows::JOB_COLUMNS);
                 let rows: Vec<$crate::store::dispatch_rows::JobRow> = sqlx::query_as(&sql).bind(release_id).fetch_all(&mut *self.0).await?;
@@ -74,13 +86,13 @@ macro_rules! impl_dispatch_tx {
             async fn insert_job(&mut self, job: &$crate::store::NewJob) -> Result<(), $crate::store::StoreError> {
                 sqlx::query(
                     "INSERT INTO jobs (dispatch_id, release_id, revision, kind, environment, service, tenant, region, cluster, \
-                     namespace, name, version, image, wave, manifest, state, attempts, next_attempt_at, queued_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'queued', 0, $16, $16)",
+                     namespace, name, version, image, wave, manifest, state, attempts, next_attempt_at, queued_at, previous_image) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'queued', 0, $16, $16, $17)",
                 )
                 .bind(job.dispatch_id).bind(job.release_id).bind(job.revision as i32).bind(job.kind.as_str())
                 .bind(&job.environment).bind(&job.service).bind(&job.tenant).bind(&job.region).bind(&job.cluster)
                 .bind(&job.namespace).bind(&job.name).bind(&job.version).bind(&job.image).bind(job.wave as i32)
-                .bind(&job.manifest).bind(job.queued_at)
+                .bind(&job.manifest).bind(job.queued_at).bind(job.previous_image.as_deref())
                 .execute(&mut *self.0).await?;
                 Ok(())
             }

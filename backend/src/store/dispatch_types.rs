@@ -45,6 +45,17 @@ pub struct JobRecord {
     pub release_id: i64,
     pub environment: String,
     pub service: String,
+    /// For a deploy: the image its target ran before it (what a rollback restores).
+    pub previous_image: Option<String>,
+}
+
+/// What a succeeded job ran where.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ImagePutInPlace {
+    pub tenant: String,
+    pub region: String,
+    pub version: String,
+    pub image: String,
 }
 
 /// A job to record (state `queued`).
@@ -63,6 +74,8 @@ pub struct NewJob {
     pub name: String,
     pub version: String,
     pub image: String,
+    /// For a deploy: the image its target ran before it (what a rollback restores).
+    pub previous_image: Option<String>,
     pub wave: u32,
     /// The rendered Job as JSON, sent as it is.
     pub manifest: String,
@@ -96,6 +109,8 @@ pub trait DispatchTx: Send {
     async fn dispatch_setup(&mut self, environment: &str) -> Result<DispatchSetup, StoreError>;
     /// What runs for `service` in `environment`, every tenant and region.
     async fn deployments_of(&mut self, service: &str, environment: &str) -> Result<Vec<Deployment>, StoreError>;
+    /// Every image a succeeded job put in place for `service` in `environment`, oldest first.
+    async fn images_put_in_place(&mut self, service: &str, environment: &str) -> Result<Vec<ImagePutInPlace>, StoreError>;
     async fn release_jobs(&mut self, release_id: i64) -> Result<Vec<JobRecord>, StoreError>;
     async fn insert_dispatch(
         &mut self,

@@ -27,7 +27,9 @@ mod sqlite;
 
 pub use auth_types::{AuthStore, AuthTx, Person, PersonRecord, SessionRow};
 pub use changes::ChangeFeed;
-pub use dispatch_types::{ClaimedJob, ClusterStatus, DispatchSetup, DispatchStore, DispatchTx, JobProgress, JobRecord, NewJob};
+pub use dispatch_types::{
+    ClaimedJob, ClusterStatus, DispatchSetup, DispatchStore, DispatchTx, ImagePutInPlace, JobProgress, JobRecord, NewJob,
+};
 pub use error::StoreError;
 pub use gate_types::{AUDIT_PAGE_MAX, AuditFilter, ItemCheck, ReleaseFilter, ReleaseStore, ReleaseSummary, StoreTx, StoredToken};
 pub use recorded::{Recorded, UnrecordedRow};
