@@ -118,6 +118,43 @@ test.describe('the release gate', () => {
     expect(await page.evaluate(() => (window as unknown as { stillHere?: boolean }).stillHere)).toBe(true);
   });
 
+  test('keeps the revision a reader was shown when another one arrives, and refuses approving it', async ({ page, browser }, testInfo) => {
+    test.setTimeout(60_000);
+    const rita = await newPersonContext(browser);
+    let id: number;
+    try {
+      const ritaPage = await rita.newPage();
+      await signInAsDemo(ritaPage, 'rita');
+      id = await createReleaseOverHttp(ritaPage.request, uniqueVersion());
+      await signInAsDemo(page, 'ada', `/releases/${id}`);
+      if (!withoutJs(testInfo.project.name)) {
+        await expect(page.locator('.release-page')).toHaveAttribute('data-live', 'open');
+      }
+      await expect(page.getByRole('button', { name: 'Approve revision 1' })).toBeVisible();
+      // While ada reads revision 1, rita edits the release: revision 2.
+      await ritaPage.goto(`/releases/${id}/edit`);
+      await ritaPage.getByLabel('Notes').fill('Changed while ada was reading');
+      await ritaPage.getByRole('button', { name: 'Save revision' }).click();
+      await expect(ritaPage).toHaveURL(new RegExp(`/releases/${id}$`));
+    } finally {
+      await rita.close();
+    }
+    if (!withoutJs(testInfo.project.name)) {
+      // The push does not swap revision 2 in under ada's eyes: it says so.
+      const banner = page.getByTestId('release-changed');
+      await expect(banner).toContainText('This release changed while you were reading');
+      await expect(banner).toContainText('revision 2');
+      await expect(page.locator('.release-page')).toHaveAttribute('data-revision', '1');
+    }
+    await expect(page.getByRole('button', { name: 'Approve revision 1' })).toBeVisible();
+    await expect(page.locator('.notes')).toHaveCount(0);
+    // Approving what is on screen is refused as stale, and nothing is approved.
+    await page.getByRole('button', { name: 'Approve revision 1' }).click();
+    await expect(page.getByTestId('reviews')).toContainText('You reviewed revision 1, but the release is now at revision 2');
+    await expect(page.getByTestId('approvals')).toContainText('0 of 2 approvals');
+    await expect(page.getByRole('button', { name: 'Approve revision 2' })).toBeVisible();
+  });
+
   test('refuses a change carrying the session cookie from another origin', async ({ page }) => {
     await signInAsDemo(page, 'rita');
     const response = await page.request.post('/rpc/create_release', {

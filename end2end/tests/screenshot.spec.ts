@@ -12,7 +12,8 @@ test('the hydrated tenants matrix is photographed for the README', async ({ page
 
   await signInAsDemo(page, 'vic', '/tenants');
   // The demo sign-in's warning banner is on every page here; it is not part of the matrix.
-  await page.addStyleTag({ content: '[data-testid="demo-banner"] { display: none !important; }' });
+  // (Removed, not hidden by an injected <style>: the page's Content-Security-Policy allows no inline style.)
+  await page.getByTestId('demo-banner').evaluate((banner) => banner.remove());
   const matrix = tenantMatrix(page);
   await expect(matrix.form).toHaveAttribute('data-hydrated', 'true');
   await expect(matrix.table).toBeVisible();

@@ -1,7 +1,12 @@
 //! The browser half of `LiveRelease` (compiled for `hydrate` only): it works
 //! on the server-rendered `.release-page` through the DOM.
 //! - A push redraws the page from `GET` of its own address, keeping a
-//!   half-typed review comment (and its focus).
+//!   half-typed review comment (and its focus) — unless the push brings
+//!   another revision than the one on screen. Then nothing under the
+//!   reader's eyes changes, least of all the revision their review form
+//!   names: a banner says the release changed and links to the new
+//!   revision, and approving what is on screen is refused by the server
+//!   (409) as a stale review, as on every other way in.
 //! - A submitted form is sent with `fetch` exactly as the browser would send
 //!   it (same fields, same button, `Accept: text/html`), so the server answers
 //!   as for a plain form: it redirects to the release, with its refusal in
@@ -16,6 +21,33 @@ use web_sys::{DomParser, Element, HtmlFormElement, HtmlTextAreaElement, RequestI
 
 const PAGE: &str = ".release-page";
 const COMMENT: &str = "#review-comment";
+const REVISION: &str = "data-revision";
+const CHANGED: &str = "release-changed";
+
+/// Puts (or updates) the banner saying the release moved on to `revision`
+/// while the reader was reading another one, at the top of the page.
+fn announce_new_revision(page: &Element, revision: &str) {
+    let banner = match document().get_element_by_id(CHANGED) {
+        Some(banner) => banner,
+        None => {
+            let Ok(banner) = document().create_element("div") else { return };
+            banner.set_id(CHANGED);
+            let _ = banner.set_attribute("class", "release-changed");
+            let _ = banner.set_attribute("role", "alert");
+            let _ = banner.set_attribute("data-testid", CHANGED);
+            let _ = page.insert_adjacent_element("afterbegin", &banner);
+            banner
+        }
+    };
+    let here = window().location().pathname().unwrap_or_default();
+    // Only digits reach the markup: the revision comes from the server's page, but stays a number here.
+    let revision: String = revision.chars().filter(char::is_ascii_digit).collect();
+    banner.set_inner_html(&format!(
+        "<strong>This release changed while you were reading:</strong> it is now at revision {revision}. \
+         What you see, and what you would approve, is the revision you opened. \
+         <a href=\"{here}?revision={revision}#history\">See what changed</a>"
+    ));
+}
 
 pub fn follow(live: Live) {
     Effect::new(move |_| {
@@ -28,6 +60,7 @@ pub fn follow(live: Live) {
             leptos::task::spawn_local(redraw_from(None, Keep::Comment));
         }
     });
+    // (A push redraw keeps `data-revision` on the page, an answer to a form moves it.)
     let Some(page) = page() else { return };
     // One listener on the page's container: it outlives every redraw of
     // what is inside, and sees every form's submit.
@@ -95,6 +128,7 @@ async fn fetch_html(url: &str, init: RequestInit) -> Option<Response> {
 
 /// Redraws `.release-page` from `answer`, or from a fresh `GET` of this page.
 async fn redraw_from(answer: Option<Response>, keep: Keep) {
+    let pushed = answer.is_none();
     let response = match answer {
         Some(response) => response,
         None => {
@@ -111,6 +145,16 @@ async fn redraw_from(answer: Option<Response>, keep: Keep) {
         return;
     };
     let Some(page) = page() else { return };
+    let shown = page.get_attribute(REVISION);
+    let fresh_revision = fresh_page.get_attribute(REVISION);
+    if pushed && shown != fresh_revision {
+        announce_new_revision(&page, fresh_revision.as_deref().unwrap_or("?"));
+        return;
+    }
+    if let Some(revision) = &fresh_revision {
+        // An answer to the reader's own form shows where the release is now.
+        let _ = page.set_attribute(REVISION, revision);
+    }
     let refused = fresh_page.query_selector("#reviews .form-error").ok().flatten().is_some();
     let typed = textarea(&page).map(|t| (t.value(), document().active_element().is_some_and(|a| a.id() == "review-comment")));
     page.set_inner_html(&fresh_page.inner_html());

@@ -142,7 +142,8 @@ pub fn ReleaseFields(
                         image_pinned.set(event_target_checked(&ev));
                         touched.update(|t| { t.insert("image"); });
                     }/>
-                " Deploy this image as it is, although its tag names another version"
+                // (Worded without "image" or "version", so each field keeps a label of its own.)
+                " Pin: deploy this tag as typed, even where it names another release number"
             </label>
         </div>
         <fieldset class="field targets">

@@ -42,8 +42,11 @@ pub fn ReleasePage() -> impl IntoView {
     view! {
         <Loaded resource=release render=move |view| {
             let id = view.dossier.release.id;
+            // The revision this reader is shown: a live push of another one
+            // does not replace it under their eyes (`release_dom`).
+            let revision = view.dossier.release.revision;
             view! {
-                <div class="release-page" data-live="closed">
+                <div class="release-page" data-live="closed" data-revision=revision>
                     <ReleaseDetail view check review actions/>
                 </div>
                 <LiveRelease id/>
