@@ -36,21 +36,10 @@ pub async fn sign_in(
 ) -> Result<SignedInUser, ReleaseError> {
     let (roles, tenants) = role_map.resolve(&account.groups);
     let mut tx = backend.store.begin().await?;
-    let handle = match tx.person_handle(&account.issuer, &account.subject).await? {
-        Some(handle) => handle,
-        None => {
-            let wanted = handle_from(&account);
-            let mut handle = wanted.clone();
-            let mut n = 2;
-            while tx.handle_taken(&handle).await? {
-                handle = format!("{wanted}-{n}");
-                n += 1;
-            }
-            handle
-        }
-    };
-    let record = PersonRecord {
-        handle: handle.clone(),
+    let known = tx.person_handle(&account.issuer, &account.subject).await?;
+    let wanted = handle_from(&account);
+    let mut record = PersonRecord {
+        handle: known.clone().unwrap_or_else(|| wanted.clone()),
         issuer: account.issuer,
         subject: account.subject,
         display_name: account.display_name.clone(),
@@ -59,7 +48,24 @@ pub async fn sign_in(
         tenants: tenants.clone(),
         groups: account.groups.clone(),
     };
-    tx.record_sign_in(&record, now).await?;
+    // A first sign-in takes the first free handle. Two first sign-ins wanting
+    // the same one at the same moment can both find it free (PostgreSQL's
+    // reads do not wait for the other's insert); the insert then tells the
+    // loser, who moves on to the next, so one handle is never two people.
+    let mut n = 1;
+    loop {
+        let free = known.is_some() || !(is_reserved(&record.handle) || tx.handle_taken(&record.handle).await?);
+        if free && tx.record_sign_in(&record, now).await? {
+            break;
+        }
+        if known.is_some() || n > MAX_HANDLE_TRIES {
+            // Neither can happen but by tampering: the account's own row vanished, or a thousand namesakes.
+            return Err(crate::store::StoreError::Corrupt(format!("no handle could be recorded for {wanted} after {n} tries")).into());
+        }
+        n += 1;
+        record.handle = format!("{wanted}-{n}");
+    }
+    let handle = record.handle.clone();
     let after = serde_json::json!({ "roles": roles, "tenants": tenants, "groups": account.groups, "method": method });
     tx.append_audit(audit(&handle, AuditAction::SignedIn, &format!("person/{handle}"), None, Some(after.to_string()), now)).await?;
     tx.commit().await?;
@@ -73,6 +79,17 @@ pub async fn sign_in(
         id_token,
         method,
     })
+}
+
+/// Names that stand for Airlock itself or for no person in the log and in
+/// approvals: a person whose provider calls them so gets `airlock-2`…
+const RESERVED_HANDLES: [&str; 4] = ["airlock", "anonymous", "system", "token"];
+
+/// How many handles a first sign-in tries before giving up.
+const MAX_HANDLE_TRIES: u32 = 1_000;
+
+fn is_reserved(handle: &str) -> bool {
+    RESERVED_HANDLES.contains(&handle)
 }
 
 /// A handle from what the provider says: the username, else the email's

@@ -120,9 +120,9 @@ macro_rules! impl_auth_tx {
                 Ok(found.is_some())
             }
 
-            async fn record_sign_in(&mut self, p: &$crate::store::PersonRecord, now: chrono::DateTime<chrono::Utc>) -> Result<(), $crate::store::StoreError> {
+            async fn record_sign_in(&mut self, p: &$crate::store::PersonRecord, now: chrono::DateTime<chrono::Utc>) -> Result<bool, $crate::store::StoreError> {
                 let roles = p.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(" ");
-                sqlx::query(
+                let written = sqlx::query(
                     "INSERT INTO people (handle, issuer, subject, display_name, email, roles, tenants, groups, first_seen_at, last_sign_in_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
                      ON CONFLICT (handle) DO UPDATE SET display_name = excluded.display_name, email = excluded.email, \
@@ -132,7 +132,9 @@ macro_rules! impl_auth_tx {
                 .bind(&p.handle).bind(&p.issuer).bind(&p.subject).bind(&p.display_name).bind(&p.email)
                 .bind(roles).bind(p.tenants.join(" ")).bind(p.groups.join("\n")).bind(now)
                 .execute(&mut *self.0).await?;
-                Ok(())
+                // The conflict clause updates only the account's own row: no row
+                // means another account holds the handle.
+                Ok(written.rows_affected() == 1)
             }
 
             async fn end_sessions_of(&mut self, handle: &str) -> Result<u64, $crate::store::StoreError> {

@@ -51,8 +51,10 @@ pub trait AuthTx: Send {
     async fn person_handle(&mut self, issuer: &str, subject: &str) -> Result<Option<String>, StoreError>;
     async fn handle_taken(&mut self, handle: &str) -> Result<bool, StoreError>;
     /// Inserts the person, or updates what the provider said of them (the
-    /// handle and the account binding never change).
-    async fn record_sign_in(&mut self, person: &PersonRecord, now: DateTime<Utc>) -> Result<(), StoreError>;
+    /// handle and the account binding never change). `false` when the handle
+    /// belongs to another account (taken by a sign-in that committed first):
+    /// nothing was written, and the caller must choose another handle.
+    async fn record_sign_in(&mut self, person: &PersonRecord, now: DateTime<Utc>) -> Result<bool, StoreError>;
     /// Deletes every session of `handle`; how many there were.
     async fn end_sessions_of(&mut self, handle: &str) -> Result<u64, StoreError>;
     /// `false` when there is no such token or it was revoked already.

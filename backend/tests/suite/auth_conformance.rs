@@ -22,7 +22,67 @@ on_both_test_stores!(
     an_admin_ends_every_session_of_a_person_and_nobody_else_may,
     a_tenant_admin_sees_only_their_tenants_in_every_view,
     a_revoked_token_is_refused_and_a_tenant_token_is_scoped,
+    a_handle_is_never_two_people_however_close_their_first_sign_ins,
+    airlocks_own_names_are_never_a_persons_handle,
 );
+
+/// Two first sign-ins wanting one handle: the one that commits second is told,
+/// by the insert itself, that the handle is taken (nothing written).
+async fn a_handle_is_never_two_people_however_close_their_first_sign_ins(db: &TestStore) {
+    let record = |subject: &str| airlock_backend::store::PersonRecord {
+        handle: "dana".into(),
+        issuer: "http://127.0.0.1:9/issuer".into(),
+        subject: subject.into(),
+        display_name: None,
+        email: None,
+        roles: vec![Role::Approver],
+        tenants: vec![],
+        groups: vec![],
+    };
+    let mut first = db.store.begin().await.expect("begin");
+    assert!(first.record_sign_in(&record("subject-a"), Utc::now()).await.expect("recorded"), "a free handle is taken");
+    let store = db.store.clone();
+    let second = tokio::spawn(async move {
+        let mut second = store.begin().await.expect("begin");
+        let written = second.record_sign_in(&record("subject-b"), Utc::now()).await.expect("answered");
+        second.commit().await.expect("commit");
+        written
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    first.commit().await.expect("commit");
+    assert!(!second.await.expect("joined"), "the second account does not get the first one's handle");
+
+    // Through the service, many at once: every account its own handle.
+    let backend = demo_backend(db).await;
+    let sign_ins = (0..8).map(|i| {
+        let backend = backend.clone();
+        tokio::spawn(async move {
+            let map = RoleMap::parse("sre=approver").expect("role map");
+            people::sign_in(&backend, account(&format!("twin-{i}"), "twin", &["sre"]), &map, SignInMethod::Oidc, None, Utc::now()).await
+        })
+    });
+    let mut handles = Vec::new();
+    for sign_in in sign_ins {
+        handles.push(sign_in.await.expect("joined").expect("signed in").identity.name);
+    }
+    handles.sort();
+    handles.dedup();
+    assert_eq!(handles.len(), 8, "{handles:?}");
+    let root = Identity::person("root", &[Role::Admin]);
+    let people = people::list(&backend, Some(&root)).await.expect("people");
+    assert_eq!(people.iter().filter(|p| p.handle.starts_with("twin")).count(), 8);
+}
+
+async fn airlocks_own_names_are_never_a_persons_handle(db: &TestStore) {
+    let backend = demo_backend(db).await;
+    let map = RoleMap::parse("sre=approver").expect("role map");
+    for name in ["airlock", "anonymous", "system", "token"] {
+        let user = people::sign_in(&backend, account(&format!("s-{name}"), name, &["sre"]), &map, SignInMethod::Oidc, None, Utc::now())
+            .await
+            .expect("signed in");
+        assert_eq!(user.identity.name, format!("{name}-2"), "{name}");
+    }
+}
 
 fn account(subject: &str, username: &str, groups: &[&str]) -> ProviderAccount {
     ProviderAccount {
