@@ -9,6 +9,7 @@ mod clients;
 pub mod credentials;
 mod outcome;
 mod plan;
+mod recorded_manifest;
 pub mod runtime;
 pub mod template;
 mod watcher;
@@ -76,6 +77,7 @@ pub async fn dispatch(
             "digest": approved.digest().as_str(),
             "approvers": approved.approvers(),
             "jobs": planned.iter().map(|j| &j.name).collect::<Vec<_>>(),
+            (recorded_manifest::MANIFEST_DIGESTS): recorded_manifest::digests(planned.iter().map(|j| (j.name.as_str(), j.manifest.as_str()))),
         }))),
         now,
     );
@@ -120,6 +122,8 @@ pub async fn rollback(
         Some(json(&serde_json::json!({
             "revision": revision,
             "targets": planned.iter().map(|j| format!("{}/{}", j.tenant, j.region)).collect::<Vec<_>>(),
+            "jobs": planned.iter().map(|j| &j.name).collect::<Vec<_>>(),
+            (recorded_manifest::MANIFEST_DIGESTS): recorded_manifest::digests(planned.iter().map(|j| (j.name.as_str(), j.manifest.as_str()))),
             "restores": planned.iter().map(|j| &j.version).collect::<Vec<_>>(),
         }))),
         now,

@@ -60,13 +60,17 @@ async fn claim(backend: &Backend, now: chrono::DateTime<Utc>) -> Result<Vec<Clai
 
 #[tracing::instrument(skip_all, fields(job_id = job.id, job = %job.name, cluster = %job.cluster))]
 async fn send_and_record(backend: &Backend, clients: &Clients, job: ClaimedJob) {
-    let sent = match clients.get(backend, &job.cluster).await {
-        Ok(None) => Sent::Created, // simulated: recorded, never sent
-        Ok(Some(client)) => match tokio::time::timeout(SEND_TIMEOUT, send(client, &job)).await {
-            Ok(sent) => sent,
-            Err(_) => Sent::Retry(format!("the cluster did not answer within {} s", SEND_TIMEOUT.as_secs())),
+    let recorded = super::recorded_manifest::check(job.dispatch_record.as_deref(), &job.name, &job.manifest);
+    let sent = match recorded {
+        Err(reason) => Sent::Refused(reason),
+        Ok(()) => match clients.get(backend, &job.cluster).await {
+            Ok(None) => Sent::Created, // simulated: recorded, never sent
+            Ok(Some(client)) => match tokio::time::timeout(SEND_TIMEOUT, send(client, &job)).await {
+                Ok(sent) => sent,
+                Err(_) => Sent::Retry(format!("the cluster did not answer within {} s", SEND_TIMEOUT.as_secs())),
+            },
+            Err(error) => Sent::Retry(error),
         },
-        Err(error) => Sent::Retry(error),
     };
     let now = Utc::now();
     let result = match sent {

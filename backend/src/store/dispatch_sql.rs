@@ -103,9 +103,11 @@ macro_rules! impl_dispatch_tx {
                 until: chrono::DateTime<chrono::Utc>,
                 limit: u32,
             ) -> Result<Vec<$crate::store::ClaimedJob>, $crate::store::StoreError> {
-                let rows: Vec<(i64, i64, String, String, String, String, i32, bool)> = sqlx::query_as(concat!(
+                let rows: Vec<(i64, i64, String, String, String, String, i32, bool, Option<String>)> = sqlx::query_as(concat!(
                     "SELECT j.id, j.release_id, j.cluster, j.namespace, j.name, j.manifest, j.attempts, \
-                     (SELECT e.creates_namespaces FROM environments e WHERE e.name = j.environment) FROM jobs j \
+                     (SELECT e.creates_namespaces FROM environments e WHERE e.name = j.environment), \
+                     (SELECT a.after_state FROM dispatches d JOIN audit_log a ON a.seq = d.audit_seq WHERE d.id = j.dispatch_id) \
+                     FROM jobs j \
                      WHERE j.state = 'queued' AND j.next_attempt_at <= $1 AND (j.claimed_until IS NULL OR j.claimed_until < $1) \
                      AND NOT EXISTS (SELECT 1 FROM jobs p WHERE p.dispatch_id = j.dispatch_id AND p.wave < j.wave \
                      AND p.state <> 'succeeded') ORDER BY j.id LIMIT $2", $claim_lock))
@@ -115,8 +117,11 @@ macro_rules! impl_dispatch_tx {
                 }
                 Ok(rows
                     .into_iter()
-                    .map(|(id, release_id, cluster, namespace, name, manifest, attempts, create_namespace)| $crate::store::ClaimedJob {
-                        id, release_id, cluster, namespace, name, manifest, attempts: attempts.max(0) as u32, create_namespace,
+                    .map(|(id, release_id, cluster, namespace, name, manifest, attempts, create_namespace, dispatch_record)| {
+                        $crate::store::ClaimedJob {
+                            id, release_id, cluster, namespace, name, manifest, attempts: attempts.max(0) as u32, create_namespace,
+                            dispatch_record,
+                        }
                     })
                     .collect())
             }

@@ -94,6 +94,9 @@ pub struct ClaimedJob {
     pub attempts: u32,
     /// Whether the environment lets Airlock create a missing tenant namespace.
     pub create_namespace: bool,
+    /// The JSON of the audit entry that recorded the job's dispatch (with its
+    /// manifest's digest), `None` when no entry does.
+    pub dispatch_record: Option<String>,
 }
 
 /// A job's move to a later state, with when and why.

@@ -195,7 +195,36 @@ async fn a_job_name_taken_by_a_foreign_job_fails_saying_so(db: &TestStore) {
     assert!(jobs[0].reason.as_deref().unwrap_or_default().contains("not made by Airlock"), "{jobs:?}");
 }
 
+/// Someone with SQL access, not the audit key, edits a queued Job's image:
+/// the worker finds the manifest is not the one the dispatch recorded, fails
+/// the job saying so, and sends nothing to the cluster.
+async fn a_queued_manifest_edited_in_the_database_is_never_sent(db: &TestStore) {
+    let api = KubeApi::shared();
+    let client = api.client().await;
+    let prefix = prefix();
+    let backend = backend(db, api, &prefix, 1).await;
+    let runtime = run(&backend);
+    wait_reachable(&backend).await;
+    // The worker is stopped while the jobs wait in the table.
+    drop(runtime);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let tenant = format!("{prefix}-1");
+    let id = open_release(&backend, &[Target { tenant: tenant.clone(), region: "frankfurt".into() }]).await;
+    dispatch::dispatch(&backend, Some(&rita()), id, None, Utc::now()).await.expect("dispatched");
+    db.raw_sql(&format!(
+        "UPDATE jobs SET manifest = replace(manifest, 'registry.example.com/api:2.0.0', 'evil.example/miner:1') WHERE release_id = {id}"
+    ))
+    .await
+    .expect("edited behind Airlock's back");
+
+    let _runtime = run(&backend);
+    let jobs = wait_jobs(&backend, id, &[JobState::Failed]).await;
+    assert!(jobs[0].reason.as_deref().unwrap_or_default().contains("not the one its dispatch recorded"), "{jobs:?}");
+    assert!(cluster_jobs(&client, &format!("tenant-{tenant}")).await.is_empty(), "nothing reached the cluster");
+}
+
 on_both_test_stores!(
+    a_queued_manifest_edited_in_the_database_is_never_sent,
     a_dispatch_creates_exactly_one_job_per_target_with_the_right_name_namespace_labels_and_spec,
     success_and_failure_flow_back_to_the_release_and_to_what_each_tenant_runs,
     a_closed_gate_a_target_outside_the_tenants_regions_and_an_unreachable_cluster_send_nothing,
