@@ -14,7 +14,7 @@ use airlock_domain::audit::{AuditAction, AuditEntry, Checkpoint, Verifier, Verif
 use chrono::{DateTime, Utc};
 
 /// Who appends the entry that records the server starting to use a key.
-const SYSTEM_ACTOR: &str = "airlock";
+pub(crate) const SYSTEM_ACTOR: &str = "airlock";
 
 pub async fn entries(backend: &Backend, actor: Option<&Identity>, filter: &AuditFilter) -> Result<Vec<AuditEntry>, ReleaseError> {
     authorize(actor, Action::ReadAudit)?;
@@ -44,7 +44,7 @@ pub async fn verify(
 /// The gate's own rows that no entry records, checked beside the chain.
 async fn unrecorded(backend: &Backend) -> Result<Vec<String>, ReleaseError> {
     let rows = backend.store.unrecorded_rows().await?;
-    Ok(rows.into_iter().map(|row| format!("release {}: {} has no audit entry", row.release_id, row.what)).collect())
+    Ok(rows.into_iter().map(|row| format!("{}: {} has no audit entry", row.subject, row.what)).collect())
 }
 
 /// What a page shows: the entries appended since the last verification in
@@ -63,6 +63,23 @@ pub async fn verify_recent(backend: &Backend, actor: Option<&Identity>) -> Resul
     backend.remember_verified(&report, report.entries_checked);
     report.unrecorded = unrecorded(backend).await?;
     Ok(report)
+}
+
+/// At start: records the gate policy of every environment the log has never
+/// seen a policy of (a database from before policies were recorded), so it
+/// keeps working. A policy changed by hand later is not recorded by this: it
+/// stays unrecorded, blocks, and `verify` names it. (A world import records
+/// the policies it sets in its own transaction.)
+pub async fn record_first_policies(backend: &Backend, now: DateTime<Utc>) -> Result<usize, ReleaseError> {
+    let mut tx = backend.store.begin().await?;
+    let policies = tx.unrecorded_policies(true).await?;
+    for (name, protected, required_approvals) in &policies {
+        let after = airlock_domain::gate::policy_record(*protected, (*required_approvals).max(0) as u32);
+        let subject = format!("environment/{name}");
+        tx.append_audit(audit(SYSTEM_ACTOR, AuditAction::PolicySet, &subject, None, Some(after), now)).await?;
+    }
+    tx.commit().await?;
+    Ok(policies.len())
 }
 
 /// With a key configured, records that this server seals the log with it

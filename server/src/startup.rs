@@ -162,6 +162,7 @@ impl Application {
         };
         backend.migrate().await?;
         airlock_backend::audit::seal_with_key(&backend, chrono::Utc::now()).await?;
+        airlock_backend::audit::record_first_policies(&backend, chrono::Utc::now()).await?;
         if settings.seed_demo {
             backend.import_world(&airlock_backend::demo::demo_world()).await?;
             tracing::info!("demo world loaded");

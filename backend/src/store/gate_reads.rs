@@ -101,18 +101,22 @@ macro_rules! impl_gate_reads {
             }
 
             async fn unrecorded_rows(&self) -> Result<Vec<$crate::store::UnrecordedRow>, $crate::store::StoreError> {
-                let rows: Vec<(i64, String)> = sqlx::query_as(concat!(
-                    "SELECT v.release_id, 'revision ' || v.revision || ' by ' || v.edited_by FROM release_revisions v WHERE NOT ",
+                let rows: Vec<(String, String)> = sqlx::query_as(concat!(
+                    "SELECT 'environment ' || e.name, 'its gate policy (protected, approvals needed)' FROM environments e WHERE NOT ",
+                    $crate::store::recorded::policy_recorded!(),
+                    " UNION ALL SELECT 'release ' || v.release_id, 'revision ' || v.revision || ' by ' || v.edited_by \
+                     FROM release_revisions v WHERE NOT ",
                     $crate::store::recorded::revision_recorded!(),
-                    " UNION ALL SELECT r.release_id, r.decision || ' of revision ' || r.revision || ' by ' || r.reviewer FROM reviews r WHERE NOT ",
+                    " UNION ALL SELECT 'release ' || r.release_id, r.decision || ' of revision ' || r.revision || ' by ' || r.reviewer \
+                     FROM reviews r WHERE NOT ",
                     $crate::store::recorded::review_recorded!(),
-                    " UNION ALL SELECT i.release_id, 'check of item ' || i.position || ' by ' || i.checked_by FROM checklist_items i \
+                    " UNION ALL SELECT 'release ' || i.release_id, 'check of item ' || i.position || ' by ' || i.checked_by FROM checklist_items i \
                      WHERE i.checked_by IS NOT NULL AND NOT ",
                     $crate::store::recorded::item_recorded!(),
                     " ORDER BY 1, 2",
                 ))
                 .fetch_all(&self.pool).await?;
-                Ok(rows.into_iter().map(|(release_id, what)| $crate::store::UnrecordedRow { release_id, what }).collect())
+                Ok(rows.into_iter().map(|(subject, what)| $crate::store::UnrecordedRow { subject, what }).collect())
             }
 
             fn audit_key(&self) -> Option<&airlock_domain::audit::AuditKey> {

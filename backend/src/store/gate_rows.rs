@@ -19,6 +19,7 @@ pub(crate) struct ReleaseRow {
     pub updated_at: DateTime<Utc>,
     pub protected: bool,
     pub required_approvals: i32,
+    pub policy_recorded: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -138,6 +139,7 @@ impl DossierRows {
                 protected: release.protected,
                 required_approvals: unsigned(release.required_approvals, "required approvals")?,
                 approval_ttl: None,
+                recorded: release.policy_recorded,
             },
             facts: TargetFacts { allowed_regions, served_regions: self.served_regions },
         })

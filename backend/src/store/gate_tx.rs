@@ -20,8 +20,9 @@ macro_rules! impl_gate_tx {
             async fn dossier(&mut self, id: i64) -> Result<Option<airlock_domain::gate::ReleaseDossier>, $crate::store::StoreError> {
                 use $crate::store::gate_rows::*;
                 let release: Option<ReleaseRow> = sqlx::query_as(
-                    "SELECT r.id, r.service, r.environment, r.author, r.revision, r.created_at, r.updated_at, \
-                     e.protected, e.required_approvals FROM releases r JOIN environments e ON e.name = r.environment WHERE r.id = $1",
+                    concat!("SELECT r.id, r.service, r.environment, r.author, r.revision, r.created_at, r.updated_at, \
+                     e.protected, e.required_approvals, ", $crate::store::recorded::policy_recorded!(), " AS policy_recorded \
+                     FROM releases r JOIN environments e ON e.name = r.environment WHERE r.id = $1"),
                 )
                 .bind(id).fetch_optional(&mut *self.0).await?;
                 let Some(release) = release else { return Ok(None) };
@@ -181,6 +182,16 @@ macro_rules! impl_gate_tx {
                 sqlx::query("UPDATE releases SET state = $2 WHERE id = $1")
                     .bind(id).bind(state.as_str()).execute(&mut *self.0).await?;
                 Ok(())
+            }
+
+            async fn unrecorded_policies(&mut self, never_recorded: bool) -> Result<Vec<(String, bool, i32)>, $crate::store::StoreError> {
+                Ok(sqlx::query_as(concat!(
+                    "SELECT e.name, e.protected, e.required_approvals FROM environments e WHERE NOT ",
+                    $crate::store::recorded::policy_recorded!(),
+                    " AND (NOT $1 OR NOT EXISTS (SELECT 1 FROM audit_log p WHERE p.subject = 'environment/' || e.name \
+                     AND p.action = 'policy.set')) ORDER BY e.position",
+                ))
+                .bind(never_recorded).fetch_all(&mut *self.0).await?)
             }
 
             async fn append_audit(&mut self, draft: airlock_domain::audit::AuditDraft) -> Result<airlock_domain::audit::AuditEntry, $crate::store::StoreError> {

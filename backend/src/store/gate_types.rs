@@ -133,6 +133,10 @@ pub trait StoreTx: super::AuthTx + super::DispatchTx + Send {
     /// Points the row `recorded` names at audit entry `seq`, which records it.
     async fn link_audit(&mut self, id: i64, recorded: &super::Recorded, seq: i64) -> Result<(), StoreError>;
     async fn set_state(&mut self, id: i64, state: ReleaseState) -> Result<(), StoreError>;
+    /// Environments whose policy no `policy.set` entry records as it is now
+    /// (with `never_recorded`: only those that have no such entry at all),
+    /// with that policy: name, protected, required approvals.
+    async fn unrecorded_policies(&mut self, never_recorded: bool) -> Result<Vec<(String, bool, i32)>, StoreError>;
     async fn append_audit(&mut self, draft: AuditDraft) -> Result<AuditEntry, StoreError>;
     async fn insert_token(&mut self, token: &StoredToken, token_hash: &str) -> Result<(), StoreError>;
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;

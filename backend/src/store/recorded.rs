@@ -40,7 +40,18 @@ macro_rules! revision_recorded {
     };
 }
 
-pub(crate) use {item_recorded, review_recorded, revision_recorded};
+/// For an `environments` row aliased `e`: the newest `policy.set` entry of the
+/// environment says exactly what the row says (`airlock_domain::gate::policy_record`).
+macro_rules! policy_recorded {
+    () => {
+        "EXISTS (SELECT 1 FROM audit_log a WHERE a.seq = (SELECT MAX(p.seq) FROM audit_log p \
+         WHERE p.subject = 'environment/' || e.name AND p.action = 'policy.set') \
+         AND a.after_state = '{\"protected\":' || CASE WHEN e.protected THEN 'true' ELSE 'false' END \
+         || ',\"required_approvals\":' || e.required_approvals || '}')"
+    };
+}
+
+pub(crate) use {item_recorded, policy_recorded, review_recorded, revision_recorded};
 
 /// A change that the audit entry being appended records.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,7 +64,8 @@ pub enum Recorded {
 /// A gate row no audit entry records, as `airlock audit verify` reports it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct UnrecordedRow {
-    pub release_id: i64,
-    /// `revision N`, `review of revision N by X`, `check of item N by X`.
+    /// `release 12` or `environment production`.
+    pub subject: String,
+    /// `revision N`, `review of revision N by X`, `check of item N by X`, `its gate policy`.
     pub what: String,
 }

@@ -235,9 +235,23 @@ macro_rules! impl_shared_store {
                 // release's stored state follows in the same transaction: lists
                 // (which filter on it) never disagree with the release's page.
                 let ids: Vec<(i64,)> = sqlx::query_as("SELECT id FROM releases ORDER BY id").fetch_all(&mut *tx).await?;
-                let mut gate = $crate::store::gate_tx::GateTx(tx, None);
+                let mut gate = $crate::store::gate_tx::GateTx(tx, self.audit_key.clone());
+                use $crate::store::StoreTx as _;
+                // The policies this import sets are recorded in its transaction:
+                // the gate applies a policy only as the log records it.
+                for (name, protected, required_approvals) in gate.unrecorded_policies(false).await? {
+                    let required_approvals = u32::try_from(required_approvals).unwrap_or(0);
+                    gate.append_audit(airlock_domain::audit::AuditDraft {
+                        at: chrono::Utc::now(),
+                        actor: $crate::audit::SYSTEM_ACTOR.to_owned(),
+                        action: airlock_domain::audit::AuditAction::PolicySet,
+                        subject: format!("environment/{name}"),
+                        before: None,
+                        after: Some(airlock_domain::gate::policy_record(protected, required_approvals)),
+                    })
+                    .await?;
+                }
                 for (id,) in ids {
-                    use $crate::store::StoreTx as _;
                     if let Some(dossier) = gate.dossier(id).await? {
                         gate.set_state(id, dossier.state(chrono::Utc::now())).await?;
                     }

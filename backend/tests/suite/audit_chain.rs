@@ -24,15 +24,16 @@ async fn every_change_appends_one_entry_and_the_chain_verifies(db: &TestStore) {
     gate::decide(&backend, &gate::approver("grace"), id, Decision::Reject).await.expect("grace");
     let entries = db.store.audit_entries(&AuditFilter { limit: 100, ..Default::default() }).await.expect("entries");
     let actions: Vec<&str> = entries.iter().rev().map(|e| e.action.as_str()).collect();
-    let mut expected = vec!["release.created"];
+    // Seeding the demo world recorded the gate policy of its three environments.
+    let mut expected = vec!["policy.set", "policy.set", "policy.set", "release.created"];
     expected.extend(std::iter::repeat_n("checklist.checked", 9));
     expected.extend(["review.approved", "review.rejected"]);
     assert_eq!(actions, expected);
-    assert!(entries.iter().all(|e| e.subject.starts_with(&format!("release/{id}"))));
+    assert!(entries.iter().all(|e| e.subject.starts_with(&format!("release/{id}")) || e.subject.starts_with("environment/")));
     let by_ada = AuditFilter { actor: Some("ada".into()), limit: 100, ..Default::default() };
     assert_eq!(db.store.audit_entries(&by_ada).await.expect("filtered").len(), 1);
     let report = audit::verify(&backend, None, true, None).await.expect("verify");
-    assert_eq!((report.entries_checked, report.first_broken), (12, None));
+    assert_eq!((report.entries_checked, report.first_broken), (15, None));
 }
 
 async fn the_database_refuses_to_update_or_delete_an_audit_entry(db: &TestStore) {
@@ -43,24 +44,31 @@ async fn the_database_refuses_to_update_or_delete_an_audit_entry(db: &TestStore)
     assert_eq!(audit::verify(&backend, None, true, None).await.expect("verify").first_broken, None);
 }
 
+/// How many entries seeding the demo world wrote (its environments' policies).
+async fn seeded(db: &TestStore) -> i64 {
+    db.store.audit_entries(&AuditFilter { limit: 100, ..Default::default() }).await.expect("entries").len() as i64
+}
+
 async fn editing_an_audit_row_by_hand_makes_verify_name_that_row(db: &TestStore) {
     let backend = crate::support::demo_backend(db).await;
+    let approval = seeded(db).await + 2;
     let id = gate::create(&backend).await.release.id;
     gate::decide(&backend, &gate::approver("ada"), id, Decision::Approve).await.expect("ada");
     gate::decide(&backend, &gate::approver("grace"), id, Decision::Approve).await.expect("grace");
     db.drop_append_only_triggers().await;
-    db.raw_sql("UPDATE audit_log SET actor = 'mallory' WHERE seq = 2").await.expect("edited by hand");
+    db.raw_sql(&format!("UPDATE audit_log SET actor = 'mallory' WHERE seq = {approval}")).await.expect("edited by hand");
     let broken = audit::verify(&backend, None, true, None).await.expect("verify").first_broken.expect("broken");
-    assert_eq!((broken.seq, broken.why.clone()), (2, Break::ContentChanged));
-    assert!(broken.message().contains("#2"), "{}", broken.message());
+    assert_eq!((broken.seq, broken.why.clone()), (approval, Break::ContentChanged));
+    assert!(broken.message().contains(&format!("#{approval}")), "{}", broken.message());
 }
 
 async fn deleting_the_newest_audit_rows_by_hand_is_detected(db: &TestStore) {
     let backend = crate::support::demo_backend(db).await;
+    let created = seeded(db).await + 1;
     let id = gate::create(&backend).await.release.id;
     gate::decide(&backend, &gate::approver("ada"), id, Decision::Approve).await.expect("ada");
     db.drop_append_only_triggers().await;
-    db.raw_sql_unchecked("DELETE FROM audit_log WHERE seq = 2").await.expect("deleted by hand");
+    db.raw_sql_unchecked(&format!("DELETE FROM audit_log WHERE seq = {}", created + 1)).await.expect("deleted by hand");
     let broken = audit::verify(&backend, None, true, None).await.expect("verify").first_broken.expect("broken");
-    assert_eq!((broken.seq, broken.why), (2, Break::TailMissing { last_present: 1 }));
+    assert_eq!((broken.seq, broken.why), (created + 1, Break::TailMissing { last_present: created }));
 }

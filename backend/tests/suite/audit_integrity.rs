@@ -110,11 +110,12 @@ async fn a_keyed_log_rewritten_without_the_key_is_caught(db: &TestStore) {
     let keyed = Backend::new(db.keyed(key()).await);
     some_history(&keyed).await;
     assert_eq!(audit::verify(&keyed, None, true, None).await.expect("verify").first_broken, None);
-    // Rewrite entry 2 and everything after it, and the head, with plain hashes.
+    // Rewrite the entry after the first keyed one and everything after it, and the head, with plain hashes.
     db.drop_append_only_triggers().await;
     let mut entries = all_entries(&keyed).await;
-    entries[1].actor = "mallory".into();
-    for i in 1..entries.len() {
+    let first_keyed = entries.iter().position(|e| e.is_keyed()).expect("a keyed entry");
+    entries[first_keyed + 1].actor = "mallory".into();
+    for i in first_keyed + 1..entries.len() {
         entries[i].prev_hash = entries[i - 1].hash.clone();
         entries[i].hash = entries[i].expected_hash();
         overwrite(db, &entries[i]).await;
@@ -122,17 +123,18 @@ async fn a_keyed_log_rewritten_without_the_key_is_caught(db: &TestStore) {
     let last = entries.last().expect("entries");
     db.raw_sql(&format!("UPDATE audit_head SET hash = '{}' WHERE id = 1", last.hash)).await.expect("head rewritten");
     let broken = audit::verify(&keyed, None, true, None).await.expect("verify").first_broken.expect("broken");
-    assert_eq!((broken.seq, broken.why), (2, Break::NotKeyed));
+    assert_eq!((broken.seq, broken.why), (entries[first_keyed + 1].seq, Break::NotKeyed));
 }
 
 async fn pages_verify_only_new_entries_but_notice_a_rewritten_checkpoint(db: &TestStore) {
     let backend = demo_backend(db).await;
+    // Seeding recorded the demo environments' three policies.
     let id = some_history(&backend).await;
     let first = audit::verify_recent(&backend, Some(&root())).await.expect("verify");
-    assert_eq!((first.entries_checked, first.first_broken.clone()), (3, None));
+    assert_eq!((first.entries_checked, first.first_broken.clone()), (6, None));
     check_with(&backend, id, 1, Some("https://ci.example.com/runs/1")).await.expect("checked");
     let second = audit::verify_recent(&backend, Some(&root())).await.expect("verify");
-    assert_eq!((second.entries_checked, second.first_broken), (4, None), "counts the log, reads only the new entry");
+    assert_eq!((second.entries_checked, second.first_broken), (7, None), "counts the log, reads only the new entry");
     let checkpoint: Checkpoint = second.last.expect("a head");
     db.drop_append_only_triggers().await;
     db.raw_sql(&format!("UPDATE audit_log SET actor = 'mallory' WHERE seq = {}", checkpoint.seq)).await.expect("edited");

@@ -62,10 +62,11 @@ pub enum AuditAction {
     JobFailed,
     ClusterAdded,
     JobTemplateSet,
+    PolicySet,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 20] = [
+    pub const ALL: [AuditAction; 21] = [
         AuditAction::ReleaseCreated,
         AuditAction::ReleaseEdited,
         AuditAction::ItemChecked,
@@ -86,6 +87,7 @@ impl AuditAction {
         AuditAction::JobFailed,
         AuditAction::ClusterAdded,
         AuditAction::JobTemplateSet,
+        AuditAction::PolicySet,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -110,6 +112,7 @@ impl AuditAction {
             AuditAction::JobFailed => "job.failed",
             AuditAction::ClusterAdded => "cluster.added",
             AuditAction::JobTemplateSet => "job_template.set",
+            AuditAction::PolicySet => "policy.set",
         }
     }
 }

@@ -93,6 +93,17 @@ pub struct GatePolicy {
     pub required_approvals: u32,
     /// Approvals older than this no longer count; `None` means they never expire.
     pub approval_ttl: Option<Duration>,
+    /// Whether the newest `policy.set` audit entry of the environment says
+    /// exactly this: a policy changed behind Airlock's back (a hand-made
+    /// `UPDATE environments`) is not applied, and blocks (see [`Blocker::Unrecorded`]).
+    #[serde(default = "recorded", skip_serializing_if = "is_recorded")]
+    pub recorded: bool,
+}
+
+/// What an environment's `policy.set` audit entry says, as the store compares
+/// it, byte for byte, with the environment's row.
+pub fn policy_record(protected: bool, required_approvals: u32) -> String {
+    format!("{{\"protected\":{protected},\"required_approvals\":{required_approvals}}}")
 }
 
 /// The facts about targets the gate needs: which regions each tenant may run
@@ -157,7 +168,13 @@ pub fn evaluate(
             blockers.push(Blocker::UncheckedItems { items: unchecked });
         }
     }
-    let unrecorded = unrecorded_changes(release, reviews, checklist);
+    let mut unrecorded = unrecorded_changes(release, reviews, checklist);
+    if !policy.recorded {
+        unrecorded.insert(
+            0,
+            format!("the gate policy of {} (whether it is protected, how many approvals it needs)", release.content.environment),
+        );
+    }
     if !unrecorded.is_empty() {
         blockers.push(Blocker::Unrecorded { changes: unrecorded });
     }

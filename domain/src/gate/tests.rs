@@ -53,7 +53,7 @@ fn checklist(checked: bool) -> Vec<ChecklistItem> {
 }
 
 fn policy() -> GatePolicy {
-    GatePolicy { protected: true, required_approvals: 2, approval_ttl: Some(Duration::hours(24)) }
+    GatePolicy { protected: true, required_approvals: 2, approval_ttl: Some(Duration::hours(24)), recorded: true }
 }
 
 fn facts() -> TargetFacts {
@@ -229,8 +229,19 @@ fn a_later_approval_replaces_the_same_reviewers_earlier_rejection() {
 #[test]
 fn an_unprotected_environment_needs_only_valid_targets() {
     let r = release();
-    let open = GatePolicy { protected: false, required_approvals: 0, approval_ttl: None };
+    let open = GatePolicy { protected: false, required_approvals: 0, approval_ttl: None, recorded: true };
     assert!(evaluate(&r, std::slice::from_ref(&r.author), &[], &checklist(false), &open, &facts(), at(0)).is_ok());
+}
+
+#[test]
+fn a_policy_the_log_does_not_record_is_not_applied_and_blocks_naming_it() {
+    let r = release();
+    // Lowered to nothing behind Airlock's back: not protected, no approvals needed.
+    let lowered = GatePolicy { protected: false, required_approvals: 0, approval_ttl: None, recorded: false };
+    let blockers = evaluate(&r, std::slice::from_ref(&r.author), &[], &checklist(false), &lowered, &facts(), at(0)).unwrap_err();
+    assert_eq!(blockers.iter().map(Blocker::kind).collect::<Vec<_>>(), ["unrecorded"]);
+    assert!(blockers[0].message().contains("the gate policy of production"), "{}", blockers[0].message());
+    assert_eq!(policy_record(true, 2), r#"{"protected":true,"required_approvals":2}"#);
 }
 
 #[test]

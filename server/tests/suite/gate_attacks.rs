@@ -160,7 +160,39 @@ async fn a_truncated_audit_log_fails_against_a_kept_checkpoint(app: TestApp) {
     assert_eq!((status, error["code"].as_str()), (400, Some("bad_query")));
 }
 
+/// Someone with SQL access lowers production to one approval: the gate does
+/// not apply a policy the log does not record, and `verify` names it. A world
+/// import (the way an operator changes policy) records it, and it applies.
+async fn a_policy_lowered_in_the_database_is_not_applied(app: TestApp) {
+    let rita = app.token("rita", &[Role::ReleaseManager]).await;
+    let id = create(&app, &rita).await;
+    check_all(&app, &rita, id).await;
+    app.raw_sql("UPDATE environments SET required_approvals = 1 WHERE name = 'production'").await;
+    assert_eq!(approve(&app.browser("ada").await, id, 1).await.0, 200);
+    let after = detail(&app, id).await;
+    assert_eq!(after["state"], "blocked", "{after}");
+    assert!(kinds(&after).contains(&"unrecorded"), "{after}");
+    assert!(after.to_string().contains("the gate policy of production"), "{after}");
+    let (status, refusal) = api(app.post_json(&format!("/api/v1/releases/{id}/dispatch"), Some(&rita), &json!({})).await).await;
+    assert_eq!((status, refusal["code"].as_str()), (409, Some("gate_closed")), "{refusal}");
+    let audrey = app.token("audrey", &[Role::Auditor]).await;
+    let (_, verdict) = api(app.get_as("/api/v1/audit/verify", Some(&audrey)).await).await;
+    assert_eq!(verdict["ok"], false);
+    let unrecorded = verdict["unrecorded"].to_string();
+    assert!(unrecorded.contains("environment production: its gate policy"), "{verdict}");
+
+    // The same change through a world import is recorded, and then it applies.
+    let mut world = airlock_backend::demo::demo_world();
+    world.environments.iter_mut().filter(|e| e.name == "production").for_each(|e| e.required_approvals = 1);
+    app.backend().await.import_world(&world).await.expect("imported");
+    let after = detail(&app, id).await;
+    assert_eq!(after["state"], "ready", "{after}");
+    let (_, verdict) = api(app.get_as("/api/v1/audit/verify", Some(&audrey)).await).await;
+    assert_eq!(verdict["unrecorded"], json!([]), "{verdict}");
+}
+
 crate::on_both_apps!(
+    a_policy_lowered_in_the_database_is_not_applied,
     tokens_never_count_as_approvers,
     an_earlier_editor_cannot_approve_after_someone_elses_trivial_edit,
     a_change_without_the_revision_it_was_made_on_is_refused_everywhere,

@@ -139,8 +139,9 @@ async fn a_release_walked_to_ready(app: &TestApp) {
     assert_eq!(status, 200);
     assert_eq!(verified["ok"], true, "{verified}");
     assert_eq!(verified["first_broken"], Value::Null);
-    // The test viewer's sign-in and token, two tokens, two sign-ins, the release, nine checks and two reviews.
-    assert_eq!(verified["entries_checked"], 18);
+    // The demo environments' three policies, the test viewer's sign-in and token, two tokens,
+    // two sign-ins, the release, nine checks and two reviews.
+    assert_eq!(verified["entries_checked"], 21);
 }
 
 #[tokio::test]
