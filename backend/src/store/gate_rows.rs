@@ -28,6 +28,7 @@ pub(crate) struct RevisionRow {
     pub version: String,
     pub image: String,
     pub notes: String,
+    pub digest: String,
     pub edited_by: String,
     pub created_at: DateTime<Utc>,
     pub recorded: bool,
@@ -77,7 +78,10 @@ fn unsigned(value: i32, what: &str) -> Result<u32, StoreError> {
 impl DossierRows {
     pub fn assemble(self) -> Result<ReleaseDossier, StoreError> {
         let release = self.release;
-        let current_recorded = self.revisions.iter().any(|r| r.revision == release.revision && r.recorded);
+        // Recorded: its entry records its digest, version and image (SQL), and
+        // its digest is that of its content, targets and notes included.
+        let current_row = self.revisions.iter().find(|r| r.revision == release.revision);
+        let current_digest = current_row.filter(|r| r.recorded).map(|r| r.digest.clone());
         let mut revisions = Vec::with_capacity(self.revisions.len());
         for row in self.revisions {
             let targets = self
@@ -106,6 +110,7 @@ impl DossierRows {
             .find(|r| r.number == current)
             .map(|r| r.content.clone())
             .ok_or_else(|| StoreError::Corrupt(format!("release {} has no revision {current}", release.id)))?;
+        let current_recorded = current_digest.is_some_and(|digest| content.digest().as_str() == digest);
         let reviews = self.reviews.into_iter().map(review).collect::<Result<Vec<_>, _>>()?;
         let checklist = self
             .items

@@ -27,7 +27,7 @@ macro_rules! impl_gate_tx {
                 .bind(id).fetch_optional(&mut *self.0).await?;
                 let Some(release) = release else { return Ok(None) };
                 let revisions: Vec<RevisionRow> = sqlx::query_as(
-                    concat!("SELECT v.revision, v.version, v.image, v.notes, v.edited_by, v.created_at, ",
+                    concat!("SELECT v.revision, v.version, v.image, v.notes, v.digest, v.edited_by, v.created_at, ",
                         $crate::store::recorded::revision_recorded!(), " AS recorded FROM release_revisions v \
                      WHERE v.release_id = $1 ORDER BY v.revision"),
                 )

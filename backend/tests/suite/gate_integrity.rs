@@ -16,6 +16,7 @@ use airlock_domain::gate::{Blocker, Decision, ReleaseDossier, ReleaseState, Revi
 use chrono::{Duration, Utc};
 
 on_both_test_stores!(
+    a_revision_whose_notes_or_targets_were_changed_by_hand_counts_for_nothing,
     a_service_account_holding_the_approver_role_still_cannot_approve,
     no_token_can_be_given_the_approver_role,
     an_expired_token_is_refused_and_a_used_one_says_when,
@@ -45,6 +46,25 @@ async fn ready_release(backend: &Backend) -> i64 {
     let ready = decide(backend, &approver("grace"), id, Decision::Approve).await.expect("grace");
     assert!(ready.verdict(Utc::now()).is_ok(), "{:?}", kinds(&ready));
     id
+}
+
+/// The entry records a revision's digest, version and image; the digest
+/// covers its targets and notes too. Changing either behind Airlock's back,
+/// the stored digest kept, leaves a revision no entry records.
+async fn a_revision_whose_notes_or_targets_were_changed_by_hand_counts_for_nothing(db: &TestStore) {
+    let backend = demo_backend(db).await;
+    let id = ready_release(&backend).await;
+    db.raw_sql(&format!("UPDATE release_revisions SET notes = 'and a backdoor' WHERE release_id = {id}")).await.expect("edited by hand");
+    let forged = read(&backend, id).await;
+    assert!(kinds(&forged).contains(&"unrecorded"), "{:?}", kinds(&forged));
+    assert!(forged.verdict(Utc::now()).is_err());
+    db.raw_sql(&format!("UPDATE release_revisions SET notes = 'Adds invoice export' WHERE release_id = {id}")).await.expect("put back");
+    assert!(read(&backend, id).await.verdict(Utc::now()).is_ok(), "as recorded, it counts again");
+    db.raw_sql(&format!("UPDATE release_targets SET region = 'ashburn' WHERE release_id = {id}")).await.ok();
+    db.raw_sql(&format!("INSERT INTO release_targets (release_id, revision, tenant, region) VALUES ({id}, 1, 'initech', 'frankfurt')"))
+        .await
+        .expect("a target added by hand");
+    assert!(kinds(&read(&backend, id).await).contains(&"unrecorded"));
 }
 
 async fn listed_ids(backend: &Backend, state: ReleaseState) -> Vec<i64> {
