@@ -130,6 +130,16 @@ pub(super) fn rollback(
 }
 
 fn template_of(environment: &str, setup: &DispatchSetup) -> Result<JobTemplate, ReleaseError> {
+    // A template changed in the table, not through `airlock jobs template set`,
+    // would put whatever image or command it says into every Job.
+    if !setup.template_recorded {
+        return Err(ReleaseError::Template {
+            environment: environment.to_owned(),
+            message:
+                "it is not the template the audit log records (changed behind Airlock's back); set it again with `airlock templates set`"
+                    .into(),
+        });
+    }
     JobTemplate::parse(setup.template.as_deref().unwrap_or(DEFAULT_TEMPLATE))
         .map_err(|e| ReleaseError::Template { environment: environment.to_owned(), message: e.to_string() })
 }

@@ -15,6 +15,16 @@ macro_rules! impl_dispatch_tx {
                     .ok_or_else(|| $crate::store::StoreError::Corrupt(format!("environment {environment} has rollout {rollout:?}")))?;
                 let template: Option<(String,)> = sqlx::query_as("SELECT template FROM job_templates WHERE environment = $1")
                     .bind(environment).fetch_optional(&mut *self.0).await?;
+                // What the newest `job_template.set` entry says (`None`: none ever did).
+                let recorded: Option<(Option<String>,)> = sqlx::query_as(
+                    "SELECT after_state FROM audit_log WHERE subject = $1 AND action = 'job_template.set' ORDER BY seq DESC LIMIT 1",
+                )
+                .bind(format!("environment/{environment}/job_template")).fetch_optional(&mut *self.0).await?;
+                let template = template.map(|(t,)| t);
+                let template_recorded = match recorded {
+                    Some((recorded,)) => recorded == template,
+                    None => template.is_none(),
+                };
                 let clusters: Vec<$crate::store::rows::ClusterRow> = sqlx::query_as(
                     "SELECT name, environment, region, api_url, credentials_ref, namespace_strategy, shared_namespace \
                      FROM clusters WHERE environment = $1 ORDER BY region, name",
@@ -31,7 +41,8 @@ macro_rules! impl_dispatch_tx {
                     creates_namespaces,
                     rollback: airlock_domain::dispatch::RollbackPolicy::parse(&rollback)
                         .ok_or_else(|| $crate::store::StoreError::Corrupt(format!("environment {environment} has rollback {rollback:?}")))?,
-                    template: template.map(|(t,)| t),
+                    template,
+                    template_recorded,
                     clusters: clusters.into_iter().map(TryInto::try_into).collect::<Result<_, _>>()?,
                     statuses: statuses.into_iter().map(Into::into).collect(),
                     region_order: regions.into_iter().map(|(r,)| r).collect(),

@@ -31,6 +31,9 @@ pub struct DispatchSetup {
     pub rollback: RollbackPolicy,
     /// The environment's job template; `None` means the built-in one.
     pub template: Option<String>,
+    /// Whether the newest `job_template.set` audit entry sets exactly this
+    /// template (or, for the built-in one, no entry ever set another).
+    pub template_recorded: bool,
     pub clusters: Vec<Cluster>,
     pub statuses: Vec<ClusterStatus>,
     /// Region names in promotion order (for waves).

@@ -223,7 +223,35 @@ async fn a_queued_manifest_edited_in_the_database_is_never_sent(db: &TestStore) 
     assert!(cluster_jobs(&client, &format!("tenant-{tenant}")).await.is_empty(), "nothing reached the cluster");
 }
 
+/// A job template changed in its table, not through `airlock templates set`:
+/// nothing is dispatched with it, and the refusal says why.
+async fn a_job_template_changed_in_the_database_is_never_used(db: &TestStore) {
+    let api = KubeApi::shared();
+    let prefix = prefix();
+    let backend = backend(db, api, &prefix, 1).await;
+    let _runtime = run(&backend);
+    wait_reachable(&backend).await;
+    let template = airlock_backend::dispatch::template::DEFAULT_TEMPLATE;
+    dispatch::admin::set_job_template(&backend, "cli:test", "production", template, Utc::now()).await.expect("set as an operator does");
+    let id = open_release(&backend, &[Target { tenant: format!("{prefix}-1"), region: "frankfurt".into() }]).await;
+    db.raw_sql(
+        "UPDATE job_templates SET template = replace(template, '{{image}}', 'evil.example/miner:1') WHERE environment = 'production'",
+    )
+    .await
+    .expect("edited behind Airlock's back");
+    let refused = dispatch::dispatch(&backend, Some(&rita()), id, None, Utc::now()).await;
+    assert!(
+        matches!(&refused, Err(ReleaseError::Template { message, .. }) if message.contains("not the template the audit log records")),
+        "{refused:?}"
+    );
+    assert!(jobs(&backend, id).await.is_empty(), "nothing was recorded");
+    // Set again through Airlock, it is used.
+    dispatch::admin::set_job_template(&backend, "cli:test", "production", template, Utc::now()).await.expect("set again");
+    dispatch::dispatch(&backend, Some(&rita()), id, None, Utc::now()).await.expect("dispatched");
+}
+
 on_both_test_stores!(
+    a_job_template_changed_in_the_database_is_never_used,
     a_queued_manifest_edited_in_the_database_is_never_sent,
     a_dispatch_creates_exactly_one_job_per_target_with_the_right_name_namespace_labels_and_spec,
     success_and_failure_flow_back_to_the_release_and_to_what_each_tenant_runs,
