@@ -4,13 +4,12 @@
 
 use crate::support::TestStore;
 use crate::support::dispatch::*;
-use crate::support::gate::{approver, check_all, decide, rita};
+use crate::support::gate::rita;
 use crate::support::kube::{KubeApi, finish_job};
-use airlock_backend::releases;
 use airlock_backend::releases::ReleaseError;
 use airlock_backend::{Backend, DeploymentScope, dispatch};
 use airlock_domain::dispatch::{JobKind, JobState, RollbackPolicy, Rollout};
-use airlock_domain::gate::{Decision, ReleaseDraft, Target};
+use airlock_domain::gate::Target;
 use chrono::Utc;
 
 async fn backend(db: &TestStore, api: &KubeApi, prefix: &str, tenants: usize) -> Backend {
@@ -63,20 +62,7 @@ async fn rollback_restores_the_previous_version_per_target(db: &TestStore) {
 
 /// Deploys `image` as `version` to `target` through an open gate and lets its Jobs succeed.
 async fn deployed(backend: &Backend, client: &kube::Client, target: &Target, version: &str, image: &str) -> i64 {
-    let draft = ReleaseDraft {
-        service: "api".into(),
-        version: version.into(),
-        image: image.into(),
-        environment: "production".into(),
-        targets: vec![target.clone()],
-        notes: String::new(),
-        image_pinned: false,
-    };
-    let id = releases::create(backend, Some(&rita()), draft, Utc::now()).await.expect("created").release.id;
-    check_all(backend, id).await;
-    for name in ["ada", "grace"] {
-        decide(backend, &approver(name), id, Decision::Approve).await.expect("approved");
-    }
+    let id = open_release_of(backend, std::slice::from_ref(target), version, image).await;
     dispatch::dispatch(backend, Some(&rita()), id, None, Utc::now()).await.expect("dispatched");
     for job in wait_jobs(backend, id, &[JobState::Created]).await {
         finish_job(client, &job.namespace, &job.name, true, "").await;

@@ -96,9 +96,7 @@ impl ReleaseDraft {
             notes: self.notes.trim_end().to_owned(),
         })
     }
-}
 
-impl ReleaseDraft {
     /// The image this draft deploys: the default when left empty, and on an
     /// edit that changes the version, the new version's default when the
     /// image was the old version's default.

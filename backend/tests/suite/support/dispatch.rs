@@ -98,10 +98,15 @@ pub async fn wait_reachable(backend: &Backend) {
 
 /// Creates api 2.0.0 for `targets` and opens its gate (two approvals, checklist done).
 pub async fn open_release(backend: &Backend, targets: &[Target]) -> i64 {
+    open_release_of(backend, targets, "2.0.0", "registry.example.com/api:2.0.0").await
+}
+
+/// Creates api `version` as `image` for `targets` and opens its gate.
+pub async fn open_release_of(backend: &Backend, targets: &[Target], version: &str, image: &str) -> i64 {
     let draft = ReleaseDraft {
         service: "api".into(),
-        version: "2.0.0".into(),
-        image: "registry.example.com/api:2.0.0".into(),
+        version: version.into(),
+        image: image.into(),
         environment: "production".into(),
         targets: targets.to_vec(),
         notes: "Dispatch test".into(),
