@@ -7,32 +7,29 @@
 //! hold, and only newer entries are read.
 
 use crate::Backend;
-use crate::releases::{ReleaseError, audit};
+use crate::Refusal;
+use crate::acting::{Actor, acting, authorize};
+use crate::releases::audit;
 use crate::store::AuditFilter;
-use airlock_domain::access::{Action, Identity, authorize};
+use airlock_domain::access::Action;
 use airlock_domain::audit::{AuditAction, AuditEntry, Checkpoint, Verifier, VerifyReport};
 use chrono::{DateTime, Utc};
 
 /// Who appends the entry that records the server starting to use a key.
 pub(crate) const SYSTEM_ACTOR: &str = "airlock";
 
-pub async fn entries(backend: &Backend, actor: Option<&Identity>, filter: &AuditFilter) -> Result<Vec<AuditEntry>, ReleaseError> {
+pub async fn entries(backend: &Backend, actor: impl Into<Actor<'_>>, filter: &AuditFilter) -> Result<Vec<AuditEntry>, Refusal> {
+    let actor = acting(actor);
     authorize(actor, Action::ReadAudit)?;
     Ok(backend.store.audit_entries(filter).await?)
 }
 
-/// Walks the whole chain. `actor` is `None` only for the local CLI, which
-/// already has the database in hand. `checkpoint` is a position kept
-/// elsewhere (`airlock audit head`) that must still hold.
-pub async fn verify(
-    backend: &Backend,
-    actor: Option<&Identity>,
-    local_operator: bool,
-    checkpoint: Option<Checkpoint>,
-) -> Result<VerifyReport, ReleaseError> {
-    if !local_operator {
-        authorize(actor, Action::ReadAudit)?;
-    }
+/// Walks the whole chain, for an auditor or the local operator (`airlock
+/// audit verify`). `checkpoint` is a position kept elsewhere (`airlock audit
+/// head`) that must still hold.
+pub async fn verify(backend: &Backend, actor: impl Into<Actor<'_>>, checkpoint: Option<Checkpoint>) -> Result<VerifyReport, Refusal> {
+    let actor = acting(actor);
+    authorize(actor, Action::ReadAudit)?;
     let mut verifier = Verifier::new(backend.store.audit_key(), checkpoint);
     let (head_seq, head_hash) = backend.store.audit_walk(1, &mut |entry| verifier.feed(entry)).await?;
     let mut report = verifier.finish(Some((head_seq, &head_hash)));
@@ -42,7 +39,7 @@ pub async fn verify(
 }
 
 /// The gate's own rows that no entry records, checked beside the chain.
-async fn unrecorded(backend: &Backend) -> Result<Vec<String>, ReleaseError> {
+async fn unrecorded(backend: &Backend) -> Result<Vec<String>, Refusal> {
     let rows = backend.store.unrecorded_rows().await?;
     Ok(rows.into_iter().map(|row| format!("{}: {} has no audit entry", row.subject, row.what)).collect())
 }
@@ -50,10 +47,11 @@ async fn unrecorded(backend: &Backend) -> Result<Vec<String>, ReleaseError> {
 /// What a page shows: the entries appended since the last verification in
 /// this process, checked on from the checkpoint it reached (or the whole
 /// chain, the first time).
-pub async fn verify_recent(backend: &Backend, actor: Option<&Identity>) -> Result<VerifyReport, ReleaseError> {
+pub async fn verify_recent(backend: &Backend, actor: impl Into<Actor<'_>>) -> Result<VerifyReport, Refusal> {
+    let actor = acting(actor);
     authorize(actor, Action::ReadAudit)?;
     let Some((from, verified_before)) = backend.verified_checkpoint() else {
-        return verify(backend, actor, false, None).await;
+        return verify(backend, actor, None).await;
     };
     let mut verifier = Verifier::resume(backend.store.audit_key(), from.clone());
     let (head_seq, head_hash) = backend.store.audit_walk(from.seq, &mut |entry| verifier.feed(entry)).await?;
@@ -70,7 +68,7 @@ pub async fn verify_recent(backend: &Backend, actor: Option<&Identity>) -> Resul
 /// keeps working. A policy changed by hand later is not recorded by this: it
 /// stays unrecorded, blocks, and `verify` names it. (A world import records
 /// the policies it sets in its own transaction.)
-pub async fn record_first_policies(backend: &Backend, now: DateTime<Utc>) -> Result<usize, ReleaseError> {
+pub async fn record_first_policies(backend: &Backend, now: DateTime<Utc>) -> Result<usize, Refusal> {
     let mut tx = backend.store.begin().await?;
     let policies = tx.unrecorded_policies(true).await?;
     for (name, protected, required_approvals) in &policies {
@@ -85,7 +83,7 @@ pub async fn record_first_policies(backend: &Backend, now: DateTime<Utc>) -> Res
 /// With a key configured, records that this server seals the log with it
 /// (a keyed entry), unless the newest entry already is keyed: from then on a
 /// verifier with the key expects the log to end in a keyed entry.
-pub async fn seal_with_key(backend: &Backend, now: DateTime<Utc>) -> Result<(), ReleaseError> {
+pub async fn seal_with_key(backend: &Backend, now: DateTime<Utc>) -> Result<(), Refusal> {
     if backend.store.audit_key().is_none() {
         return Ok(());
     }

@@ -2,6 +2,7 @@
 //! server functions call: storage behind one interface and the services that
 //! apply the domain's rules to it. Never compiled for wasm.
 
+mod acting;
 pub mod audit;
 pub mod auth;
 pub mod demo;
@@ -9,15 +10,26 @@ mod derived_views;
 pub mod dispatch;
 pub mod live;
 pub mod read_model;
+mod refusal;
 pub mod releases;
 pub mod status;
+// The store stays inside the backend: transports reach data only through the
+// services. The conformance suites and benchmarks test it directly
+// (`test-support`); a production build cannot name it.
+#[cfg(feature = "test-support")]
 pub mod store;
+#[cfg(not(feature = "test-support"))]
+mod store;
 pub mod tokens;
 pub mod world;
 
-pub use store::{DatabaseTarget, DeploymentScope, ReleaseStore, Store, StoreError, WorldStore, connect};
+pub use acting::{Actor, Authorized, LocalOperator, authorize};
+pub use refusal::{Missing, Refusal};
+pub use store::{AUDIT_PAGE_MAX, AuditFilter, DatabaseTarget, ReleaseFilter, ReleaseSummary, StoreError};
+#[cfg(feature = "test-support")]
+pub use store::{Store, connect};
 
-use airlock_domain::audit::{Checkpoint, VerifyReport};
+use airlock_domain::audit::{AuditKey, Checkpoint, VerifyReport};
 use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::broadcast;
 
@@ -55,7 +67,7 @@ impl LiveEvent {
 /// forget to.
 #[derive(Clone)]
 pub struct Backend {
-    store: Arc<dyn Store>,
+    store: Arc<dyn store::Store>,
     events: broadcast::Sender<LiveEvent>,
     /// Where the last successful audit verification got to, and how many
     /// entries it covered: pages verify on from there (`audit::verify_recent`).
@@ -73,7 +85,29 @@ pub struct Backend {
 }
 
 impl Backend {
-    pub fn new(store: Arc<dyn Store>) -> Backend {
+    /// Opens the database for a server: its transports get this backend and
+    /// nothing that would let them act as the local operator.
+    pub async fn open(target: &DatabaseTarget, audit_key: Option<AuditKey>) -> Result<Backend, StoreError> {
+        Ok(Backend::from_store(store::connect(target, audit_key).await?))
+    }
+
+    /// Opens the database for an operator's command: whoever opens it
+    /// directly is its local operator, recorded as `name` (e.g. `cli:alice`).
+    pub async fn open_as_operator(
+        target: &DatabaseTarget,
+        audit_key: Option<AuditKey>,
+        name: String,
+    ) -> Result<(Backend, LocalOperator), StoreError> {
+        Ok((Backend::open(target, audit_key).await?, LocalOperator::new(name)))
+    }
+
+    /// A backend on a store the conformance suites and benchmarks built.
+    #[cfg(feature = "test-support")]
+    pub fn new(store: Arc<dyn store::Store>) -> Backend {
+        Backend::from_store(store)
+    }
+
+    fn from_store(store: Arc<dyn store::Store>) -> Backend {
         // Subscribers that fall this far behind skip ahead; they re-read the
         // release anyway, so a lost event costs nothing but a refresh.
         let (events, _) = broadcast::channel(256);

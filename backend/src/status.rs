@@ -6,10 +6,11 @@
 //! nothing.
 
 use crate::Backend;
+use crate::Refusal;
+use crate::acting::{Actor, acting, authorize};
 use crate::read_model::Snapshot;
-use crate::releases::ReleaseError;
 use airlock_domain::World;
-use airlock_domain::access::{Action, Identity, TenantScope, authorize, tenant_scope};
+use airlock_domain::access::{Action, TenantScope};
 use airlock_domain::status::{self, EnvironmentDetail, Overview, RegionDetail, TenantDetail, TenantMatrix};
 use std::sync::Arc;
 
@@ -18,46 +19,47 @@ use std::sync::Arc;
 /// snapshot's derived views), `scoped` over a copy of a tenant admin's part.
 async fn for_caller<T>(
     backend: &Backend,
-    actor: Option<&Identity>,
+    actor: Actor<'_>,
     all: impl FnOnce(&Snapshot) -> T,
     scoped: impl FnOnce(&World) -> T,
-) -> Result<T, ReleaseError> {
+) -> Result<T, Refusal> {
     authorize(actor, Action::Read)?;
     let snapshot = backend.status_snapshot().await?;
-    Ok(match tenant_scope(actor) {
+    Ok(match actor.tenant_scope() {
         TenantScope::All => all(&snapshot),
         only => scoped(&snapshot.world.visible_to(&only)),
     })
 }
 
 /// Runs `view` over what `actor` may see of the world.
-async fn with_visible_world<T>(backend: &Backend, actor: Option<&Identity>, view: impl Fn(&World) -> T) -> Result<T, ReleaseError> {
+async fn with_visible_world<T>(backend: &Backend, actor: Actor<'_>, view: impl Fn(&World) -> T) -> Result<T, Refusal> {
     for_caller(backend, actor, |snapshot| view(&snapshot.world), &view).await
 }
 
-pub async fn overview(backend: &Backend, actor: Option<&Identity>) -> Result<Overview, ReleaseError> {
+pub async fn overview(backend: &Backend, actor: impl Into<Actor<'_>>) -> Result<Overview, Refusal> {
+    let actor = acting(actor);
     for_caller(backend, actor, |s| Overview::clone(&s.derived.overview(&s.world)), status::overview).await
 }
 
 /// Shared, not copied: a 1,000-tenant matrix is 20,000 strings, and copying
 /// them cost a page more than writing its HTML.
-pub async fn tenant_matrix(backend: &Backend, actor: Option<&Identity>, service: Option<&str>) -> Result<Arc<TenantMatrix>, ReleaseError> {
+pub async fn tenant_matrix(backend: &Backend, actor: impl Into<Actor<'_>>, service: Option<&str>) -> Result<Arc<TenantMatrix>, Refusal> {
+    let actor = acting(actor);
     for_caller(backend, actor, |s| s.derived.tenant_matrix(&s.world, service), |world| Arc::new(status::tenant_matrix(world, service)))
         .await
 }
 
-pub async fn tenant_detail(backend: &Backend, actor: Option<&Identity>, slug: &str) -> Result<Option<TenantDetail>, ReleaseError> {
+pub async fn tenant_detail(backend: &Backend, actor: impl Into<Actor<'_>>, slug: &str) -> Result<Option<TenantDetail>, Refusal> {
+    let actor = acting(actor);
     with_visible_world(backend, actor, |world| status::tenant_detail(world, slug)).await
 }
 
-pub async fn environment_detail(
-    backend: &Backend,
-    actor: Option<&Identity>,
-    name: &str,
-) -> Result<Option<EnvironmentDetail>, ReleaseError> {
+pub async fn environment_detail(backend: &Backend, actor: impl Into<Actor<'_>>, name: &str) -> Result<Option<EnvironmentDetail>, Refusal> {
+    let actor = acting(actor);
     with_visible_world(backend, actor, |world| status::environment_detail(world, name)).await
 }
 
-pub async fn region_detail(backend: &Backend, actor: Option<&Identity>, name: &str) -> Result<Option<RegionDetail>, ReleaseError> {
+pub async fn region_detail(backend: &Backend, actor: impl Into<Actor<'_>>, name: &str) -> Result<Option<RegionDetail>, Refusal> {
+    let actor = acting(actor);
     with_visible_world(backend, actor, |world| status::region_detail(world, name)).await
 }

@@ -4,10 +4,12 @@
 //! no token can pass for a person in the audit log or at the gate. Tokens are
 //! managed by the local operator (the CLI), and every change is audited.
 
-use crate::releases::{ReleaseError, audit};
+use crate::Refusal;
+use crate::acting::{LocalOperator, authorize};
+use crate::releases::audit;
 use crate::store::StoredToken;
 use crate::{Backend, StoreError};
-use airlock_domain::access::{Identity, IdentityKind, Role, service_account_name};
+use airlock_domain::access::{Action, Identity, IdentityKind, Role, service_account_name};
 use airlock_domain::audit::AuditAction;
 use airlock_domain::names::Slug;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -30,9 +32,9 @@ const LAST_USED_PRECISION: Duration = Duration::minutes(1);
 
 /// When a token made `now` expires: `90d` (days from now) or `2027-03-01`
 /// (the start of that day, UTC); `None` takes the default of 90 days.
-pub fn expiry(text: Option<&str>, now: DateTime<Utc>) -> Result<DateTime<Utc>, ReleaseError> {
+pub fn expiry(text: Option<&str>, now: DateTime<Utc>) -> Result<DateTime<Utc>, Refusal> {
     let refuse = || {
-        ReleaseError::invalid(
+        Refusal::invalid(
             "expires",
             format!("Give --expires as days (e.g. 30d) or a date (e.g. 2027-03-01), at most {MAX_LIFETIME_DAYS} days ahead."),
         )
@@ -69,10 +71,17 @@ pub struct TokenGrant {
 }
 
 /// Creates a token and returns it; the only time it exists in clear text.
-/// `operator` is who ran the command, for the audit log.
-pub async fn create(backend: &Backend, operator: &str, name: &str, grant: TokenGrant, now: DateTime<Utc>) -> Result<String, ReleaseError> {
+/// Only the local operator makes tokens: no token or page can mint another.
+pub async fn create(
+    backend: &Backend,
+    operator: &LocalOperator,
+    name: &str,
+    grant: TokenGrant,
+    now: DateTime<Utc>,
+) -> Result<String, Refusal> {
+    let by = authorize(operator.into(), Action::ManagePeople)?;
     if Slug::parse(name).is_err() {
-        return Err(ReleaseError::invalid("name", "A token name may contain only lowercase letters, digits and '-', such as ci-pipeline."));
+        return Err(Refusal::invalid("name", "A token name may contain only lowercase letters, digits and '-', such as ci-pipeline."));
     }
     let TokenGrant { mut roles, mut tenants, expires_at } = grant;
     roles.sort();
@@ -80,27 +89,27 @@ pub async fn create(backend: &Backend, operator: &str, name: &str, grant: TokenG
     tenants.sort();
     tenants.dedup();
     if roles.is_empty() {
-        return Err(ReleaseError::invalid("role", "Give the token at least one role."));
+        return Err(Refusal::invalid("role", "Give the token at least one role."));
     }
     if roles.contains(&Role::Approver) {
-        return Err(ReleaseError::invalid(
+        return Err(Refusal::invalid(
             "role",
             "A token cannot hold the approver role: approvals that open a gate must come from people who signed in.",
         ));
     }
     match (roles.contains(&Role::TenantAdmin), tenants.is_empty()) {
         (true, true) => {
-            return Err(ReleaseError::invalid("tenant", "A tenant_admin token needs --tenant naming the tenants it administers."));
+            return Err(Refusal::invalid("tenant", "A tenant_admin token needs --tenant naming the tenants it administers."));
         }
-        (false, false) => return Err(ReleaseError::invalid("tenant", "Only a tenant_admin token takes --tenant.")),
+        (false, false) => return Err(Refusal::invalid("tenant", "Only a tenant_admin token takes --tenant.")),
         _ => {}
     }
     let known = backend.store.tenants().await?;
     if let Some(unknown) = tenants.iter().find(|t| !known.iter().any(|k| &k.slug == *t)) {
-        return Err(ReleaseError::invalid("tenant", format!("There is no tenant {unknown}.")));
+        return Err(Refusal::invalid("tenant", format!("There is no tenant {unknown}.")));
     }
     let secret =
-        crate::auth::random_hex(32).map_err(|_| ReleaseError::invalid("token", "The system's random number generator is unavailable."))?;
+        crate::auth::random_hex(32).map_err(|_| Refusal::invalid("token", "The system's random number generator is unavailable."))?;
     let token = format!("{TOKEN_PREFIX}{secret}");
     let stored = StoredToken {
         name: name.to_owned(),
@@ -114,35 +123,37 @@ pub async fn create(backend: &Backend, operator: &str, name: &str, grant: TokenG
     let mut tx = backend.store.begin().await?;
     match tx.insert_token(&stored, &hash(&token)).await {
         Err(StoreError::Conflict { .. }) => {
-            return Err(ReleaseError::invalid("name", format!("A token named {name} already exists; choose another name.")));
+            return Err(Refusal::invalid("name", format!("A token named {name} already exists; choose another name.")));
         }
         other => other?,
     }
     let after = serde_json::json!({ "name": name, "roles": stored.roles, "tenants": stored.tenants, "expires_at": expires_at }).to_string();
-    tx.append_audit(audit(operator, AuditAction::TokenCreated, &format!("token/{name}"), None, Some(after), now)).await?;
+    tx.append_audit(audit(by.name(), AuditAction::TokenCreated, &format!("token/{name}"), None, Some(after), now)).await?;
     tx.commit().await?;
     Ok(token)
 }
 
 /// Every token, revoked ones included (for `airlock token list`).
-pub async fn list(backend: &Backend) -> Result<Vec<StoredToken>, ReleaseError> {
+pub async fn list(backend: &Backend, operator: &LocalOperator) -> Result<Vec<StoredToken>, Refusal> {
+    authorize(operator.into(), Action::ManagePeople)?;
     Ok(backend.store.tokens().await?)
 }
 
 /// Revokes a token at once: its next request is refused.
-pub async fn revoke(backend: &Backend, operator: &str, name: &str, now: DateTime<Utc>) -> Result<(), ReleaseError> {
+pub async fn revoke(backend: &Backend, operator: &LocalOperator, name: &str, now: DateTime<Utc>) -> Result<(), Refusal> {
+    let by = authorize(operator.into(), Action::ManagePeople)?;
     let mut tx = backend.store.begin().await?;
     if !tx.revoke_token(name, now).await? {
-        return Err(ReleaseError::invalid("name", format!("There is no active token named {name}.")));
+        return Err(Refusal::invalid("name", format!("There is no active token named {name}.")));
     }
-    tx.append_audit(audit(operator, AuditAction::TokenRevoked, &format!("token/{name}"), None, None, now)).await?;
+    tx.append_audit(audit(by.name(), AuditAction::TokenRevoked, &format!("token/{name}"), None, None, now)).await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// The identity a bearer token stands for, if it is one of ours, not
 /// revoked and not expired; notes when it was last used.
-pub async fn identify(backend: &Backend, token: &str, now: DateTime<Utc>) -> Result<Option<Identity>, ReleaseError> {
+pub async fn identify(backend: &Backend, token: &str, now: DateTime<Utc>) -> Result<Option<Identity>, Refusal> {
     if !token.starts_with(TOKEN_PREFIX) {
         return Ok(None);
     }

@@ -1,10 +1,10 @@
 //! What each subcommand does.
 
 use crate::config::Settings;
-use crate::startup::{Application, StartupError, open_backend};
+use crate::startup::{Application, StartupError, open_as_operator};
 use airlock_backend::demo::{demo_world, synthetic_world};
 use airlock_backend::tokens::TokenGrant;
-use airlock_backend::{Backend, audit, tokens};
+use airlock_backend::{Backend, LocalOperator, audit, tokens};
 use airlock_domain::access::Role;
 use airlock_domain::audit::Checkpoint;
 
@@ -15,15 +15,16 @@ pub async fn serve(settings: &Settings) -> Result<(), StartupError> {
     app.run_until_stopped(stop).await
 }
 
-/// The backend on the configured database, migrated: where every operator command starts.
-pub(crate) async fn migrated(settings: &Settings) -> Result<Backend, StartupError> {
-    let backend = open_backend(settings).await?;
+/// The backend on the configured database, migrated, and the local operator
+/// who opened it: where every operator command starts.
+pub(crate) async fn migrated(settings: &Settings) -> Result<(Backend, LocalOperator), StartupError> {
+    let (backend, operator) = open_as_operator(settings).await?;
     backend.migrate().await?;
-    Ok(backend)
+    Ok((backend, operator))
 }
 
 pub async fn migrate(settings: &Settings) -> Result<(), StartupError> {
-    let backend = migrated(settings).await?;
+    let (backend, _operator) = migrated(settings).await?;
     tracing::info!(database = backend.database_kind(), "migrations applied");
     Ok(())
 }
@@ -36,7 +37,7 @@ pub async fn seed(settings: &Settings, demo: bool, synthetic: Option<u32>) -> Re
         (false, Some(tenants)) => ("synthetic", synthetic_world(tenants as usize)),
         (false, None) => return Err(StartupError::NothingToSeed),
     };
-    let backend = migrated(settings).await?;
+    let (backend, _operator) = migrated(settings).await?;
     backend.import_world(&world).await?;
     tracing::info!(
         database = backend.database_kind(),
@@ -57,14 +58,14 @@ pub async fn create_token(
     tenants: Vec<String>,
     expires: Option<&str>,
 ) -> Result<(), StartupError> {
-    let backend = migrated(settings).await?;
+    let (backend, operator) = migrated(settings).await?;
     let now = chrono::Utc::now();
     let grant = TokenGrant { roles, tenants, expires_at: tokens::expiry(expires, now)? };
     let roles: Vec<&str> = grant.roles.iter().map(|r| r.as_str()).collect();
     let scope = if grant.tenants.is_empty() { String::new() } else { format!(" for tenants {}", grant.tenants.join(", ")) };
     let roles = roles.join(", ");
     let until = grant.expires_at.format("%Y-%m-%d %H:%M UTC");
-    let token = tokens::create(&backend, &local_operator(), name, grant, now).await?;
+    let token = tokens::create(&backend, &operator, name, grant, now).await?;
     println!(
         "Created token '{name}' (acting as {}) with roles {roles}{scope}, valid until {until}. It is shown only now; store it as a secret:",
         tokens::identity_name(name)
@@ -75,12 +76,12 @@ pub async fn create_token(
 
 /// One line per token: name, roles, tenants, created, last used, expires, status.
 pub async fn list_tokens(settings: &Settings) -> Result<(), StartupError> {
-    let backend = migrated(settings).await?;
+    let (backend, operator) = migrated(settings).await?;
     let now = chrono::Utc::now();
     let time =
         |at: Option<chrono::DateTime<chrono::Utc>>| at.map_or_else(|| "never".to_owned(), |at| at.format("%Y-%m-%d %H:%M").to_string());
     println!("{:<24} {:<28} {:<16} {:<17} {:<17} {:<17} STATUS", "NAME", "ROLES", "TENANTS", "CREATED", "LAST USED", "EXPIRES");
-    for token in tokens::list(&backend).await? {
+    for token in tokens::list(&backend, &operator).await? {
         let roles: Vec<&str> = token.roles.iter().map(|r| r.as_str()).collect();
         let status = match (token.revoked_at, token.is_usable(now)) {
             (Some(at), _) => format!("revoked {}", at.format("%Y-%m-%d %H:%M")),
@@ -103,8 +104,8 @@ pub async fn list_tokens(settings: &Settings) -> Result<(), StartupError> {
 }
 
 pub async fn revoke_token(settings: &Settings, name: &str) -> Result<(), StartupError> {
-    let backend = migrated(settings).await?;
-    tokens::revoke(&backend, &local_operator(), name, chrono::Utc::now()).await?;
+    let (backend, operator) = migrated(settings).await?;
+    tokens::revoke(&backend, &operator, name, chrono::Utc::now()).await?;
     println!("Revoked token '{name}': it is refused from now on.");
     Ok(())
 }
@@ -112,9 +113,9 @@ pub async fn revoke_token(settings: &Settings, name: &str) -> Result<(), Startup
 /// Prints the verdict; `Ok(false)` when the chain is broken (or does not
 /// pass through `checkpoint` with the hash it had).
 pub async fn verify_audit(settings: &Settings, checkpoint: Option<Checkpoint>) -> Result<bool, StartupError> {
-    let backend = migrated(settings).await?;
+    let (backend, operator) = migrated(settings).await?;
     let since = checkpoint.as_ref().map(|c| format!(", including checkpoint #{}", c.seq)).unwrap_or_default();
-    let report = audit::verify(&backend, None, true, checkpoint).await?;
+    let report = audit::verify(&backend, &operator, checkpoint).await?;
     match &report.first_broken {
         None => println!("Audit log chain intact: {} entries verified{since}.", report.entries_checked),
         Some(broken) => println!("Audit log BROKEN at entry #{}: {}", broken.seq, broken.message()),
@@ -132,8 +133,8 @@ pub async fn verify_audit(settings: &Settings, checkpoint: Option<Checkpoint>) -
 /// scripts); `Ok(false)` when the chain is broken: a checkpoint of a broken
 /// log proves nothing.
 pub async fn audit_head(settings: &Settings) -> Result<bool, StartupError> {
-    let backend = migrated(settings).await?;
-    let report = audit::verify(&backend, None, true, None).await?;
+    let (backend, operator) = migrated(settings).await?;
+    let report = audit::verify(&backend, &operator, None).await?;
     if let Some(broken) = &report.first_broken {
         println!("Audit log BROKEN at entry #{}: {}", broken.seq, broken.message());
         return Ok(false);
@@ -145,10 +146,4 @@ pub async fn audit_head(settings: &Settings) -> Result<bool, StartupError> {
         None => println!("The audit log is empty: there is nothing to keep yet."),
     }
     Ok(true)
-}
-
-/// Who ran a CLI command, for the audit log: the OS user on this host.
-pub(crate) fn local_operator() -> String {
-    let user = std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into());
-    format!("cli:{user}")
 }

@@ -1,25 +1,25 @@
 //! The `clusters` and `templates` subcommands.
 
 use crate::cli::{AddCluster, ClustersCommand};
-use crate::commands::{local_operator, migrated};
+use crate::commands::migrated;
 use crate::config::Settings;
 use crate::startup::StartupError;
-use airlock_backend::Backend;
 use airlock_backend::dispatch::admin;
+use airlock_backend::{Backend, LocalOperator};
 use airlock_domain::{Cluster, NamespaceStrategy};
 use std::path::Path;
 
 /// `Ok(false)` when `clusters check` found a problem.
 pub async fn clusters(settings: &Settings, command: ClustersCommand) -> Result<bool, StartupError> {
-    let backend = migrated(settings).await?;
+    let (backend, operator) = migrated(settings).await?;
     match command {
-        ClustersCommand::Add(cluster) => add(&backend, *cluster).await.map(|()| true),
-        ClustersCommand::List => list(&backend).await.map(|()| true),
-        ClustersCommand::Check => check(&backend).await,
+        ClustersCommand::Add(cluster) => add(&backend, &operator, *cluster).await.map(|()| true),
+        ClustersCommand::List => list(&backend, &operator).await.map(|()| true),
+        ClustersCommand::Check => check(&backend, &operator).await,
     }
 }
 
-async fn add(backend: &Backend, command: AddCluster) -> Result<(), StartupError> {
+async fn add(backend: &Backend, operator: &LocalOperator, command: AddCluster) -> Result<(), StartupError> {
     let AddCluster { environment, region, name, kubeconfig, context, url, token_file, token_env, ca_file, simulated, shared_namespace } =
         command;
     let path = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf()).display().to_string();
@@ -40,14 +40,14 @@ async fn add(backend: &Backend, command: AddCluster) -> Result<(), StartupError>
         None => NamespaceStrategy::PerTenant,
     };
     let cluster = Cluster { name: name.clone(), environment, region, api_url, credentials_ref, namespace_strategy };
-    admin::add_cluster(backend, &local_operator(), cluster, chrono::Utc::now()).await?;
+    admin::add_cluster(backend, operator, cluster, chrono::Utc::now()).await?;
     println!("Added cluster {name}. Run `airlock clusters check` to see whether Airlock can reach it.");
     Ok(())
 }
 
-async fn list(backend: &Backend) -> Result<(), StartupError> {
+async fn list(backend: &Backend, operator: &LocalOperator) -> Result<(), StartupError> {
     println!("{:<24} {:<12} {:<14} {:<28} {:<12} CONNECTION", "NAME", "ENVIRONMENT", "REGION", "CREDENTIALS", "VERSION");
-    for c in admin::cluster_list(backend).await? {
+    for c in admin::cluster_list(backend, operator).await? {
         let (version, connection) = match &c.status {
             None => ("-".to_owned(), "not checked yet".to_owned()),
             Some(s) if s.reachable => (s.version.clone().unwrap_or_default(), "reachable".to_owned()),
@@ -58,8 +58,8 @@ async fn list(backend: &Backend) -> Result<(), StartupError> {
     Ok(())
 }
 
-async fn check(backend: &Backend) -> Result<bool, StartupError> {
-    let checks = admin::check_clusters(backend).await?;
+async fn check(backend: &Backend, operator: &LocalOperator) -> Result<bool, StartupError> {
+    let checks = admin::check_clusters(backend, operator).await?;
     println!("{:<24} {:<10} {:<12} {:<16} DETAIL", "NAME", "REACHABLE", "VERSION", "MAY CREATE JOBS");
     let mut all_good = true;
     for check in checks {
@@ -84,15 +84,15 @@ async fn check(backend: &Backend) -> Result<bool, StartupError> {
 }
 
 pub async fn set_template(settings: &Settings, environment: &str, file: &Path) -> Result<(), StartupError> {
-    let backend = migrated(settings).await?;
+    let (backend, operator) = migrated(settings).await?;
     let text = std::fs::read_to_string(file).map_err(|e| StartupError::Usage(format!("cannot read {}: {e}", file.display())))?;
-    admin::set_job_template(&backend, &local_operator(), environment, &text, chrono::Utc::now()).await?;
+    admin::set_job_template(&backend, &operator, environment, &text, chrono::Utc::now()).await?;
     println!("Stored the Job template of {environment}; the next dispatch to it uses it.");
     Ok(())
 }
 
 pub async fn show_template(settings: &Settings, environment: &str) -> Result<(), StartupError> {
-    let backend = migrated(settings).await?;
-    print!("{}", admin::job_template(&backend, environment).await?);
+    let (backend, operator) = migrated(settings).await?;
+    print!("{}", admin::job_template(&backend, &operator, environment).await?);
     Ok(())
 }

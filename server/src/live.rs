@@ -6,8 +6,9 @@
 
 use crate::live_slots::{LiveFull, LiveSlots};
 use crate::state::{AppState, Stopping};
+use airlock_backend::Refusal;
 use airlock_backend::auth::RequestCaller;
-use airlock_backend::releases::{self, ReleaseError};
+use airlock_backend::releases;
 use airlock_backend::{Backend, LiveEvent};
 use axum::Extension;
 use axum::Router;
@@ -22,6 +23,15 @@ use tokio::sync::broadcast::error::RecvError;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/live/releases/{id}", get(release_events)).route("/live/status", get(status_events))
+}
+
+/// The status a refusal carries, as the page and the API would answer it: a
+/// stream has no body to say more in.
+fn refused(refusal: Refusal) -> StatusCode {
+    if refusal.status() >= 500 {
+        tracing::warn!(error = %refusal, cause = ?std::error::Error::source(&refusal), "could not open a live channel");
+    }
+    StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
 /// A stream slot for `actor`, or the status that says why there is none.
@@ -45,16 +55,8 @@ async fn release_events(
     // Whoever may read the release may follow it: the same check as its page
     // (a tenant admin gets 404 for another tenant's release).
     let actor = caller.and_then(|Extension(caller)| caller.identity);
-    match releases::get(&backend, actor.as_ref(), id).await {
-        Ok(_) => {}
-        Err(ReleaseError::NotFound(_)) => return Err(StatusCode::NOT_FOUND),
-        Err(ReleaseError::Denied(airlock_domain::access::Denied::Unauthenticated { .. })) => return Err(StatusCode::UNAUTHORIZED),
-        Err(ReleaseError::Denied(_)) => return Err(StatusCode::FORBIDDEN),
-        Err(error) => {
-            tracing::warn!(error = %error, "could not open a live channel");
-            return Err(StatusCode::SERVICE_UNAVAILABLE);
-        }
-    }
+    // The refusal's own status, as the page and the API would answer it.
+    releases::get(&backend, actor.as_ref(), id).await.map_err(refused)?;
     let slot = take_slot(&slots, actor.as_ref())?;
     // Browsers reconnect on their own, to whichever replica is up, and the
     // page refetches on reconnect, so ending the stream on stop loses nothing.
@@ -91,11 +93,8 @@ async fn status_events(
     let events = backend.subscribe();
     let actor = caller.and_then(|Extension(caller)| caller.identity);
     // Whoever may read status views may follow them (the views narrow what each sees).
-    match airlock_domain::access::authorize(actor.as_ref(), airlock_domain::access::Action::Read) {
-        Ok(()) => {}
-        Err(airlock_domain::access::Denied::Unauthenticated { .. }) => return Err(StatusCode::UNAUTHORIZED),
-        Err(_) => return Err(StatusCode::FORBIDDEN),
-    }
+    airlock_backend::authorize(actor.as_ref().into(), airlock_domain::access::Action::Read)
+        .map_err(|denied| refused(Refusal::Denied(denied)))?;
     let slot = take_slot(&slots, actor.as_ref())?;
     let stop = Box::pin(stopping.requested());
     // A tenant admin is told only of changes to what they may see: another

@@ -7,7 +7,7 @@ use crate::config::Settings;
 use crate::live_slots::LiveSlots;
 use crate::metrics;
 use crate::state::{AppState, Shared, Stopping};
-use airlock_backend::{Backend, DatabaseTarget, StoreError, connect};
+use airlock_backend::{Backend, DatabaseTarget, LocalOperator, StoreError};
 use airlock_domain::audit::AuditKey;
 use axum::Router;
 use leptos::config::{Env, LeptosOptions};
@@ -32,7 +32,7 @@ pub enum StartupError {
     #[error("nothing to seed: pass --demo for the demo world, or --synthetic TENANTS for the benchmarks' world")]
     NothingToSeed,
     #[error("{0}")]
-    Refused(#[from] airlock_backend::releases::ReleaseError),
+    Refused(#[from] airlock_backend::Refusal),
     #[error("sign-in is misconfigured: {0}")]
     Auth(#[from] AuthConfigError),
     #[error(transparent)]
@@ -59,7 +59,21 @@ pub async fn open_backend(settings: &Settings) -> Result<Backend, StartupError> 
         DatabaseTarget::SqliteFile(path) => tracing::info!(path = %path.display(), "using the embedded SQLite database"),
         DatabaseTarget::Postgres(_) => tracing::info!("using PostgreSQL from DATABASE_URL"),
     }
-    Ok(Backend::new(connect(&target, audit_key(settings)?).await?))
+    Ok(Backend::open(&target, audit_key(settings)?).await?)
+}
+
+/// The backend on the configured database for an operator's command, with
+/// the proof that whoever runs it opened the database themselves: the local
+/// operator, recorded as the OS user (`cli:alice`).
+pub async fn open_as_operator(settings: &Settings) -> Result<(Backend, LocalOperator), StartupError> {
+    let target = database_target(settings);
+    Ok(Backend::open_as_operator(&target, audit_key(settings)?, operator_name()).await?)
+}
+
+/// Who ran a CLI command, for the audit log: the OS user on this host.
+fn operator_name() -> String {
+    let user = std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into());
+    format!("cli:{user}")
 }
 
 /// The configured database: `DATABASE_URL`, or SQLite in the data dir.

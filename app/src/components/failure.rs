@@ -9,12 +9,13 @@ use leptos_meta::Title;
 #[component]
 pub fn Failure(error: PageError) -> impl IntoView {
     set_status(error.status());
-    let heading = match &error {
-        PageError::NotFound { what } => return view! { <NotFound what=what.clone()/> }.into_any(),
-        PageError::Forbidden { .. } => "You may not see or do this",
-        PageError::Unauthenticated { .. } => "Sign in to see this",
-        PageError::Conflict { .. } => "This changed in the meantime",
-        PageError::Invalid { .. } => "Some of what was sent is not valid",
+    let heading = match (&error, error.status()) {
+        (PageError::NotFound { what }, _) => return view! { <NotFound what=what.clone()/> }.into_any(),
+        (PageError::Invalid { .. }, _) => "Some of what was sent is not valid",
+        (_, 401) => "Sign in to see this",
+        (_, 403) => "You may not see or do this",
+        (_, 409) => "This changed in the meantime",
+        (_, 422) => "This cannot be done as it stands",
         _ => "This page could not be loaded",
     };
     view! {

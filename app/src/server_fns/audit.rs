@@ -18,7 +18,7 @@ pub struct AuditView {
 #[server(prefix = "/rpc", endpoint = "audit")]
 pub async fn load_audit(actor: Option<String>, action: Option<String>, subject: Option<String>) -> Result<AuditView, PageError> {
     super::answer(async move {
-        use airlock_backend::store::AuditFilter;
+        use airlock_backend::AuditFilter;
         let (backend, identity) = super::backend_and_actor()?;
         let filter = AuditFilter {
             actor: super::given(actor),

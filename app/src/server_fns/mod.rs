@@ -15,7 +15,11 @@ pub mod status;
 fn backend() -> Result<airlock_backend::Backend, crate::error::PageError> {
     leptos::prelude::use_context::<airlock_backend::Backend>().ok_or_else(|| {
         tracing::error!("the backend was not provided as Leptos context");
-        crate::error::PageError::Internal
+        crate::error::PageError::Refused {
+            status: 500,
+            code: "internal".to_owned(),
+            message: "Something went wrong on the server.".to_owned(),
+        }
     })
 }
 

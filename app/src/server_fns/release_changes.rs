@@ -109,11 +109,13 @@ pub async fn edit_release(
         let (backend, actor) = super::backend_and_actor()?;
         let draft = draft_from_form(&service, &version, &image, image_pinned, &environment, &targets, &notes);
         let revision = revision.ok_or_else(revision_missing)?;
-        use airlock_backend::releases::ReleaseError;
+        use airlock_backend::Refusal;
         airlock_backend::releases::edit(&backend, actor.as_ref(), id, draft.clone(), revision, chrono::Utc::now()).await.map_err(
             |error| match error {
                 // The service words this for reviewers; say it for editors.
-                ReleaseError::StaleRevision { seen, current } => PageError::Conflict {
+                stale @ Refusal::StaleRevision { seen, current } => PageError::Refused {
+                    status: stale.status(),
+                    code: stale.code().to_owned(),
                     message: format!(
                         "You edited revision {seen}, but revision {current} was saved meanwhile. Open the release again and redo your edit."
                     ),

@@ -48,7 +48,7 @@ use airlock_backend::world;
 #[server(prefix = "/rpc", endpoint = "releases")]
 pub async fn load_releases(environment: Option<String>, state: Option<String>, service: Option<String>) -> Result<ReleaseList, PageError> {
     super::answer(async move {
-        use airlock_backend::store::ReleaseFilter;
+        use airlock_backend::ReleaseFilter;
         let (backend, viewer) = super::backend_and_actor()?;
         let filter = ReleaseFilter {
             environment: super::given(environment),
@@ -83,10 +83,11 @@ pub async fn load_release(id: i64) -> Result<ReleaseView, PageError> {
 #[server(prefix = "/rpc", endpoint = "release_form")]
 pub async fn load_release_form(edit: Option<i64>) -> Result<ReleaseFormData, PageError> {
     super::answer(async move {
-        use airlock_domain::access::{Action, authorize};
+        use airlock_domain::access::Action;
         let (backend, viewer) = super::backend_and_actor()?;
         let action = if edit.is_some() { Action::EditRelease } else { Action::CreateRelease };
-        authorize(viewer.as_ref(), action).map_err(|denied| PageError::from(airlock_backend::releases::ReleaseError::Denied(denied)))?;
+        airlock_backend::authorize(viewer.as_ref().into(), action)
+            .map_err(|denied| PageError::from(airlock_backend::Refusal::Denied(denied)))?;
         let current = match edit {
             Some(id) => {
                 let dossier = airlock_backend::releases::get(&backend, viewer.as_ref(), id).await?;

@@ -6,9 +6,11 @@
 use super::failed_sign_ins::FailedSignIns;
 use super::{SignInMethod, SignedInUser};
 use crate::Backend;
-use crate::releases::{ReleaseError, audit};
+use crate::Refusal;
+use crate::acting::{Actor, acting, authorize};
+use crate::releases::audit;
 use crate::store::{Person, PersonRecord};
-use airlock_domain::access::{Action, Identity, IdentityKind, RoleMap, authorize};
+use airlock_domain::access::{Action, Identity, IdentityKind, RoleMap};
 use airlock_domain::audit::{AuditAction, AuditDraft};
 use chrono::{DateTime, Utc};
 
@@ -33,7 +35,7 @@ pub async fn sign_in(
     method: SignInMethod,
     id_token: Option<String>,
     now: DateTime<Utc>,
-) -> Result<SignedInUser, ReleaseError> {
+) -> Result<SignedInUser, Refusal> {
     let (roles, tenants) = role_map.resolve(&account.groups);
     let mut tx = backend.store.begin().await?;
     let known = tx.person_handle(&account.issuer, &account.subject).await?;
@@ -116,19 +118,19 @@ fn handle_from(account: &ProviderAccount) -> String {
 /// the audit log. Nobody is known yet, so the entry names no person. Failures
 /// are coalesced per source, reason and minute (`failed_sign_ins`), so an
 /// anonymous caller cannot grow the log without bound.
-pub async fn sign_in_failed(backend: &Backend, source: &str, reason: &str, now: DateTime<Utc>) -> Result<(), ReleaseError> {
+pub async fn sign_in_failed(backend: &Backend, source: &str, reason: &str, now: DateTime<Utc>) -> Result<(), Refusal> {
     let due = backend.failed_sign_ins.record(source, reason, now);
     write_failed(backend, due, now).await
 }
 
 /// Writes the failures held back for minutes that are over (called every
 /// few seconds by the server, so a held count is never lost for long).
-pub async fn write_held_sign_in_failures(backend: &Backend, now: DateTime<Utc>) -> Result<(), ReleaseError> {
+pub async fn write_held_sign_in_failures(backend: &Backend, now: DateTime<Utc>) -> Result<(), Refusal> {
     let due = backend.failed_sign_ins.due(now);
     write_failed(backend, due, now).await
 }
 
-async fn write_failed(backend: &Backend, due: Vec<FailedSignIns>, now: DateTime<Utc>) -> Result<(), ReleaseError> {
+async fn write_failed(backend: &Backend, due: Vec<FailedSignIns>, now: DateTime<Utc>) -> Result<(), Refusal> {
     for failed in due {
         let after = serde_json::json!({
             "reason": failed.reason, "source": failed.source, "count": failed.count, "minute": failed.minute,
@@ -139,13 +141,13 @@ async fn write_failed(backend: &Backend, due: Vec<FailedSignIns>, now: DateTime<
     Ok(())
 }
 
-pub async fn signed_out(backend: &Backend, identity: &Identity, now: DateTime<Utc>) -> Result<(), ReleaseError> {
+pub async fn signed_out(backend: &Backend, identity: &Identity, now: DateTime<Utc>) -> Result<(), Refusal> {
     let subject = format!("person/{}", identity.name);
     append_alone(backend, audit(&identity.name, AuditAction::SignedOut, &subject, None, None, now)).await
 }
 
 /// An audit entry that goes with no other change, in a transaction of its own.
-async fn append_alone(backend: &Backend, entry: AuditDraft) -> Result<(), ReleaseError> {
+async fn append_alone(backend: &Backend, entry: AuditDraft) -> Result<(), Refusal> {
     let mut tx = backend.store.begin().await?;
     tx.append_audit(entry).await?;
     tx.commit().await?;
@@ -153,20 +155,21 @@ async fn append_alone(backend: &Backend, entry: AuditDraft) -> Result<(), Releas
 }
 
 /// Everyone who has signed in (admins only).
-pub async fn list(backend: &Backend, actor: Option<&Identity>) -> Result<Vec<Person>, ReleaseError> {
+pub async fn list(backend: &Backend, actor: impl Into<Actor<'_>>) -> Result<Vec<Person>, Refusal> {
+    let actor = acting(actor);
     authorize(actor, Action::ManagePeople)?;
     Ok(backend.store.people().await?)
 }
 
 /// Ends every session of `handle` (admins only); how many were open.
-#[tracing::instrument(skip_all, fields(person = handle, actor = crate::releases::actor_name(actor)))]
-pub async fn end_sessions(backend: &Backend, actor: Option<&Identity>, handle: &str, now: DateTime<Utc>) -> Result<u64, ReleaseError> {
-    authorize(actor, Action::ManagePeople)?;
-    let actor = crate::releases::acting(actor)?;
+#[tracing::instrument(skip_all, fields(person = handle, actor = tracing::field::Empty))]
+pub async fn end_sessions(backend: &Backend, actor: impl Into<Actor<'_>>, handle: &str, now: DateTime<Utc>) -> Result<u64, Refusal> {
+    let actor = acting(actor);
+    let by = authorize(actor, Action::ManagePeople)?;
     let mut tx = backend.store.begin().await?;
     let ended = tx.end_sessions_of(handle).await?;
     let after = serde_json::json!({ "sessions_ended": ended }).to_string();
-    tx.append_audit(audit(&actor.name, AuditAction::SessionsEnded, &format!("person/{handle}"), None, Some(after), now)).await?;
+    tx.append_audit(audit(by.name(), AuditAction::SessionsEnded, &format!("person/{handle}"), None, Some(after), now)).await?;
     // Before the commit too: a request that reads the session meanwhile is not kept.
     backend.session_memory.forget_all();
     tx.commit().await?;

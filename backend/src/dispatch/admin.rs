@@ -3,29 +3,32 @@
 
 use super::credentials::Credentials;
 use super::template::JobTemplate;
-use crate::Backend;
-use crate::releases::{ReleaseError, audit, json};
+use crate::acting::{LocalOperator, authorize};
+use crate::releases::{audit, json};
+use crate::{Backend, Refusal};
 use airlock_domain::Cluster;
+use airlock_domain::access::Action;
 use airlock_domain::audit::AuditAction;
 use chrono::{DateTime, Utc};
 use k8s_openapi::api::authorization::v1::{ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec};
 
 /// Records a new cluster; its credentials reference must parse (the
 /// credentials themselves are read only when a client is built).
-pub async fn add_cluster(backend: &Backend, operator: &str, cluster: Cluster, now: DateTime<Utc>) -> Result<(), ReleaseError> {
-    airlock_domain::Slug::parse(&cluster.name).map_err(|e| ReleaseError::invalid("name", format!("The cluster name {e}.")))?;
-    let credentials = Credentials::parse(&cluster.credentials_ref).map_err(|e| ReleaseError::invalid("credentials", e.to_string()))?;
+pub async fn add_cluster(backend: &Backend, operator: &LocalOperator, cluster: Cluster, now: DateTime<Utc>) -> Result<(), Refusal> {
+    let by = authorize(operator.into(), Action::ManageWorld)?;
+    airlock_domain::Slug::parse(&cluster.name).map_err(|e| Refusal::invalid("name", format!("The cluster name {e}.")))?;
+    let credentials = Credentials::parse(&cluster.credentials_ref).map_err(|e| Refusal::invalid("credentials", e.to_string()))?;
     if credentials != Credentials::Simulated && !cluster.api_url.starts_with("https://") {
-        return Err(ReleaseError::invalid("url", "A cluster's API server URL must start with https://."));
+        return Err(Refusal::invalid("url", "A cluster's API server URL must start with https://."));
     }
     if !backend.store.environments().await?.iter().any(|e| e.name == cluster.environment) {
-        return Err(ReleaseError::invalid("environment", format!("There is no environment {}.", cluster.environment)));
+        return Err(Refusal::invalid("environment", format!("There is no environment {}.", cluster.environment)));
     }
     if !backend.store.regions().await?.iter().any(|r| r.name == cluster.region) {
-        return Err(ReleaseError::invalid("region", format!("There is no region {}.", cluster.region)));
+        return Err(Refusal::invalid("region", format!("There is no region {}.", cluster.region)));
     }
     if backend.store.clusters().await?.iter().any(|c| c.name == cluster.name) {
-        return Err(ReleaseError::invalid("name", format!("A cluster named {} already exists.", cluster.name)));
+        return Err(Refusal::invalid("name", format!("A cluster named {} already exists.", cluster.name)));
     }
     let mut tx = backend.store.begin().await?;
     tx.insert_cluster(&cluster).await?;
@@ -34,7 +37,7 @@ pub async fn add_cluster(backend: &Backend, operator: &str, cluster: Cluster, no
         "credentials": credentials.describe(),
     });
     let subject = format!("cluster/{}", cluster.name);
-    tx.append_audit(audit(operator, AuditAction::ClusterAdded, &subject, None, Some(json(&after)), now)).await?;
+    tx.append_audit(audit(by.name(), AuditAction::ClusterAdded, &subject, None, Some(json(&after)), now)).await?;
     tx.commit().await?;
     backend.status_changed(crate::read_model::Change::Everything).await;
     Ok(())
@@ -43,29 +46,32 @@ pub async fn add_cluster(backend: &Backend, operator: &str, cluster: Cluster, no
 /// Stores `text` as the environment's job template once it passes every check.
 pub async fn set_job_template(
     backend: &Backend,
-    operator: &str,
+    operator: &LocalOperator,
     environment: &str,
     text: &str,
     now: DateTime<Utc>,
-) -> Result<(), ReleaseError> {
+) -> Result<(), Refusal> {
+    let by = authorize(operator.into(), Action::ManageWorld)?;
     let template =
-        JobTemplate::parse(text).map_err(|e| ReleaseError::Template { environment: environment.to_owned(), message: e.to_string() })?;
+        JobTemplate::parse(text).map_err(|e| Refusal::Template { environment: environment.to_owned(), message: e.to_string() })?;
     let mut tx = backend.store.begin().await?;
     let before = backend.store.job_template(environment).await?;
-    tx.set_job_template(environment, template.text(), operator, now).await?;
+    tx.set_job_template(environment, template.text(), by.name(), now).await?;
     let subject = format!("environment/{environment}/job_template");
-    tx.append_audit(audit(operator, AuditAction::JobTemplateSet, &subject, before, Some(template.text().to_owned()), now)).await?;
+    tx.append_audit(audit(by.name(), AuditAction::JobTemplateSet, &subject, before, Some(template.text().to_owned()), now)).await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Every cluster with its last check, for the operator's `airlock clusters list`.
-pub async fn cluster_list(backend: &Backend) -> Result<Vec<super::ClusterView>, ReleaseError> {
+pub async fn cluster_list(backend: &Backend, operator: &LocalOperator) -> Result<Vec<super::ClusterView>, Refusal> {
+    authorize(operator.into(), Action::ManageWorld)?;
     super::cluster_views(backend).await
 }
 
 /// The template dispatches to `environment` use now.
-pub async fn job_template(backend: &Backend, environment: &str) -> Result<String, ReleaseError> {
+pub async fn job_template(backend: &Backend, operator: &LocalOperator, environment: &str) -> Result<String, Refusal> {
+    authorize(operator.into(), Action::ManageWorld)?;
     Ok(backend.store.job_template(environment).await?.unwrap_or_else(|| super::template::DEFAULT_TEMPLATE.to_owned()))
 }
 
@@ -80,7 +86,8 @@ pub struct ClusterCheck {
 
 /// Checks every cluster now: reachable, its version, and whether Airlock may
 /// create Jobs in each namespace its tenants would use.
-pub async fn check_clusters(backend: &Backend) -> Result<Vec<ClusterCheck>, ReleaseError> {
+pub async fn check_clusters(backend: &Backend, operator: &LocalOperator) -> Result<Vec<ClusterCheck>, Refusal> {
+    authorize(operator.into(), Action::ManageWorld)?;
     let tenants = backend.store.tenants().await?;
     let mut checks = Vec::new();
     for cluster in backend.store.clusters().await? {

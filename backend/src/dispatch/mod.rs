@@ -17,10 +17,12 @@ mod worker;
 
 pub use outcome::{SYSTEM_ACTOR, record_progress};
 
-use crate::Backend;
-use crate::releases::{ReleaseError, acting, actor_name, audit, json, locked_dossier};
+use crate::Refusal;
+use crate::acting::{Actor, acting, authorize};
+use crate::releases::{audit, json, locked_dossier};
 use crate::store::{ClusterStatus, JobRecord, StoreTx};
-use airlock_domain::access::{Action, Identity, authorize};
+use crate::{Backend, Missing};
+use airlock_domain::access::Action;
 use airlock_domain::audit::AuditAction;
 use airlock_domain::dispatch::{EARLIER_WAVE_FAILED, JobKind, JobState, JobView, TenantJob};
 use airlock_domain::gate::Target;
@@ -41,34 +43,34 @@ pub struct Dispatched {
 /// is open: re-checked here, in the transaction that records the jobs.
 /// `seen`, when given, is the revision the requester was looking at: if the
 /// release moved on since, nothing is sent.
-#[tracing::instrument(skip_all, fields(release_id = id, actor = actor_name(actor)))]
+#[tracing::instrument(skip_all, fields(release_id = id, actor = tracing::field::Empty))]
 pub async fn dispatch(
     backend: &Backend,
-    actor: Option<&Identity>,
+    actor: impl Into<Actor<'_>>,
     id: i64,
     seen: Option<u32>,
     now: DateTime<Utc>,
-) -> Result<Dispatched, ReleaseError> {
-    authorize(actor, Action::Dispatch)?;
-    let actor = acting(actor)?;
+) -> Result<Dispatched, Refusal> {
+    let actor = acting(actor);
+    let by = authorize(actor, Action::Dispatch)?;
     // Read before the transaction: it must not wait for a second connection.
     let services = backend.store.services().await?;
     let mut tx = backend.store.begin().await?;
     let (dossier, now) = locked_dossier(tx.as_mut(), id, now).await?;
     if let Some(seen) = seen.filter(|seen| *seen != dossier.release.revision) {
-        return Err(ReleaseError::StaleRevision { seen, current: dossier.release.revision });
+        return Err(Refusal::StaleRevision { seen, current: dossier.release.revision });
     }
-    let approved = dossier.verdict(now).map_err(ReleaseError::GateClosed)?;
+    let approved = dossier.verdict(now).map_err(Refusal::GateClosed)?;
     let release = approved.release();
     let jobs = tx.release_jobs(id).await?;
     if jobs.iter().any(|j| j.view.kind == JobKind::Deploy && j.view.revision == release.revision) {
-        return Err(ReleaseError::AlreadyDispatched { release: id, revision: release.revision });
+        return Err(Refusal::AlreadyDispatched { release: id, revision: release.revision });
     }
     let setup = tx.dispatch_setup(&release.content.environment).await?;
     let before = images_before(&services, tx.as_mut(), &release.content.service, &release.content.environment).await?;
     let planned = plan::deploy(&approved, &setup, &before)?;
     let entry = audit(
-        &actor.name,
+        by.name(),
         AuditAction::ReleaseDispatched,
         &format!("release/{id}"),
         None,
@@ -82,7 +84,7 @@ pub async fn dispatch(
         now,
     );
     let recorded =
-        plan::record(tx.as_mut(), id, release.revision, &release.content, JobKind::Deploy, &actor.name, now, entry, planned).await?;
+        plan::record(tx.as_mut(), id, release.revision, &release.content, JobKind::Deploy, by.name(), now, entry, planned).await?;
     tx.commit().await?;
     backend.announce(id);
     backend.wake_dispatch();
@@ -91,31 +93,31 @@ pub async fn dispatch(
 
 /// Rolls back the release's targets (all, or those listed) to the version
 /// that ran there before it. A target already rolled back is not sent again.
-#[tracing::instrument(skip_all, fields(release_id = id, actor = actor_name(actor)))]
+#[tracing::instrument(skip_all, fields(release_id = id, actor = tracing::field::Empty))]
 pub async fn rollback(
     backend: &Backend,
-    actor: Option<&Identity>,
+    actor: impl Into<Actor<'_>>,
     id: i64,
     targets: Option<Vec<Target>>,
     now: DateTime<Utc>,
-) -> Result<Dispatched, ReleaseError> {
-    authorize(actor, Action::Rollback)?;
-    let actor = acting(actor)?;
+) -> Result<Dispatched, Refusal> {
+    let actor = acting(actor);
+    let by = authorize(actor, Action::Rollback)?;
     let services = backend.store.services().await?;
     let mut tx = backend.store.begin().await?;
     let (dossier, now) = locked_dossier(tx.as_mut(), id, now).await?;
     let jobs = tx.release_jobs(id).await?;
     let revision =
-        jobs.iter().filter(|j| j.view.kind == JobKind::Deploy).map(|j| j.view.revision).max().ok_or(ReleaseError::NotDispatched(id))?;
-    let content = &dossier.revisions.iter().find(|r| r.number == revision).ok_or(ReleaseError::NotFound(id))?.content;
+        jobs.iter().filter(|j| j.view.kind == JobKind::Deploy).map(|j| j.view.revision).max().ok_or(Refusal::NotDispatched(id))?;
+    let content = &dossier.revisions.iter().find(|r| r.number == revision).ok_or(Refusal::NotFound(Missing::Release(id)))?.content;
     let setup = tx.dispatch_setup(&content.environment).await?;
     if setup.rollback == airlock_domain::dispatch::RollbackPolicy::ThroughTheGate {
-        return Err(ReleaseError::RollbackThroughTheGate { environment: content.environment.clone() });
+        return Err(Refusal::RollbackThroughTheGate { environment: content.environment.clone() });
     }
     let before = images_before(&services, tx.as_mut(), &content.service, &content.environment).await?;
     let planned = plan::rollback(id, revision, content, &jobs, targets.as_deref(), &before, &setup)?;
     let entry = audit(
-        &actor.name,
+        by.name(),
         AuditAction::RollbackRequested,
         &format!("release/{id}"),
         None,
@@ -128,7 +130,7 @@ pub async fn rollback(
         }))),
         now,
     );
-    let recorded = plan::record(tx.as_mut(), id, revision, content, JobKind::Rollback, &actor.name, now, entry, planned).await?;
+    let recorded = plan::record(tx.as_mut(), id, revision, content, JobKind::Rollback, by.name(), now, entry, planned).await?;
     tx.commit().await?;
     backend.announce(id);
     backend.wake_dispatch();
@@ -141,7 +143,7 @@ async fn images_before(
     tx: &mut dyn StoreTx,
     service: &str,
     environment: &str,
-) -> Result<plan::ImagesBefore, ReleaseError> {
+) -> Result<plan::ImagesBefore, Refusal> {
     let running = tx.deployments_of(service, environment).await?;
     let put_in_place = tx.images_put_in_place(service, environment).await?;
     let repository = services.iter().find(|s| s.name == service).map(|s| s.image_repository.clone()).unwrap_or_default();
@@ -149,7 +151,8 @@ async fn images_before(
 }
 
 /// The release's jobs, oldest first, for whoever may see the release.
-pub async fn jobs(backend: &Backend, actor: Option<&Identity>, id: i64) -> Result<Vec<JobView>, ReleaseError> {
+pub async fn jobs(backend: &Backend, actor: impl Into<Actor<'_>>, id: i64) -> Result<Vec<JobView>, Refusal> {
+    let actor = acting(actor);
     crate::releases::get(backend, actor, id).await?;
     Ok(backend.store.release_jobs(id).await?.into_iter().map(|j: JobRecord| j.view).collect())
 }
@@ -158,9 +161,10 @@ pub async fn jobs(backend: &Backend, actor: Option<&Identity>, id: i64) -> Resul
 /// tenant: a failed one says why the tenant still runs its old version. Each
 /// names its release only if `actor` may open it, and a job skipped for
 /// another target's failure names that target only then too.
-pub async fn tenant_jobs(backend: &Backend, actor: Option<&Identity>, tenant: &str) -> Result<Vec<TenantJob>, ReleaseError> {
+pub async fn tenant_jobs(backend: &Backend, actor: impl Into<Actor<'_>>, tenant: &str) -> Result<Vec<TenantJob>, Refusal> {
+    let actor = acting(actor);
     authorize(actor, Action::Read)?;
-    if !airlock_domain::access::tenant_scope(actor).includes(tenant) {
+    if !actor.tenant_scope().includes(tenant) {
         return Ok(Vec::new());
     }
     let records = backend.store.tenant_jobs(tenant, 20).await?;
@@ -172,7 +176,7 @@ pub async fn tenant_jobs(backend: &Backend, actor: Option<&Identity>, tenant: &s
             None => {
                 let known = match crate::releases::get(backend, actor, release_id).await {
                     Ok(_) => true,
-                    Err(ReleaseError::NotFound(_)) => false,
+                    Err(Refusal::NotFound(_)) => false,
                     Err(other) => return Err(other),
                 };
                 *openable.entry(release_id).or_insert(known)
@@ -199,7 +203,8 @@ pub struct ClusterView {
     pub status: Option<ClusterStatus>,
 }
 
-pub async fn clusters(backend: &Backend, actor: Option<&Identity>) -> Result<Vec<ClusterView>, ReleaseError> {
+pub async fn clusters(backend: &Backend, actor: impl Into<Actor<'_>>) -> Result<Vec<ClusterView>, Refusal> {
+    let actor = acting(actor);
     authorize(actor, Action::Read)?;
     cluster_views(backend).await
 }
@@ -207,8 +212,9 @@ pub async fn clusters(backend: &Backend, actor: Option<&Identity>) -> Result<Vec
 /// Each cluster's connection as pages show it.
 pub async fn connections(
     backend: &Backend,
-    actor: Option<&Identity>,
-) -> Result<Vec<airlock_domain::dispatch::ClusterConnection>, ReleaseError> {
+    actor: impl Into<Actor<'_>>,
+) -> Result<Vec<airlock_domain::dispatch::ClusterConnection>, Refusal> {
+    let actor = acting(actor);
     Ok(clusters(backend, actor)
         .await?
         .into_iter()
@@ -222,7 +228,7 @@ pub async fn connections(
 }
 
 /// Clusters name no tenant and hold no credentials: every reader sees them all.
-pub(crate) async fn cluster_views(backend: &Backend) -> Result<Vec<ClusterView>, ReleaseError> {
+pub(crate) async fn cluster_views(backend: &Backend) -> Result<Vec<ClusterView>, Refusal> {
     // From the status read model: listing clusters touches no database.
     let snapshot = backend.status_snapshot().await?;
     Ok(snapshot

@@ -5,8 +5,9 @@
 //! event, record each transition once.
 
 use crate::Backend;
+use crate::Refusal;
 use crate::read_model::Change;
-use crate::releases::{ReleaseError, audit, json};
+use crate::releases::{audit, json};
 use crate::store::JobProgress;
 use airlock_domain::audit::AuditAction;
 use airlock_domain::dispatch::JobState;
@@ -17,7 +18,7 @@ pub const SYSTEM_ACTOR: &str = "system:dispatch";
 /// Moves job `id` on to `progress.state` if that is forward; `false` when
 /// the job was already there or past it (nothing is written).
 #[tracing::instrument(skip_all, fields(job_id = id, state = progress.state.as_str()))]
-pub async fn record_progress(backend: &Backend, id: i64, progress: JobProgress) -> Result<bool, ReleaseError> {
+pub async fn record_progress(backend: &Backend, id: i64, progress: JobProgress) -> Result<bool, Refusal> {
     let mut tx = backend.store.begin().await?;
     let Some(job) = tx.job_for_update(id).await? else { return Ok(false) };
     if !job.view.state.advances_to(progress.state) {

@@ -4,7 +4,7 @@
 //! nothing.
 
 use super::template::{DEFAULT_TEMPLATE, JobTemplate, JobVars};
-use crate::releases::ReleaseError;
+use crate::Refusal;
 use crate::store::{DispatchSetup, ImagePutInPlace, JobRecord, NewJob, StoreTx};
 use airlock_domain::audit::AuditDraft;
 use airlock_domain::dispatch::{JobKind, JobView, job_name, waves};
@@ -57,7 +57,7 @@ impl ImagesBefore {
     }
 }
 
-pub(super) fn deploy(approved: &ApprovedRelease, setup: &DispatchSetup, before: &ImagesBefore) -> Result<Vec<Planned>, ReleaseError> {
+pub(super) fn deploy(approved: &ApprovedRelease, setup: &DispatchSetup, before: &ImagesBefore) -> Result<Vec<Planned>, Refusal> {
     let release = approved.release();
     let content = &release.content;
     let template = template_of(&content.environment, setup)?;
@@ -85,7 +85,7 @@ pub(super) fn rollback(
     chosen: Option<&[Target]>,
     before: &ImagesBefore,
     setup: &DispatchSetup,
-) -> Result<Vec<Planned>, ReleaseError> {
+) -> Result<Vec<Planned>, Refusal> {
     let template = template_of(&content.environment, setup)?;
     let deployed: Vec<&JobRecord> = jobs.iter().filter(|j| j.view.kind == JobKind::Deploy && j.view.revision == revision).collect();
     let targets: Vec<Target> = match chosen {
@@ -102,38 +102,38 @@ pub(super) fn rollback(
         let deploy = deployed
             .iter()
             .find(|j| same(j))
-            .ok_or_else(|| ReleaseError::NothingToRollBack(format!("{label} was not part of the dispatch.")))?;
+            .ok_or_else(|| Refusal::NothingToRollBack(format!("{label} was not part of the dispatch.")))?;
         if deploy.view.state != airlock_domain::dispatch::JobState::Succeeded {
             let state = deploy.view.state.as_str();
-            return Err(ReleaseError::NothingToRollBack(format!(
+            return Err(Refusal::NothingToRollBack(format!(
                 "the deploy to {label} is {state}; only a deploy that succeeded can be rolled back."
             )));
         }
         let cell = before.running.iter().find(|d| d.tenant == target.tenant && d.region == target.region);
         let restore = match cell {
             Some(d) if d.version != content.version => {
-                return Err(ReleaseError::NothingToRollBack(format!("{label} runs {} by now, not {}.", d.version, content.version)));
+                return Err(Refusal::NothingToRollBack(format!("{label} runs {} by now, not {}.", d.version, content.version)));
             }
             Some(d) => d.previous_version.clone(),
             None => None,
         };
-        let restore = restore.ok_or_else(|| ReleaseError::NothingToRollBack(format!("{label} ran no earlier version.")))?;
+        let restore = restore.ok_or_else(|| Refusal::NothingToRollBack(format!("{label} ran no earlier version.")))?;
         // Exactly the image that ran before the deploy, as recorded with it
         // (a deploy recorded before that was kept: the image that put the version there).
         let image = deploy.previous_image.clone().unwrap_or_else(|| before.at(target, &restore));
         planned.push(plan_one(&template, setup, id, revision, JobKind::Rollback, content, target, &restore, image, 1)?);
     }
     if planned.is_empty() {
-        return Err(ReleaseError::NothingToRollBack("every chosen target was already rolled back.".into()));
+        return Err(Refusal::NothingToRollBack("every chosen target was already rolled back.".into()));
     }
     Ok(planned)
 }
 
-fn template_of(environment: &str, setup: &DispatchSetup) -> Result<JobTemplate, ReleaseError> {
+fn template_of(environment: &str, setup: &DispatchSetup) -> Result<JobTemplate, Refusal> {
     // A template changed in the table, not through `airlock jobs template set`,
     // would put whatever image or command it says into every Job.
     if !setup.template_recorded {
-        return Err(ReleaseError::Template {
+        return Err(Refusal::Template {
             environment: environment.to_owned(),
             message:
                 "it is not the template the audit log records (changed behind Airlock's back); set it again with `airlock templates set`"
@@ -141,7 +141,7 @@ fn template_of(environment: &str, setup: &DispatchSetup) -> Result<JobTemplate, 
         });
     }
     JobTemplate::parse(setup.template.as_deref().unwrap_or(DEFAULT_TEMPLATE))
-        .map_err(|e| ReleaseError::Template { environment: environment.to_owned(), message: e.to_string() })
+        .map_err(|e| Refusal::Template { environment: environment.to_owned(), message: e.to_string() })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -156,7 +156,7 @@ fn plan_one(
     version: &str,
     image: String,
     wave: u32,
-) -> Result<Planned, ReleaseError> {
+) -> Result<Planned, Refusal> {
     let cluster = serving_cluster(setup, &content.environment, &target.region)?;
     let namespace = cluster.namespace_strategy.namespace_for(&target.tenant);
     let name = job_name(id, revision, kind, &target.tenant, &target.region);
@@ -173,8 +173,7 @@ fn plan_one(
         namespace: namespace.clone(),
         name: name.clone(),
     };
-    let job =
-        template.render(&vars).map_err(|e| ReleaseError::Template { environment: content.environment.clone(), message: e.to_string() })?;
+    let job = template.render(&vars).map_err(|e| Refusal::Template { environment: content.environment.clone(), message: e.to_string() })?;
     Ok(Planned {
         tenant: target.tenant.clone(),
         region: target.region.clone(),
@@ -191,22 +190,22 @@ fn plan_one(
 
 /// The cluster serving `region`, when its last check found it reachable
 /// (a simulated cluster always is). The first by name when several serve it.
-fn serving_cluster<'s>(setup: &'s DispatchSetup, environment: &str, region: &str) -> Result<&'s Cluster, ReleaseError> {
+fn serving_cluster<'s>(setup: &'s DispatchSetup, environment: &str, region: &str) -> Result<&'s Cluster, Refusal> {
     let cluster = setup
         .clusters
         .iter()
         .find(|c| c.region == region)
-        .ok_or_else(|| ReleaseError::NoCluster { environment: environment.to_owned(), region: region.to_owned() })?;
+        .ok_or_else(|| Refusal::NoCluster { environment: environment.to_owned(), region: region.to_owned() })?;
     if cluster.credentials_ref == "simulated" {
         return Ok(cluster);
     }
     match setup.statuses.iter().find(|s| s.cluster == cluster.name) {
         Some(status) if status.reachable => Ok(cluster),
-        Some(status) => Err(ReleaseError::ClusterUnreachable {
+        Some(status) => Err(Refusal::ClusterUnreachable {
             cluster: cluster.name.clone(),
             reason: status.error.clone().unwrap_or_else(|| "unreachable".into()),
         }),
-        None => Err(ReleaseError::ClusterUnreachable { cluster: cluster.name.clone(), reason: "not checked yet".into() }),
+        None => Err(Refusal::ClusterUnreachable { cluster: cluster.name.clone(), reason: "not checked yet".into() }),
     }
 }
 
@@ -222,7 +221,7 @@ pub(super) async fn record(
     now: DateTime<Utc>,
     entry: AuditDraft,
     planned: Vec<Planned>,
-) -> Result<Vec<JobView>, ReleaseError> {
+) -> Result<Vec<JobView>, Refusal> {
     let appended = tx.append_audit(entry).await?;
     let dispatch_id = tx.insert_dispatch(id, revision, kind, by, now, appended.seq).await?;
     for job in planned {

@@ -89,12 +89,7 @@ async fn send_and_record(backend: &Backend, clients: &Clients, job: ClaimedJob) 
     }
 }
 
-async fn retry_later(
-    backend: &Backend,
-    job: &ClaimedJob,
-    error: &str,
-    now: chrono::DateTime<Utc>,
-) -> Result<(), crate::releases::ReleaseError> {
+async fn retry_later(backend: &Backend, job: &ClaimedJob, error: &str, now: chrono::DateTime<Utc>) -> Result<(), crate::Refusal> {
     // 1 s, 2 s, 4 s … at most half a minute between attempts.
     let delay = Duration::seconds(1 << job.attempts.min(6)).min(Duration::seconds(30));
     let mut tx = backend.store.begin().await?;

@@ -2,7 +2,7 @@
 //! and every tenant and region must exist. (Whether a tenant may run in a
 //! region is the gate's business: it blocks, it does not refuse.)
 
-use super::ReleaseError;
+use crate::Refusal;
 use crate::store::{Store, StoreError};
 use airlock_domain::Environment;
 use airlock_domain::gate::{FieldError, ReleaseContent, ReleaseDraft};
@@ -13,7 +13,7 @@ pub(super) async fn resolve(
     store: &dyn Store,
     draft: ReleaseDraft,
     previous: Option<&ReleaseContent>,
-) -> Result<(ReleaseContent, Environment), ReleaseError> {
+) -> Result<(ReleaseContent, Environment), Refusal> {
     let (services, environments, tenants, regions) = load(store).await?;
     let mut errors: Vec<FieldError> = Vec::new();
     let repository = services.iter().find(|s| s.name == draft.service).map(|s| s.image_repository.clone());
@@ -44,7 +44,7 @@ pub(super) async fn resolve(
             if errors.is_empty() {
                 errors.push(FieldError::new("environment", "Choose an environment."));
             }
-            Err(ReleaseError::Invalid(errors))
+            Err(Refusal::Invalid(errors))
         }
     }
 }

@@ -75,7 +75,6 @@ pub trait WorldStore: Send + Sync + 'static {
     async fn clusters(&self) -> Result<Vec<Cluster>, StoreError>;
     async fn services(&self) -> Result<Vec<Service>, StoreError>;
     async fn tenants(&self) -> Result<Vec<Tenant>, StoreError>;
-    async fn tenant(&self, slug: &str) -> Result<Option<Tenant>, StoreError>;
     async fn deployments(&self, scope: &DeploymentScope) -> Result<Vec<Deployment>, StoreError>;
 
     /// Creates or updates every item of `world` in one transaction: either all

@@ -80,23 +80,6 @@ macro_rules! impl_shared_store {
                 Ok($crate::store::shared::attach_allowed_regions(tenants, allowed))
             }
 
-            async fn tenant(&self, slug: &str) -> Result<Option<airlock_domain::Tenant>, $crate::store::StoreError> {
-                let tenant: Option<$crate::store::rows::TenantRow> =
-                    sqlx::query_as("SELECT slug, name, primary_region, data_residency FROM tenants WHERE slug = $1")
-                        .bind(slug)
-                        .fetch_optional(&self.pool)
-                        .await?;
-                let Some(tenant) = tenant else { return Ok(None) };
-                let allowed: Vec<(String, String)> = sqlx::query_as(
-                    "SELECT tr.tenant, tr.region FROM tenant_regions tr \
-                     JOIN regions r ON r.name = tr.region WHERE tr.tenant = $1 ORDER BY r.position",
-                )
-                .bind(slug)
-                .fetch_all(&self.pool)
-                .await?;
-                Ok($crate::store::shared::attach_allowed_regions(vec![tenant], allowed).pop())
-            }
-
             async fn deployments(
                 &self,
                 scope: &$crate::store::DeploymentScope,

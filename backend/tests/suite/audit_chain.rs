@@ -4,6 +4,7 @@
 
 use crate::support::TestStore;
 use crate::support::gate;
+use crate::support::operator;
 use airlock_backend::audit;
 use airlock_backend::store::AuditFilter;
 use airlock_domain::audit::Break;
@@ -32,7 +33,7 @@ async fn every_change_appends_one_entry_and_the_chain_verifies(db: &TestStore) {
     assert!(entries.iter().all(|e| e.subject.starts_with(&format!("release/{id}")) || e.subject.starts_with("environment/")));
     let by_ada = AuditFilter { actor: Some("ada".into()), limit: 100, ..Default::default() };
     assert_eq!(db.store.audit_entries(&by_ada).await.expect("filtered").len(), 1);
-    let report = audit::verify(&backend, None, true, None).await.expect("verify");
+    let report = audit::verify(&backend, &operator(), None).await.expect("verify");
     assert_eq!((report.entries_checked, report.first_broken), (15, None));
 }
 
@@ -41,7 +42,7 @@ async fn the_database_refuses_to_update_or_delete_an_audit_entry(db: &TestStore)
     gate::create(&backend).await;
     assert!(db.raw_sql("UPDATE audit_log SET actor = 'mallory' WHERE seq = 1").await.is_err());
     assert!(db.raw_sql("DELETE FROM audit_log WHERE seq = 1").await.is_err());
-    assert_eq!(audit::verify(&backend, None, true, None).await.expect("verify").first_broken, None);
+    assert_eq!(audit::verify(&backend, &operator(), None).await.expect("verify").first_broken, None);
 }
 
 /// How many entries seeding the demo world wrote (its environments' policies).
@@ -57,7 +58,7 @@ async fn editing_an_audit_row_by_hand_makes_verify_name_that_row(db: &TestStore)
     gate::decide(&backend, &gate::approver("grace"), id, Decision::Approve).await.expect("grace");
     db.drop_append_only_triggers().await;
     db.raw_sql(&format!("UPDATE audit_log SET actor = 'mallory' WHERE seq = {approval}")).await.expect("edited by hand");
-    let broken = audit::verify(&backend, None, true, None).await.expect("verify").first_broken.expect("broken");
+    let broken = audit::verify(&backend, &operator(), None).await.expect("verify").first_broken.expect("broken");
     assert_eq!((broken.seq, broken.why.clone()), (approval, Break::ContentChanged));
     assert!(broken.message().contains(&format!("#{approval}")), "{}", broken.message());
 }
@@ -69,6 +70,6 @@ async fn deleting_the_newest_audit_rows_by_hand_is_detected(db: &TestStore) {
     gate::decide(&backend, &gate::approver("ada"), id, Decision::Approve).await.expect("ada");
     db.drop_append_only_triggers().await;
     db.raw_sql_unchecked(&format!("DELETE FROM audit_log WHERE seq = {}", created + 1)).await.expect("deleted by hand");
-    let broken = audit::verify(&backend, None, true, None).await.expect("verify").first_broken.expect("broken");
+    let broken = audit::verify(&backend, &operator(), None).await.expect("verify").first_broken.expect("broken");
     assert_eq!((broken.seq, broken.why), (created + 1, Break::TailMissing { last_present: created }));
 }

@@ -6,6 +6,7 @@
 use crate::support::TestStore;
 use crate::support::demo_backend;
 use crate::support::gate::*;
+use crate::support::operator;
 use airlock_backend::store::AuditFilter;
 use airlock_backend::{Backend, audit};
 use airlock_domain::audit::{AuditEntry, AuditKey, Break, Checkpoint};
@@ -61,7 +62,7 @@ async fn verify_reads_one_snapshot_while_changes_are_appended(db: &TestStore) {
     });
     let mut verified = 0;
     while !writes.is_finished() {
-        let report = audit::verify(&backend, None, true, None).await.expect("verify");
+        let report = audit::verify(&backend, &operator(), None).await.expect("verify");
         assert_eq!(report.first_broken, None, "a verify racing appends saw a broken chain");
         verified += 1;
     }
@@ -89,19 +90,19 @@ async fn an_entry_inserted_behind_the_heads_back_is_caught(db: &TestStore) {
         forged.seq, forged.action, forged.subject, forged.prev_hash, forged.hash
     );
     db.raw_sql(&sql).await.expect("inserted by hand");
-    let broken = audit::verify(&backend, None, true, None).await.expect("verify").first_broken.expect("broken");
+    let broken = audit::verify(&backend, &operator(), None).await.expect("verify").first_broken.expect("broken");
     assert_eq!((broken.seq, broken.why), (forged.seq, Break::HeadBehind { head_seq: last.seq }));
 }
 
 async fn a_truncated_log_passes_alone_but_not_against_a_kept_checkpoint(db: &TestStore) {
     let backend = demo_backend(db).await;
     some_history(&backend).await;
-    let kept = audit::verify(&backend, None, true, None).await.expect("verify").last.expect("a head");
+    let kept = audit::verify(&backend, &operator(), None).await.expect("verify").last.expect("a head");
     db.drop_append_only_triggers().await;
     let reset = format!("DELETE FROM audit_log; UPDATE audit_head SET seq = 0, hash = '{}'", airlock_domain::audit::GENESIS);
     db.raw_sql_unchecked(&reset).await.expect("truncated by hand");
-    assert_eq!(audit::verify(&backend, None, true, None).await.expect("verify").first_broken, None, "an empty log is consistent");
-    let broken = audit::verify(&backend, None, true, Some(kept.clone())).await.expect("verify").first_broken.expect("broken");
+    assert_eq!(audit::verify(&backend, &operator(), None).await.expect("verify").first_broken, None, "an empty log is consistent");
+    let broken = audit::verify(&backend, &operator(), Some(kept.clone())).await.expect("verify").first_broken.expect("broken");
     assert_eq!((broken.seq, broken.why), (kept.seq, Break::CheckpointMissing));
 }
 
@@ -109,7 +110,7 @@ async fn a_keyed_log_rewritten_without_the_key_is_caught(db: &TestStore) {
     demo_backend(db).await;
     let keyed = Backend::new(db.keyed(key()).await);
     some_history(&keyed).await;
-    assert_eq!(audit::verify(&keyed, None, true, None).await.expect("verify").first_broken, None);
+    assert_eq!(audit::verify(&keyed, &operator(), None).await.expect("verify").first_broken, None);
     // Rewrite the entry after the first keyed one and everything after it, and the head, with plain hashes.
     db.drop_append_only_triggers().await;
     let mut entries = all_entries(&keyed).await;
@@ -122,7 +123,7 @@ async fn a_keyed_log_rewritten_without_the_key_is_caught(db: &TestStore) {
     }
     let last = entries.last().expect("entries");
     db.raw_sql(&format!("UPDATE audit_head SET hash = '{}' WHERE id = 1", last.hash)).await.expect("head rewritten");
-    let broken = audit::verify(&keyed, None, true, None).await.expect("verify").first_broken.expect("broken");
+    let broken = audit::verify(&keyed, &operator(), None).await.expect("verify").first_broken.expect("broken");
     assert_eq!((broken.seq, broken.why), (entries[first_keyed + 1].seq, Break::NotKeyed));
 }
 

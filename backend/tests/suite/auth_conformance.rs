@@ -3,12 +3,13 @@
 use crate::support::TestStore;
 use crate::support::demo_backend;
 use crate::support::gate::*;
+use crate::support::operator;
 use airlock_backend::auth::demo::{demo_account, demo_role_map};
 use airlock_backend::auth::people::{self, ProviderAccount};
 use airlock_backend::auth::{SignInMethod, SignedInUser, USER_KEY};
-use airlock_backend::releases;
 use airlock_backend::store::{AuditFilter, ReleaseFilter};
 use airlock_backend::tokens::{self, TokenGrant};
+use airlock_backend::{Refusal, releases};
 use airlock_backend::{audit, status, world};
 use airlock_domain::access::{Identity, Role, RoleMap};
 use chrono::Utc;
@@ -161,7 +162,7 @@ async fn an_admin_ends_every_session_of_a_person_and_nobody_else_may(db: &TestSt
     sessions.create(&mut first).await.expect("first tab");
     sessions.create(&mut second).await.expect("second tab");
     let refused = people::end_sessions(&backend, Some(&rita()), "grace", Utc::now()).await;
-    assert!(matches!(refused, Err(releases::ReleaseError::Denied(_))), "{refused:?}");
+    assert!(matches!(refused, Err(Refusal::Denied(_))), "{refused:?}");
     assert_eq!(
         people::list(&backend, Some(&root())).await.expect("list").iter().find(|p| p.handle == "grace").map(|p| p.open_sessions),
         Some(2)
@@ -202,7 +203,7 @@ async fn a_tenant_admin_sees_only_their_tenants_in_every_view(db: &TestStore) {
     let listed: Vec<i64> = releases::list(&backend, tom, &ReleaseFilter::default()).await.expect("list").iter().map(|r| r.id).collect();
     assert_eq!(listed, [only_acme]);
     assert!(releases::get(&backend, tom, only_acme).await.is_ok());
-    assert!(matches!(releases::get(&backend, tom, both).await, Err(releases::ReleaseError::NotFound(_))));
+    assert!(matches!(releases::get(&backend, tom, both).await, Err(Refusal::NotFound(_))));
     let nobody = tenant_admin(&[]);
     assert!(releases::list(&backend, Some(&nobody), &ReleaseFilter::default()).await.expect("list").is_empty());
     assert!(status::overview(&backend, None).await.is_err(), "nobody signed in reads nothing");
@@ -212,13 +213,13 @@ async fn a_revoked_token_is_refused_and_a_tenant_token_is_scoped(db: &TestStore)
     let backend = demo_backend(db).await;
     let grant =
         TokenGrant { roles: vec![Role::TenantAdmin], tenants: vec!["acme".into()], expires_at: Utc::now() + chrono::Duration::days(1) };
-    let token = tokens::create(&backend, "cli:ops", "acme-status", grant, Utc::now()).await.expect("created");
+    let token = tokens::create(&backend, &operator(), "acme-status", grant, Utc::now()).await.expect("created");
     let identity = tokens::identify(&backend, &token, Utc::now()).await.expect("read").expect("ours");
     assert_eq!((identity.name.as_str(), identity.tenants.as_slice()), ("token:acme-status", ["acme".to_owned()].as_slice()));
     assert_eq!(world::tenants(&backend, Some(&identity)).await.expect("tenants").len(), 1);
-    tokens::revoke(&backend, "cli:ops", "acme-status", Utc::now()).await.expect("revoked");
+    tokens::revoke(&backend, &operator(), "acme-status", Utc::now()).await.expect("revoked");
     assert_eq!(tokens::identify(&backend, &token, Utc::now()).await.expect("read"), None);
-    assert!(tokens::revoke(&backend, "cli:ops", "acme-status", Utc::now()).await.is_err(), "revoked already");
-    let listed = tokens::list(&backend).await.expect("list");
+    assert!(tokens::revoke(&backend, &operator(), "acme-status", Utc::now()).await.is_err(), "revoked already");
+    let listed = tokens::list(&backend, &operator()).await.expect("list");
     assert!(listed[0].revoked_at.is_some());
 }

@@ -7,10 +7,12 @@ use crate::support::TestStore;
 use crate::support::dispatch::*;
 use crate::support::gate::{approver, rita, root};
 use crate::support::kube::{KubeApi, finish_job, start_job};
+use crate::support::operator;
 use airlock_backend::Backend;
-use airlock_backend::DeploymentScope;
+use airlock_backend::Refusal;
 use airlock_backend::dispatch;
-use airlock_backend::releases::{self, ReleaseError};
+use airlock_backend::releases;
+use airlock_backend::store::DeploymentScope;
 use airlock_domain::dispatch::{JobKind, JobState, Rollout, job_name};
 use airlock_domain::gate::{Decision, Target};
 use chrono::Utc;
@@ -123,13 +125,13 @@ async fn a_closed_gate_a_target_outside_the_tenants_regions_and_an_unreachable_c
     crate::support::gate::check_all(&backend, id).await;
     crate::support::gate::decide(&backend, &approver("ada"), id, Decision::Approve).await.expect("approved");
     let refused = dispatch::dispatch(&backend, Some(&rita()), id, None, Utc::now()).await;
-    assert!(matches!(&refused, Err(ReleaseError::GateClosed(blockers)) if !blockers.is_empty()), "{refused:?}");
+    assert!(matches!(&refused, Err(Refusal::GateClosed(blockers)) if !blockers.is_empty()), "{refused:?}");
     assert!(jobs(&backend, id).await.is_empty());
 
     // Not a release manager.
     crate::support::gate::decide(&backend, &approver("grace"), id, Decision::Approve).await.expect("approved");
     let refused = dispatch::dispatch(&backend, Some(&approver("ada")), id, None, Utc::now()).await;
-    assert!(matches!(refused, Err(ReleaseError::Denied(_))), "{refused:?}");
+    assert!(matches!(refused, Err(Refusal::Denied(_))), "{refused:?}");
 
     // A target outside the tenant's regions: the tenant lost ashburn after approval.
     let mut narrowed = world(api, &prefix, 1, Rollout::AllAtOnce);
@@ -138,7 +140,7 @@ async fn a_closed_gate_a_target_outside_the_tenants_regions_and_an_unreachable_c
     db.raw_sql(&format!("DELETE FROM deployments WHERE tenant = '{tenant}' AND region = 'ashburn'")).await.expect("delete cell");
     db.store.import_world(&narrowed).await.expect("narrow the tenant");
     let refused = dispatch::dispatch(&backend, Some(&rita()), id, None, Utc::now()).await;
-    assert!(matches!(&refused, Err(ReleaseError::GateClosed(b)) if b.iter().any(|b| b.kind() == "target_not_allowed")), "{refused:?}");
+    assert!(matches!(&refused, Err(Refusal::GateClosed(b)) if b.iter().any(|b| b.kind() == "target_not_allowed")), "{refused:?}");
     assert!(jobs(&backend, id).await.is_empty());
 
     // An unreachable cluster: its last check failed.
@@ -150,7 +152,7 @@ async fn a_closed_gate_a_target_outside_the_tenants_regions_and_an_unreachable_c
     let (status, _) = dispatch::runtime::check_now(&backend, &cluster).await;
     assert!(!status.reachable);
     let refused = dispatch::dispatch(&backend, Some(&rita()), id, None, Utc::now()).await;
-    assert!(matches!(&refused, Err(ReleaseError::ClusterUnreachable { cluster, .. }) if cluster == "prod-ashburn"), "{refused:?}");
+    assert!(matches!(&refused, Err(Refusal::ClusterUnreachable { cluster, .. }) if cluster == "prod-ashburn"), "{refused:?}");
     assert!(jobs(&backend, id).await.is_empty(), "nothing recorded, so nothing is ever sent");
 }
 
@@ -165,7 +167,7 @@ async fn a_second_dispatch_of_the_same_revision_is_refused_and_sends_nothing_mor
     let racing = (0..4).map(|_| dispatch::dispatch(&backend, Some(&rita), id, None, Utc::now()));
     let results = futures::future::join_all(racing).await;
     assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
-    assert!(results.iter().filter_map(|r| r.as_ref().err()).all(|e| matches!(e, ReleaseError::AlreadyDispatched { .. })), "{results:?}");
+    assert!(results.iter().filter_map(|r| r.as_ref().err()).all(|e| matches!(e, Refusal::AlreadyDispatched { .. })), "{results:?}");
     assert_eq!(wait_jobs(&backend, id, &[JobState::Created]).await.len(), 2);
 }
 
@@ -232,7 +234,7 @@ async fn a_job_template_changed_in_the_database_is_never_used(db: &TestStore) {
     let _runtime = run(&backend);
     wait_reachable(&backend).await;
     let template = airlock_backend::dispatch::template::DEFAULT_TEMPLATE;
-    dispatch::admin::set_job_template(&backend, "cli:test", "production", template, Utc::now()).await.expect("set as an operator does");
+    dispatch::admin::set_job_template(&backend, &operator(), "production", template, Utc::now()).await.expect("set as an operator does");
     let id = open_release(&backend, &[Target { tenant: format!("{prefix}-1"), region: "frankfurt".into() }]).await;
     db.raw_sql(
         "UPDATE job_templates SET template = replace(template, '{{image}}', 'evil.example/miner:1') WHERE environment = 'production'",
@@ -241,12 +243,12 @@ async fn a_job_template_changed_in_the_database_is_never_used(db: &TestStore) {
     .expect("edited behind Airlock's back");
     let refused = dispatch::dispatch(&backend, Some(&rita()), id, None, Utc::now()).await;
     assert!(
-        matches!(&refused, Err(ReleaseError::Template { message, .. }) if message.contains("not the template the audit log records")),
+        matches!(&refused, Err(Refusal::Template { message, .. }) if message.contains("not the template the audit log records")),
         "{refused:?}"
     );
     assert!(jobs(&backend, id).await.is_empty(), "nothing was recorded");
     // Set again through Airlock, it is used.
-    dispatch::admin::set_job_template(&backend, "cli:test", "production", template, Utc::now()).await.expect("set again");
+    dispatch::admin::set_job_template(&backend, &operator(), "production", template, Utc::now()).await.expect("set again");
     dispatch::dispatch(&backend, Some(&rita()), id, None, Utc::now()).await.expect("dispatched");
 }
 

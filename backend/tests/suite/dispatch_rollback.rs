@@ -6,8 +6,9 @@ use crate::support::TestStore;
 use crate::support::dispatch::*;
 use crate::support::gate::rita;
 use crate::support::kube::{KubeApi, finish_job};
-use airlock_backend::releases::ReleaseError;
-use airlock_backend::{Backend, DeploymentScope, dispatch};
+use airlock_backend::Refusal;
+use airlock_backend::store::DeploymentScope;
+use airlock_backend::{Backend, dispatch};
 use airlock_domain::dispatch::{JobKind, JobState, RollbackPolicy, Rollout};
 use airlock_domain::gate::Target;
 use chrono::Utc;
@@ -57,7 +58,7 @@ async fn rollback_restores_the_previous_version_per_target(db: &TestStore) {
     assert_eq!(version(&format!("{prefix}-2"), "frankfurt"), "2.0.0");
 
     let again = dispatch::rollback(&backend, Some(&rita()), id, Some(vec![one]), Utc::now()).await;
-    assert!(matches!(again, Err(ReleaseError::NothingToRollBack(_))), "a target is rolled back once: {again:?}");
+    assert!(matches!(again, Err(Refusal::NothingToRollBack(_))), "a target is rolled back once: {again:?}");
 }
 
 /// Deploys `image` as `version` to `target` through an open gate and lets its Jobs succeed.
@@ -124,7 +125,7 @@ async fn where_rollbacks_go_through_the_gate_nobody_rolls_back_directly(db: &Tes
     }
     wait_jobs(&backend, id, &[JobState::Succeeded]).await;
     let refused = dispatch::rollback(&backend, Some(&rita()), id, None, Utc::now()).await;
-    assert!(matches!(refused, Err(ReleaseError::RollbackThroughTheGate { .. })), "{refused:?}");
+    assert!(matches!(refused, Err(Refusal::RollbackThroughTheGate { .. })), "{refused:?}");
     assert!(jobs(&backend, id).await.iter().all(|j| j.kind == JobKind::Deploy), "nothing recorded");
 }
 

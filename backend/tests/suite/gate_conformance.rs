@@ -6,8 +6,9 @@ use crate::support::TestStore;
 use crate::support::demo_backend;
 use crate::support::gate::*;
 use airlock_backend::Backend;
-use airlock_backend::releases::{self, CheckRequest, ReleaseError};
+use airlock_backend::releases::{self, CheckRequest};
 use airlock_backend::store::{ItemCheck, ReleaseFilter};
+use airlock_backend::{Missing, Refusal};
 use airlock_domain::access::{Denied, Role};
 use airlock_domain::gate::{Blocker, Decision, ReleaseDossier, ReleaseState, Review};
 use chrono::Utc;
@@ -50,7 +51,7 @@ async fn the_author_cannot_approve_and_nothing_is_recorded(db: &TestStore) {
     let id = create(&backend).await.release.id;
     let author_as_approver = person("rita", &[Role::ReleaseManager, Role::Approver]);
     let refused = decide(&backend, &author_as_approver, id, Decision::Approve).await;
-    assert!(matches!(refused, Err(ReleaseError::SelfReview { .. })), "{refused:?}");
+    assert!(matches!(refused, Err(Refusal::SelfReview { .. })), "{refused:?}");
     assert!(airlock_backend::releases::get(&backend, Some(&root()), id).await.expect("read").reviews.is_empty());
 }
 
@@ -92,7 +93,7 @@ async fn an_edit_dismisses_approvals_and_records_what_changed(db: &TestStore) {
     assert_eq!(history.iter().map(|c| c.field.as_str()).collect::<Vec<_>>(), ["version", "image"]);
     assert_eq!(stored_state(&backend, id).await, ReleaseState::Blocked);
     let stale = releases::edit(&backend, Some(&rita()), id, draft("production", &[("acme", "frankfurt")]), 1, Utc::now()).await;
-    assert!(matches!(stale, Err(ReleaseError::StaleRevision { seen: 1, current: 2 })), "{stale:?}");
+    assert!(matches!(stale, Err(Refusal::StaleRevision { seen: 1, current: 2 })), "{stale:?}");
 }
 
 async fn a_rejection_blocks_until_a_new_revision(db: &TestStore) {
@@ -122,7 +123,7 @@ async fn a_missing_checklist_item_blocks(db: &TestStore) {
     assert_eq!(blockers, [Blocker::UncheckedItems { items: vec!["On-call team notified".into()] }]);
     let no_item = CheckRequest { checked: true, evidence_url: None, note: None };
     let missing = releases::check_item(&backend, Some(&rita()), id, 10, no_item, Utc::now()).await;
-    assert!(matches!(missing, Err(ReleaseError::NoSuchItem { item: 10, .. })), "{missing:?}");
+    assert!(matches!(missing, Err(Refusal::NotFound(Missing::ChecklistItem { item: 10, .. }))), "{missing:?}");
 }
 
 async fn a_disallowed_region_and_a_region_without_a_cluster_block(db: &TestStore) {
@@ -139,11 +140,11 @@ async fn only_approvers_review_and_only_release_managers_create(db: &TestStore) 
     let backend = demo_backend(db).await;
     let id = create(&backend).await.release.id;
     let by_manager = decide(&backend, &person("linda", &[Role::ReleaseManager]), id, Decision::Approve).await;
-    assert!(matches!(by_manager, Err(ReleaseError::Denied(Denied::Forbidden { .. }))), "{by_manager:?}");
+    assert!(matches!(by_manager, Err(Refusal::Denied(Denied::Forbidden { .. }))), "{by_manager:?}");
     let anonymous = releases::create(&backend, None, draft("production", &[("acme", "frankfurt")]), Utc::now()).await;
-    assert!(matches!(anonymous, Err(ReleaseError::Denied(Denied::Unauthenticated { .. }))), "{anonymous:?}");
+    assert!(matches!(anonymous, Err(Refusal::Denied(Denied::Unauthenticated { .. }))), "{anonymous:?}");
     let by_approver = releases::create(&backend, Some(&approver("ada")), draft("production", &[("acme", "frankfurt")]), Utc::now()).await;
-    assert!(matches!(by_approver, Err(ReleaseError::Denied(Denied::Forbidden { .. }))));
+    assert!(matches!(by_approver, Err(Refusal::Denied(Denied::Forbidden { .. }))));
     assert_eq!(airlock_backend::releases::list(&backend, Some(&root()), &ReleaseFilter::default()).await.expect("list").len(), 1);
 }
 

@@ -7,8 +7,10 @@
 use crate::support::TestStore;
 use crate::support::demo_backend;
 use crate::support::gate::*;
+use crate::support::operator;
 use airlock_backend::Backend;
-use airlock_backend::releases::{self, CheckRequest, ReleaseError};
+use airlock_backend::Refusal;
+use airlock_backend::releases::{self, CheckRequest};
 use airlock_backend::store::{AuditFilter, ReleaseFilter};
 use airlock_backend::tokens::{self, TokenGrant};
 use airlock_domain::access::{Identity, IdentityKind, Role};
@@ -78,7 +80,7 @@ async fn a_service_account_holding_the_approver_role_still_cannot_approve(db: &T
     // A token from before tokens lost the approver role, named like a person.
     let token = Identity { name: "token:ada".into(), kind: IdentityKind::ServiceAccount, roles: vec![Role::Approver], tenants: vec![] };
     let refused = decide(&backend, &token, id, Decision::Approve).await;
-    assert!(matches!(refused, Err(ReleaseError::ServiceAccountApproval)), "{refused:?}");
+    assert!(matches!(refused, Err(Refusal::ServiceAccountApproval)), "{refused:?}");
     assert!(read(&backend, id).await.reviews.is_empty(), "nothing recorded");
 }
 
@@ -86,19 +88,19 @@ async fn no_token_can_be_given_the_approver_role(db: &TestStore) {
     let backend = demo_backend(db).await;
     let expires_at = Utc::now() + Duration::days(1);
     let grant = TokenGrant { roles: vec![Role::Approver, Role::ReleaseManager], tenants: vec![], expires_at };
-    let refused = tokens::create(&backend, "operator", "ada", grant, Utc::now()).await;
-    assert!(matches!(&refused, Err(ReleaseError::Invalid(errors)) if errors[0].field == "role"), "{refused:?}");
-    assert!(tokens::list(&backend).await.expect("list").is_empty());
+    let refused = tokens::create(&backend, &operator(), "ada", grant, Utc::now()).await;
+    assert!(matches!(&refused, Err(Refusal::Invalid(errors)) if errors[0].field == "role"), "{refused:?}");
+    assert!(tokens::list(&backend, &operator()).await.expect("list").is_empty());
 }
 
 async fn an_expired_token_is_refused_and_a_used_one_says_when(db: &TestStore) {
     let backend = demo_backend(db).await;
     let now = Utc::now();
     let grant = TokenGrant { roles: vec![Role::ReleaseManager], tenants: vec![], expires_at: now + Duration::days(7) };
-    let secret = tokens::create(&backend, "operator", "ci", grant, now).await.expect("created");
+    let secret = tokens::create(&backend, &operator(), "ci", grant, now).await.expect("created");
     let identity = tokens::identify(&backend, &secret, now).await.expect("identify").expect("accepted");
     assert_eq!((identity.name.as_str(), identity.kind), ("token:ci", IdentityKind::ServiceAccount));
-    let stored = tokens::list(&backend).await.expect("list").remove(0);
+    let stored = tokens::list(&backend, &operator()).await.expect("list").remove(0);
     assert_eq!(stored.last_used_at.map(|at| at.timestamp()), Some(now.timestamp()));
     let after_expiry = now + Duration::days(7) + Duration::seconds(1);
     assert_eq!(tokens::identify(&backend, &secret, after_expiry).await.expect("identify"), None);
@@ -120,7 +122,7 @@ async fn someone_who_edited_an_earlier_revision_cannot_approve_after_a_trivial_e
     releases::edit(&backend, Some(&rita()), id, swapped, 2, Utc::now()).await.expect("rita's edit");
     // …and sam tries to approve what includes his own change.
     let refused = decide(&backend, &sam, id, Decision::Approve).await;
-    assert!(matches!(refused, Err(ReleaseError::SelfReview { .. })), "{refused:?}");
+    assert!(matches!(refused, Err(Refusal::SelfReview { .. })), "{refused:?}");
     decide(&backend, &approver("ada"), id, Decision::Approve).await.expect("ada");
     let after = read(&backend, id).await;
     assert_eq!(after.contributors(), ["rita", "sam"]);
@@ -161,12 +163,12 @@ async fn a_review_or_edit_of_a_revision_that_is_no_longer_current_is_refused_nam
     changed.version = "2.15.1".into();
     releases::edit(&backend, Some(&rita()), id, changed.clone(), 1, Utc::now()).await.expect("edited");
     let stale = decide_on(&backend, &approver("ada"), id, 1, Decision::Approve).await;
-    assert!(matches!(stale, Err(ReleaseError::StaleRevision { seen: 1, current: 2 })), "{stale:?}");
+    assert!(matches!(stale, Err(Refusal::StaleRevision { seen: 1, current: 2 })), "{stale:?}");
     let message = stale.err().map(|e| e.to_string()).unwrap_or_default();
     assert!(message.contains("revision 1") && message.contains("revision 2"), "{message}");
     changed.version = "2.15.2".into();
     let late_edit = releases::edit(&backend, Some(&rita()), id, changed, 1, Utc::now()).await;
-    assert!(matches!(late_edit, Err(ReleaseError::StaleRevision { seen: 1, current: 2 })), "{late_edit:?}");
+    assert!(matches!(late_edit, Err(Refusal::StaleRevision { seen: 1, current: 2 })), "{late_edit:?}");
     let after = read(&backend, id).await;
     assert_eq!((after.release.revision, after.reviews.len()), (2, 0));
 }
@@ -241,7 +243,7 @@ async fn a_forged_review_check_or_revision_counts_for_nothing_and_verify_names_i
     let forged = read(&backend, id).await;
     assert_eq!(forged.counted_approvers(Utc::now()), ["ada"], "grace's forged approval does not count");
     assert_eq!(kinds(&forged), ["too_few_approvals", "unchecked_items", "unrecorded"]);
-    let report = airlock_backend::audit::verify(&backend, None, true, None).await.expect("verify");
+    let report = airlock_backend::audit::verify(&backend, &operator(), None).await.expect("verify");
     assert_eq!(report.first_broken, None, "the chain itself is untouched");
     assert_eq!(
         report.unrecorded,
@@ -255,7 +257,7 @@ async fn a_forged_review_check_or_revision_counts_for_nothing_and_verify_names_i
     check_with(&backend, id, 9, None).await.expect("checked for real");
     let opened = decide(&backend, &approver("grace"), id, Decision::Approve).await.expect("grace for real");
     assert!(opened.verdict(Utc::now()).is_ok(), "{:?}", kinds(&opened));
-    assert!(airlock_backend::audit::verify(&backend, None, true, None).await.expect("verify").intact());
+    assert!(airlock_backend::audit::verify(&backend, &operator(), None).await.expect("verify").intact());
 }
 
 /// Migration 0005 links rows made before it to the entries that recorded
@@ -286,6 +288,6 @@ async fn rows_made_before_the_upgrade_are_linked_to_their_entries_by_the_migrati
     db.raw_sql(&migration[start..end]).await.expect("the backfill runs");
     let after = read(&backend, id).await;
     assert!(after.verdict(Utc::now()).is_ok(), "{:?}", kinds(&after));
-    let report = airlock_backend::audit::verify(&backend, None, true, None).await.expect("verify");
+    let report = airlock_backend::audit::verify(&backend, &operator(), None).await.expect("verify");
     assert!(report.intact(), "{:?}", report.unrecorded);
 }

@@ -6,7 +6,9 @@
 use crate::support::TestStore;
 use crate::support::demo_backend;
 use crate::support::gate::*;
-use airlock_backend::releases::{self, CheckRequest, ReleaseError};
+use crate::support::operator;
+use airlock_backend::Refusal;
+use airlock_backend::releases::{self, CheckRequest};
 use airlock_backend::store::{AuditFilter, ReleaseFilter};
 use airlock_backend::{Backend, audit};
 use airlock_domain::gate::{Decision, ReleaseDossier};
@@ -30,7 +32,7 @@ async fn racing_approvals_and_edits_leave_a_state_the_rules_allow_every_time(db:
         let dismissals = dismissal_count(&backend, id).await;
         assert_eq!(audit_count(&backend).await - audit_before, changes + dismissals, "one audit entry per change (round {round})");
     }
-    let report = audit::verify(&backend, None, true, None).await.expect("verify");
+    let report = audit::verify(&backend, &operator(), None).await.expect("verify");
     assert_eq!(report.first_broken, None);
 }
 
@@ -47,7 +49,7 @@ async fn race(backend: &Backend, id: i64, round: usize) -> usize {
                 // An edit landing between reading and reviewing is refused, never applied to what they did not read.
                 match decide(&backend, &approver(name), id, decision).await {
                     Ok(_) => applied += 1,
-                    Err(ReleaseError::StaleRevision { .. }) => {}
+                    Err(Refusal::StaleRevision { .. }) => {}
                     Err(other) => panic!("review refused: {other:?}"),
                 }
             }
@@ -70,7 +72,7 @@ async fn race(backend: &Backend, id: i64, round: usize) -> usize {
         for (item, checked) in [(3, false), (3, true), (7, false), (7, true)] {
             let request = CheckRequest { checked, evidence_url: None, note: None };
             let result = releases::check_item(&ticker, Some(&rita()), id, item, request, Utc::now()).await;
-            assert!(!matches!(result, Err(ReleaseError::Store(_) | ReleaseError::Conflict(_))), "{result:?}");
+            assert!(!matches!(result, Err(Refusal::Store(_) | Refusal::Conflict(_))), "{result:?}");
         }
         4
     });

@@ -96,7 +96,7 @@ async fn a_new_cluster_is_in_the_next_read(db: &TestStore) {
         clusters.iter().map(|c| c.name.clone()).collect::<Vec<_>>()
     };
     assert!(development(&before).is_empty(), "no development cluster in lagos yet");
-    dispatch::admin::add_cluster(&backend, "operator", development_in_lagos(), Utc::now()).await.expect("added");
+    dispatch::admin::add_cluster(&backend, &crate::support::operator(), development_in_lagos(), Utc::now()).await.expect("added");
 
     let after = status::region_detail(&backend, Some(&root()), "lagos").await.expect("read").expect("lagos");
     assert_eq!(development(&after), ["dev-los-1"]);
@@ -147,7 +147,7 @@ async fn a_change_through_one_process_is_in_the_others_views_when_its_pages_are_
     assert_eq!(acme_api_in_production(&second, &root()).await, "2.15.0");
     assert_eq!(acme_cell_in_the_matrix(&second).await.as_deref(), Some("2.15.0"));
 
-    dispatch::admin::add_cluster(&first, "operator", development_in_lagos(), Utc::now()).await.expect("added");
+    dispatch::admin::add_cluster(&first, &crate::support::operator(), development_in_lagos(), Utc::now()).await.expect("added");
     status_changed(&mut heard_by_second).await;
     let clusters = dispatch::clusters(&second, Some(&root())).await.expect("clusters");
     assert!(clusters.iter().any(|c| c.name == "dev-los-1"), "the second process lists the new cluster");

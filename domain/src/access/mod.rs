@@ -183,7 +183,15 @@ impl Action {
         }
     }
 
-    fn describe(self) -> &'static str {
+    /// Whether the local operator (the CLI on the database's host) may take
+    /// this action: what it offers — reading, the audit log, tokens, clusters
+    /// and templates — and nothing that needs a person who signed in.
+    pub fn open_to_the_local_operator(self) -> bool {
+        matches!(self, Action::Read | Action::ReadAudit | Action::ManagePeople | Action::ManageWorld)
+    }
+
+    /// The action in words, as a refusal names it.
+    pub fn describe(self) -> &'static str {
         match self {
             Action::Read => "read",
             Action::CreateRelease => "create releases",
@@ -207,6 +215,8 @@ pub enum Denied {
     Forbidden { action: String, roles: String },
     #[error("You are signed in, but none of your groups grants an Airlock role.")]
     NoRole,
+    #[error("The local operator may not {action}: that needs a person who signed in.")]
+    NotForTheOperator { action: String },
 }
 
 /// The one authorisation decision: every action, reading included, needs a

@@ -5,7 +5,7 @@ use super::identity::Caller;
 use super::{ApiError, ErrorBody};
 use crate::state::AppState;
 use airlock_backend::audit;
-use airlock_backend::store::{AUDIT_PAGE_MAX, AuditFilter};
+use airlock_backend::{AUDIT_PAGE_MAX, AuditFilter};
 use airlock_domain::audit::{AuditEntry, Break, BrokenLink, Checkpoint, VerifyReport};
 use axum::Json;
 use axum::extract::State;
@@ -127,7 +127,7 @@ pub async fn verify(
         Some(text) => Some(text.parse::<Checkpoint>().map_err(|why| ApiError::BadQuery(format!("since_checkpoint: {why}.")))?),
         None => None,
     };
-    let report = audit::verify(&state.backend, caller.as_ref(), false, checkpoint).await?;
+    let report = audit::verify(&state.backend, caller.as_ref(), checkpoint).await?;
     Ok(Json(VerifyView::from(report)))
 }
 

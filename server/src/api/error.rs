@@ -1,9 +1,10 @@
 //! The API's one error type: a stable machine-readable `code`, a sentence for
-//! people, and the HTTP status that goes with them. Causes are logged here and
+//! people, and the HTTP status that goes with them. A service's refusal keeps
+//! the status and code the backend gave it (the pages answer the same); the
+//! other variants are what only HTTP can get wrong. Causes are logged here and
 //! never sent to the client.
 
-use airlock_backend::StoreError;
-use airlock_backend::releases::ReleaseError;
+use airlock_backend::{Missing, Refusal, StoreError};
 use axum::Json;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -13,12 +14,8 @@ use utoipa::ToSchema;
 /// The largest request body the API reads.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-const INTERNAL_MESSAGE: &str = "Something went wrong on the server.";
-
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    #[error("There is no {0}.")]
-    NotFound(String),
     #[error("There is no such API endpoint.")]
     NoSuchEndpoint,
     #[error("This endpoint does not accept that HTTP method.")]
@@ -35,14 +32,9 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("The request body is larger than {} KiB.", MAX_BODY_BYTES / 1024)]
     TooLarge,
-    /// A refusal by the release services; never `ReleaseError::Store`, which
-    /// `From` turns into `Unavailable` or `Internal`.
+    /// A backend service's refusal, with the status and code it carries.
     #[error(transparent)]
-    Release(ReleaseError),
-    #[error("The database is unavailable; try again shortly.")]
-    Unavailable(#[source] StoreError),
-    #[error("{INTERNAL_MESSAGE}")]
-    Internal(#[source] StoreError),
+    Refused(Refusal),
 }
 
 /// What every error response looks like.
@@ -66,7 +58,6 @@ pub struct FieldErrorBody {
 impl ApiError {
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
-            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::NoSuchEndpoint => (StatusCode::NOT_FOUND, "no_such_endpoint"),
             ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             ApiError::InvalidToken => (StatusCode::UNAUTHORIZED, "invalid_token"),
@@ -75,33 +66,27 @@ impl ApiError {
             ApiError::InvalidJson(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_json"),
             ApiError::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
             ApiError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
-            ApiError::Release(error) => release_status(error),
-            ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
-            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            ApiError::Refused(refusal) => {
+                (StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), refusal.code())
+            }
         }
     }
-}
 
-fn release_status(error: &ReleaseError) -> (StatusCode, &'static str) {
-    let (status, code) = error.status_and_code();
-    (StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), code)
+    /// There is nothing at this place.
+    pub fn not_found(missing: Missing) -> ApiError {
+        ApiError::Refused(Refusal::NotFound(missing))
+    }
 }
 
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> ApiError {
-        match error {
-            StoreError::Unavailable(_) => ApiError::Unavailable(error),
-            other => ApiError::Internal(other),
-        }
+        ApiError::Refused(error.into())
     }
 }
 
-impl From<ReleaseError> for ApiError {
-    fn from(error: ReleaseError) -> ApiError {
-        match error {
-            ReleaseError::Store(store) => store.into(),
-            refusal => ApiError::Release(refusal),
-        }
+impl From<Refusal> for ApiError {
+    fn from(refusal: Refusal) -> ApiError {
+        ApiError::Refused(refusal)
     }
 }
 
@@ -110,16 +95,13 @@ impl IntoResponse for ApiError {
         let (status, code) = self.status_and_code();
         if status.is_server_error() {
             tracing::error!(code, error = %self, cause = ?std::error::Error::source(&self), "API request failed");
-        } else if let ApiError::Release(ReleaseError::Conflict(cause)) = &self {
+        } else if let ApiError::Refused(Refusal::Conflict(cause)) = &self {
             tracing::warn!(code, cause = ?cause, "API change lost a race");
         }
-        // Server errors get a fixed sentence: whatever the cause says stays in the log.
-        let message = match &self {
-            ApiError::Release(ReleaseError::Store(_)) => INTERNAL_MESSAGE.to_owned(),
-            other => other.to_string(),
-        };
+        // A store failure's sentence is fixed by `Refusal`: its cause stays in the log.
+        let message = self.to_string();
         let errors = match &self {
-            ApiError::Release(ReleaseError::Invalid(errors)) => {
+            ApiError::Refused(Refusal::Invalid(errors)) => {
                 Some(errors.iter().map(|e| FieldErrorBody { field: e.field.clone(), message: e.message.clone() }).collect())
             }
             _ => None,

@@ -2,6 +2,7 @@
 //! API's JSON errors instead of axum's plain-text bodies.
 
 use super::ApiError;
+use airlock_backend::Missing;
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, OriginalUri, Path, Query, Request};
@@ -56,7 +57,7 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
             Err(_) => {
                 // The nested router sees its own suffix only; show the path as sent.
                 let path = parts.extensions.get::<OriginalUri>().map_or_else(|| parts.uri.path(), |uri| uri.0.path());
-                Err(ApiError::NotFound(format!("resource at {path}")))
+                Err(ApiError::not_found(Missing::Resource(path.to_owned())))
             }
         }
     }

@@ -4,7 +4,7 @@
 
 use super::vocabulary::{DecisionView, StateView, TargetView};
 
-use airlock_backend::store::ReleaseSummary;
+use airlock_backend::ReleaseSummary;
 use airlock_domain::gate::{Blocker, ChecklistItem, ReleaseDossier, ReleaseState, Review, changes};
 use chrono::{DateTime, Utc};
 use serde::Serialize;

@@ -4,6 +4,7 @@ use super::extract::ApiPath;
 use super::identity::Caller;
 use super::{ApiError, ErrorBody};
 use crate::state::AppState;
+use airlock_backend::Missing;
 use airlock_domain::{Health, Tenant};
 use axum::Json;
 use axum::extract::State;
@@ -93,7 +94,7 @@ pub async fn status(
 ) -> Result<Json<TenantStatus>, ApiError> {
     let detail = airlock_backend::status::tenant_detail(&state.backend, caller.as_ref(), &slug)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("tenant \"{slug}\"")))?;
+        .ok_or_else(|| ApiError::not_found(Missing::Tenant(slug.clone())))?;
     let workloads = detail
         .deployments
         .into_iter()

@@ -8,8 +8,8 @@
 use super::pages;
 use crate::api::ApiError;
 use crate::state::AppState;
+use airlock_backend::Refusal;
 use airlock_backend::auth::{RequestCaller, SignedInUser, USER_KEY, needs_touch, session_expired};
-use airlock_backend::releases::ReleaseError;
 use airlock_backend::tokens;
 use airlock_domain::access::Denied;
 use axum::extract::{Request, State};
@@ -31,7 +31,7 @@ pub async fn resolve_caller(State(state): State<AppState>, mut request: Request,
             Ok(Some(identity)) => (RequestCaller { identity: Some(identity), display_name: None, demo_sign_in }, Vec::new()),
             // Every API route needs a token, the OpenAPI document included.
             Ok(None) => {
-                return ApiError::from(ReleaseError::Denied(Denied::Unauthenticated { action: "use the API".into() })).into_response();
+                return ApiError::from(Refusal::Denied(Denied::Unauthenticated { action: "use the API".into() })).into_response();
             }
             Err(error) => return error.into_response(),
         }

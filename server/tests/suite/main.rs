@@ -19,6 +19,7 @@ mod health;
 mod kept_pages;
 mod load;
 mod oidc_sign_in;
+mod one_refusal;
 mod pages;
 mod release_pages;
 mod releases_api;

@@ -2,7 +2,8 @@
 //! (Used by the server's tests too: it depends on nothing but the crates.)
 
 use airlock_backend::Backend;
-use airlock_backend::releases::{self, CheckRequest, ReleaseError, ReviewRequest};
+use airlock_backend::Refusal;
+use airlock_backend::releases::{self, CheckRequest, ReviewRequest};
 use airlock_domain::access::{Identity, Role};
 use airlock_domain::gate::{Decision, ReleaseDossier, ReleaseDraft, Target};
 use chrono::Utc;
@@ -41,24 +42,18 @@ pub async fn create(backend: &Backend) -> ReleaseDossier {
 }
 
 /// Reviews the revision that is current now, as a reviewer who just read it.
-pub async fn decide(backend: &Backend, who: &Identity, id: i64, decision: Decision) -> Result<ReleaseDossier, ReleaseError> {
+pub async fn decide(backend: &Backend, who: &Identity, id: i64, decision: Decision) -> Result<ReleaseDossier, Refusal> {
     let revision = releases::get(backend, Some(&root()), id).await?.release.revision;
     decide_on(backend, who, id, revision, decision).await
 }
 
-pub async fn decide_on(
-    backend: &Backend,
-    who: &Identity,
-    id: i64,
-    revision: u32,
-    decision: Decision,
-) -> Result<ReleaseDossier, ReleaseError> {
+pub async fn decide_on(backend: &Backend, who: &Identity, id: i64, revision: u32, decision: Decision) -> Result<ReleaseDossier, Refusal> {
     let comment = if decision == Decision::Reject { "Migration not reviewed" } else { "" };
     releases::review(backend, Some(who), id, ReviewRequest { decision, comment: comment.into(), revision }, Utc::now()).await
 }
 
 /// Checks item `item` with `evidence`, as rita.
-pub async fn check_with(backend: &Backend, id: i64, item: u32, evidence: Option<&str>) -> Result<ReleaseDossier, ReleaseError> {
+pub async fn check_with(backend: &Backend, id: i64, item: u32, evidence: Option<&str>) -> Result<ReleaseDossier, Refusal> {
     let request = CheckRequest { checked: true, evidence_url: evidence.map(str::to_owned), note: None };
     releases::check_item(backend, Some(&rita()), id, item, request, Utc::now()).await
 }

@@ -164,3 +164,8 @@ pub async fn demo_backend(db: &TestStore) -> airlock_backend::Backend {
     db.store.import_world(&airlock_backend::demo::demo_world()).await.expect("import demo world");
     airlock_backend::Backend::new(db.store.clone())
 }
+
+/// The local operator, as the CLI would be after opening the database.
+pub fn operator() -> airlock_backend::LocalOperator {
+    airlock_backend::LocalOperator::for_tests("cli:test")
+}

@@ -232,7 +232,12 @@ impl TestApp {
 
     /// A backend on the app's own database, as the CLI would open it.
     pub async fn backend(&self) -> airlock_backend::Backend {
-        airlock_server::startup::open_backend(&self.same_settings()).await.expect("database opens")
+        self.operator().await.0
+    }
+
+    /// The same, with the local operator the CLI becomes by opening it.
+    pub async fn operator(&self) -> (airlock_backend::Backend, airlock_backend::LocalOperator) {
+        airlock_server::startup::open_as_operator(&self.same_settings()).await.expect("database opens")
     }
 
     /// Creates a service-account token named `name` (it acts as `token:<name>`).
@@ -242,12 +247,12 @@ impl TestApp {
 
     /// The same, administering `tenants` (with the tenant_admin role).
     pub async fn scoped_token(&self, name: &str, roles: &[airlock_domain::access::Role], tenants: &[&str]) -> String {
-        let backend = self.backend().await;
+        let (backend, operator) = self.operator().await;
         let now = chrono::Utc::now();
         let tenants = tenants.iter().map(|t| t.to_string()).collect();
         let expires_at = airlock_backend::tokens::expiry(None, now).expect("the default expiry");
         let grant = airlock_backend::tokens::TokenGrant { roles: roles.to_vec(), tenants, expires_at };
-        airlock_backend::tokens::create(&backend, "test-operator", name, grant, chrono::Utc::now()).await.expect("token created")
+        airlock_backend::tokens::create(&backend, &operator, name, grant, chrono::Utc::now()).await.expect("token created")
     }
 
     pub async fn get_as(&self, path: &str, token: Option<&str>) -> reqwest::Response {
