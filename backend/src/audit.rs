@@ -8,7 +8,7 @@
 
 use crate::Backend;
 use crate::Refusal;
-use crate::acting::{Actor, acting, authorize};
+use crate::acting::{Actor, LocalOperator, acting, authorize};
 use crate::releases::audit;
 use crate::store::AuditFilter;
 use airlock_domain::access::Action;
@@ -68,7 +68,7 @@ pub async fn verify_recent(backend: &Backend, actor: impl Into<Actor<'_>>) -> Re
 /// keeps working. A policy changed by hand later is not recorded by this: it
 /// stays unrecorded, blocks, and `verify` names it. (A world import records
 /// the policies it sets in its own transaction.)
-pub async fn record_first_policies(backend: &Backend, now: DateTime<Utc>) -> Result<usize, Refusal> {
+pub async fn record_first_policies(backend: &Backend, _operator: &LocalOperator, now: DateTime<Utc>) -> Result<usize, Refusal> {
     let mut tx = backend.store.begin().await?;
     let policies = tx.unrecorded_policies(true).await?;
     for (name, protected, required_approvals) in &policies {
@@ -83,7 +83,7 @@ pub async fn record_first_policies(backend: &Backend, now: DateTime<Utc>) -> Res
 /// With a key configured, records that this server seals the log with it
 /// (a keyed entry), unless the newest entry already is keyed: from then on a
 /// verifier with the key expects the log to end in a keyed entry.
-pub async fn seal_with_key(backend: &Backend, now: DateTime<Utc>) -> Result<(), Refusal> {
+pub async fn seal_with_key(backend: &Backend, _operator: &LocalOperator, now: DateTime<Utc>) -> Result<(), Refusal> {
     if backend.store.audit_key().is_none() {
         return Ok(());
     }

@@ -85,20 +85,16 @@ pub struct Backend {
 }
 
 impl Backend {
-    /// Opens the database for a server: its transports get this backend and
-    /// nothing that would let them act as the local operator.
-    pub async fn open(target: &DatabaseTarget, audit_key: Option<AuditKey>) -> Result<Backend, StoreError> {
-        Ok(Backend::from_store(store::connect(target, audit_key).await?))
-    }
-
-    /// Opens the database for an operator's command: whoever opens it
-    /// directly is its local operator, recorded as `name` (e.g. `cli:alice`).
+    /// Opens the database: whoever opens it directly is its local operator,
+    /// recorded as `name` (e.g. `cli:alice`). An operator's command keeps the
+    /// operator; a server uses it for its start-up work and hands its
+    /// transports the backend alone, so none of them can act as the operator.
     pub async fn open_as_operator(
         target: &DatabaseTarget,
         audit_key: Option<AuditKey>,
         name: String,
     ) -> Result<(Backend, LocalOperator), StoreError> {
-        Ok((Backend::open(target, audit_key).await?, LocalOperator::new(name)))
+        Ok((Backend::from_store(store::connect(target, audit_key).await?), LocalOperator::new(name)))
     }
 
     /// A backend on a store the conformance suites and benchmarks built.
@@ -145,13 +141,15 @@ impl Backend {
         self.store.ping().await
     }
 
-    /// Applies pending migrations (operators' commands and startup).
-    pub async fn migrate(&self) -> Result<(), StoreError> {
+    /// Applies pending migrations (operators' commands and startup), for the
+    /// local operator only.
+    pub async fn migrate(&self, _operator: &LocalOperator) -> Result<(), StoreError> {
         self.store.migrate().await
     }
 
-    /// Loads a whole world, e.g. the demo world (operators' commands and startup).
-    pub async fn import_world(&self, world: &airlock_domain::World) -> Result<(), StoreError> {
+    /// Loads a whole world, e.g. the demo world (operators' commands and
+    /// startup), for the local operator only: no transport can replace the world.
+    pub async fn import_world(&self, _operator: &LocalOperator, world: &airlock_domain::World) -> Result<(), StoreError> {
         self.store.import_world(world).await?;
         self.status_changed(read_model::Change::Everything).await;
         Ok(())

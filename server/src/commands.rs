@@ -19,7 +19,7 @@ pub async fn serve(settings: &Settings) -> Result<(), StartupError> {
 /// who opened it: where every operator command starts.
 pub(crate) async fn migrated(settings: &Settings) -> Result<(Backend, LocalOperator), StartupError> {
     let (backend, operator) = open_as_operator(settings).await?;
-    backend.migrate().await?;
+    backend.migrate(&operator).await?;
     Ok((backend, operator))
 }
 
@@ -37,8 +37,8 @@ pub async fn seed(settings: &Settings, demo: bool, synthetic: Option<u32>) -> Re
         (false, Some(tenants)) => ("synthetic", synthetic_world(tenants as usize)),
         (false, None) => return Err(StartupError::NothingToSeed),
     };
-    let (backend, _operator) = migrated(settings).await?;
-    backend.import_world(&world).await?;
+    let (backend, operator) = migrated(settings).await?;
+    backend.import_world(&operator, &world).await?;
     tracing::info!(
         database = backend.database_kind(),
         world = name,

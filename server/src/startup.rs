@@ -51,22 +51,16 @@ pub enum StartupError {
     SoleServer(#[from] crate::sole_server::SoleServerError),
 }
 
-/// The backend on the configured database (migrations not yet applied),
-/// sealing audit entries with the configured key, if any.
-pub async fn open_backend(settings: &Settings) -> Result<Backend, StartupError> {
+/// The backend on the configured database (migrations not yet applied), with
+/// the proof that whoever runs this opened the database themselves: the
+/// local operator, recorded as the OS user (`cli:alice`). Commands and the
+/// server's start-up use it; the server's transports get the backend alone.
+pub async fn open_as_operator(settings: &Settings) -> Result<(Backend, LocalOperator), StartupError> {
     let target = database_target(settings);
     match &target {
         DatabaseTarget::SqliteFile(path) => tracing::info!(path = %path.display(), "using the embedded SQLite database"),
         DatabaseTarget::Postgres(_) => tracing::info!("using PostgreSQL from DATABASE_URL"),
     }
-    Ok(Backend::open(&target, audit_key(settings)?).await?)
-}
-
-/// The backend on the configured database for an operator's command, with
-/// the proof that whoever runs it opened the database themselves: the local
-/// operator, recorded as the OS user (`cli:alice`).
-pub async fn open_as_operator(settings: &Settings) -> Result<(Backend, LocalOperator), StartupError> {
-    let target = database_target(settings);
     Ok(Backend::open_as_operator(&target, audit_key(settings)?, operator_name()).await?)
 }
 
@@ -169,16 +163,19 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: &Settings) -> Result<Application, StartupError> {
-        let backend = open_backend(settings).await?;
+        // Whoever starts the server opened the database: its start-up work is the
+        // local operator's. The operator goes no further than this function:
+        // the router and every transport get the backend alone.
+        let (backend, operator) = open_as_operator(settings).await?;
         let sole_server = match database_target(settings) {
             DatabaseTarget::SqliteFile(path) => Some(crate::sole_server::claim(&path)?),
             DatabaseTarget::Postgres(_) => None,
         };
-        backend.migrate().await?;
-        airlock_backend::audit::seal_with_key(&backend, chrono::Utc::now()).await?;
-        airlock_backend::audit::record_first_policies(&backend, chrono::Utc::now()).await?;
+        backend.migrate(&operator).await?;
+        airlock_backend::audit::seal_with_key(&backend, &operator, chrono::Utc::now()).await?;
+        airlock_backend::audit::record_first_policies(&backend, &operator, chrono::Utc::now()).await?;
         if settings.seed_demo {
-            backend.import_world(&airlock_backend::demo::demo_world()).await?;
+            backend.import_world(&operator, &airlock_backend::demo::demo_world()).await?;
             tracing::info!("demo world loaded");
         }
         backend.load_status().await?;

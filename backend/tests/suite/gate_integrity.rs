@@ -213,7 +213,7 @@ async fn a_policy_change_reaches_every_list_at_once(db: &TestStore) {
     let mut world = airlock_backend::demo::demo_world();
     let production = world.environments.iter_mut().find(|e| e.name == "production").expect("production");
     production.required_approvals = 3;
-    backend.import_world(&world).await.expect("policy changed");
+    backend.import_world(&crate::support::operator(), &world).await.expect("policy changed");
     let page = read(&backend, id).await;
     assert_eq!(kinds(&page), ["too_few_approvals"]);
     assert!(listed_ids(&backend, ReleaseState::Ready).await.is_empty(), "the list agrees with the page");

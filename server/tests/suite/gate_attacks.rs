@@ -99,7 +99,8 @@ async fn lists_agree_with_the_release_page_after_a_policy_change(app: TestApp) {
     }
     let mut world = airlock_backend::demo::demo_world();
     world.environments.iter_mut().filter(|e| e.name == "production").for_each(|e| e.required_approvals = 3);
-    app.backend().await.import_world(&world).await.expect("policy changed");
+    let (backend, operator) = app.operator().await;
+    backend.import_world(&operator, &world).await.expect("policy changed");
     assert_eq!(kinds(&detail(&app, id).await), ["too_few_approvals"]);
     let ready: Vec<Value> = app.get("/api/v1/releases?state=ready").await.json().await.expect("list");
     assert!(ready.is_empty(), "{ready:?}");
@@ -138,8 +139,8 @@ async fn a_truncated_audit_log_fails_against_a_kept_checkpoint(app: TestApp) {
     let audrey = app.token("audrey", &[Role::Auditor]).await;
     let (_, before) = api(app.get_as("/api/v1/audit/verify", Some(&audrey)).await).await;
     assert_eq!(before["ok"], true, "{before}");
-    let head = app.backend().await;
-    let kept = airlock_backend::audit::verify(&head, &app.operator().await.1, None).await.expect("verify").last.expect("a head");
+    let (head, operator) = app.operator().await;
+    let kept = airlock_backend::audit::verify(&head, &operator, None).await.expect("verify").last.expect("a head");
     // Foreign keys and the append-only triggers off first, as such an operator would.
     let off = if app.is_postgres() {
         "SET session_replication_role = replica;"
@@ -184,7 +185,8 @@ async fn a_policy_lowered_in_the_database_is_not_applied(app: TestApp) {
     // The same change through a world import is recorded, and then it applies.
     let mut world = airlock_backend::demo::demo_world();
     world.environments.iter_mut().filter(|e| e.name == "production").for_each(|e| e.required_approvals = 1);
-    app.backend().await.import_world(&world).await.expect("imported");
+    let (backend, operator) = app.operator().await;
+    backend.import_world(&operator, &world).await.expect("imported");
     let after = detail(&app, id).await;
     assert_eq!(after["state"], "ready", "{after}");
     let (_, verdict) = api(app.get_as("/api/v1/audit/verify", Some(&audrey)).await).await;
