@@ -39,13 +39,20 @@ pub fn page_panic(payload: Box<dyn Any + Send>) -> Response {
     (StatusCode::INTERNAL_SERVER_ERROR, Html(page)).into_response()
 }
 
-/// Answers 503 when the request has no answer within [`REQUEST_TIMEOUT`].
+/// Answers 503 when the request has no answer within [`REQUEST_TIMEOUT`]:
+/// on the API as its usual JSON error (code `timeout`), which its document promises.
 pub async fn time_limit(request: Request, next: Next) -> Response {
+    let api = request.uri().path().starts_with("/api/");
     match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
         Ok(response) => response,
         Err(_) => {
             tracing::warn!(seconds = REQUEST_TIMEOUT.as_secs(), "request timed out");
-            (StatusCode::SERVICE_UNAVAILABLE, "The server took too long to answer; try again shortly.").into_response()
+            let message = "The server took too long to answer; try again shortly.";
+            if api {
+                let body = serde_json::json!({ "code": "timeout", "message": message });
+                return (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response();
+            }
+            (StatusCode::SERVICE_UNAVAILABLE, message).into_response()
         }
     }
 }

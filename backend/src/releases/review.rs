@@ -8,11 +8,9 @@ use crate::store::{ItemCheck, Recorded, StoreTx};
 use crate::{Backend, Missing};
 use airlock_domain::access::{Action, Role};
 use airlock_domain::audit::AuditAction;
-use airlock_domain::gate::{ChecklistItem, Decision, MAX_COMMENT_LEN, ReleaseDossier, Review};
+use airlock_domain::gate::{ChecklistItem, Decision, MAX_COMMENT_LEN, MAX_EVIDENCE_URL_LEN, ReleaseDossier, Review};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-
-pub const MAX_EVIDENCE_URL_LEN: usize = 2_000;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReviewRequest {
@@ -172,7 +170,7 @@ fn blank_to_none(text: Option<String>) -> Option<String> {
 
 fn check_evidence_url(url: &str) -> Result<(), Refusal> {
     let scheme_ok = url.starts_with("https://") || url.starts_with("http://");
-    if url.len() > MAX_EVIDENCE_URL_LEN || !scheme_ok || url.chars().any(char::is_whitespace) {
+    if url.chars().count() > MAX_EVIDENCE_URL_LEN || !scheme_ok || url.chars().any(char::is_whitespace) {
         return Err(Refusal::invalid("evidence_url", "Evidence must be an http(s) link of at most 2,000 characters, such as a CI run."));
     }
     Ok(())

@@ -11,6 +11,8 @@ pub const MAX_IMAGE_LEN: usize = 255;
 pub const MAX_NOTES_LEN: usize = 4_000;
 pub const MAX_TARGETS: usize = 500;
 pub const MAX_COMMENT_LEN: usize = 2_000;
+/// A checklist tick's evidence link, in characters.
+pub const MAX_EVIDENCE_URL_LEN: usize = 2_000;
 
 /// A release as typed. `image` may be left empty: it then defaults to the
 /// service's image repository tagged with the version. One rule for every way

@@ -12,7 +12,10 @@ mod template;
 
 pub use blocker::Blocker;
 pub use dossier::{Change, ReleaseDossier, ReleaseState, ReleaseSummary, Revision, changes};
-pub use draft::{FieldError, MAX_COMMENT_LEN, MAX_NOTES_LEN, MAX_TARGETS, ReleaseDraft, check_image, check_version, image_tag};
+pub use draft::{
+    FieldError, MAX_COMMENT_LEN, MAX_EVIDENCE_URL_LEN, MAX_IMAGE_LEN, MAX_NOTES_LEN, MAX_TARGETS, MAX_VERSION_LEN, ReleaseDraft,
+    check_image, check_version, image_tag,
+};
 pub use release::{ContentDigest, ReleaseContent, Target};
 pub use template::{PRODUCTION_CHECKLIST, default_checklist};
 

@@ -6,7 +6,7 @@ use super::{ApiError, ErrorBody};
 use crate::state::AppState;
 use airlock_backend::audit;
 use airlock_backend::{AUDIT_PAGE_MAX, AuditFilter};
-use airlock_domain::audit::{AuditEntry, Break, BrokenLink, Checkpoint, VerifyReport};
+use airlock_domain::audit::{AuditEntry, Break, BrokenLink, Checkpoint, KEYED_PREFIX, VerifyReport};
 use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, Utc};
@@ -16,17 +16,21 @@ use utoipa::{IntoParams, ToSchema};
 /// How many entries a page has unless `limit` says otherwise.
 const DEFAULT_PAGE: u32 = 100;
 
+/// Blank filters match everything, as an untouched form field does.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct AuditQuery {
+    /// Exact actor, e.g. `ada` or `token:ci-pipeline`; blank: any.
     actor: Option<String>,
-    /// E.g. `review.approved`.
+    /// Exact action, e.g. `review.approved`; blank: any.
     action: Option<String>,
-    /// Exact subject, e.g. `release/12`.
+    /// Exact subject, e.g. `release/12`; blank: any.
     subject: Option<String>,
     /// Only entries older than this one: pass the previous page's `next_before_seq`.
     before_seq: Option<i64>,
-    /// 1 to 500; 100 when left out.
+    /// Entries per page; 100 when left out.
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
 }
 
@@ -59,14 +63,17 @@ pub struct AuditPage {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "One page of entries.", body = AuditPage),
-        (status = 400, description = "A query parameter does not parse (`bad_query`).", body = ErrorBody), (status = 401, description = "No token (`unauthenticated`) or an unknown one (`invalid_token`).", body = ErrorBody), (status = 403, description = "The token's roles do not allow it (`forbidden`).", body = ErrorBody),
+        (status = 403, description = "Only auditors and admins read the audit log (`forbidden`).", body = ErrorBody),
     ))]
 pub async fn entries(
     State(state): State<AppState>,
     Caller(caller): Caller,
     ApiQuery(query): ApiQuery<AuditQuery>,
 ) -> Result<Json<AuditPage>, ApiError> {
-    let limit = query.limit.unwrap_or(DEFAULT_PAGE).clamp(1, AUDIT_PAGE_MAX);
+    let limit = query.limit.unwrap_or(DEFAULT_PAGE);
+    if !(1..=AUDIT_PAGE_MAX).contains(&limit) {
+        return Err(ApiError::BadQuery(format!("limit: a page holds 1 to {AUDIT_PAGE_MAX} entries, not {limit}.")));
+    }
     let filter = AuditFilter {
         actor: non_empty(query.actor),
         action: non_empty(query.action),
@@ -103,9 +110,12 @@ pub struct BrokenLinkView {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct VerifyQuery {
     /// A checkpoint kept elsewhere (`SEQ:HASH`, from `airlock audit head`):
-    /// the walk must pass through it with the same hash.
+    /// the walk must pass through it with the same hash. Blank: none.
+    #[param(pattern = r"^([1-9][0-9]{0,17}:(hmac-sha256:)?[0-9a-f]{64})?$")]
     since_checkpoint: Option<String>,
 }
 
@@ -115,20 +125,35 @@ pub struct VerifyQuery {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The result of walking the whole hash chain.", body = VerifyView),
-        (status = 400, description = "A checkpoint that does not read `SEQ:HASH` (`bad_query`).", body = ErrorBody),
-        (status = 401, description = "No token (`unauthenticated`) or an unknown one (`invalid_token`).", body = ErrorBody), (status = 403, description = "The token's roles do not allow it (`forbidden`).", body = ErrorBody),
+        (status = 403, description = "Only auditors and admins verify the audit log (`forbidden`).", body = ErrorBody),
     ))]
 pub async fn verify(
     State(state): State<AppState>,
     Caller(caller): Caller,
     ApiQuery(query): ApiQuery<VerifyQuery>,
 ) -> Result<Json<VerifyView>, ApiError> {
-    let checkpoint = match non_empty(query.since_checkpoint) {
-        Some(text) => Some(text.parse::<Checkpoint>().map_err(|why| ApiError::BadQuery(format!("since_checkpoint: {why}.")))?),
+    let checkpoint = match query.since_checkpoint.filter(|text| !text.is_empty()) {
+        Some(text) => Some(checkpoint(&text)?),
         None => None,
     };
     let report = audit::verify(&state.backend, caller.as_ref(), checkpoint).await?;
     Ok(Json(VerifyView::from(report)))
+}
+
+/// A checkpoint as `airlock audit head` prints it: the sequence number, a
+/// colon and the entry's hash (SHA-256 in hex, `hmac-sha256:` before it when
+/// keyed). Anything else could never match an entry, so it is refused.
+fn checkpoint(text: &str) -> Result<Checkpoint, ApiError> {
+    let refuse =
+        || ApiError::BadQuery(format!("since_checkpoint: \u{201c}{text}\u{201d} is not SEQ:HASH as `airlock audit head` prints it."));
+    let (seq, hash) = text.split_once(':').ok_or_else(refuse)?;
+    let hex = hash.strip_prefix(KEYED_PREFIX).unwrap_or(hash);
+    let seq_ok = (1..=18).contains(&seq.len()) && !seq.starts_with('0') && seq.bytes().all(|b| b.is_ascii_digit());
+    let hash_ok = hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if !(seq_ok && hash_ok) {
+        return Err(refuse());
+    }
+    text.parse::<Checkpoint>().map_err(|_| refuse())
 }
 
 impl From<AuditEntry> for AuditEntryView {

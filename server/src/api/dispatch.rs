@@ -3,7 +3,8 @@
 //! authorises, re-checks the gate and records the jobs; nothing here talks to
 //! a cluster.
 
-use super::extract::{ApiJson, ApiPath};
+use super::constraints;
+use super::extract::{ApiOptionalJson, ApiPath};
 use super::identity::Caller;
 use super::vocabulary::TargetView;
 use super::{ApiError, ErrorBody};
@@ -149,12 +150,12 @@ impl From<Dispatched> for DispatchedView {
     security(("bearer" = [])),
     responses(
         (status = 202, description = "Jobs recorded, one per target; follow them at `/releases/{id}/jobs`.", body = DispatchedView),
-        (status = 401, description = "No token (`unauthenticated`) or an unknown one (`invalid_token`).", body = ErrorBody),
         (status = 403, description = "Only release managers dispatch (`forbidden`).", body = ErrorBody),
         (status = 404, description = "No such release (`not_found`).", body = ErrorBody),
-        (status = 409, description = "`gate_closed` (the message lists every blocker) or `already_dispatched` (nothing more was sent).", body = ErrorBody),
+        (status = 409, description = "`gate_closed` (the message lists every blocker), `already_dispatched` (nothing more was sent) or `conflict`.", body = ErrorBody),
         (status = 422, description = "`no_cluster` for a target's region, or `invalid_template`.", body = ErrorBody),
-        (status = 503, description = "`cluster_unreachable`: a target's cluster failed its last check; nothing was recorded.", body = ErrorBody),
+        (status = 503, description = "`cluster_unreachable`: a target's cluster failed its last check; or `unavailable` or `timeout`. Nothing was recorded.",
+            body = ErrorBody, headers(("Retry-After" = u32, description = "Seconds to wait before trying again."))),
     ))]
 pub async fn dispatch(
     State(state): State<AppState>,
@@ -165,31 +166,35 @@ pub async fn dispatch(
     Ok((StatusCode::ACCEPTED, Json(dispatched.into())))
 }
 
+/// Optional: no body at all rolls back every dispatched target.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RollbackRequest {
-    /// Only these targets; every dispatched target when absent or empty.
     #[serde(default)]
+    #[schema(schema_with = constraints::rollback_targets)]
     targets: Option<Vec<TargetView>>,
 }
 
 /// Rolls targets back to the version that ran there before this release.
 #[utoipa::path(post, path = "/releases/{id}/rollback", operation_id = "roll_back_release", tag = "dispatch", params(("id" = i64, Path)),
-    request_body = RollbackRequest,
+    request_body(content = Option<RollbackRequest>, description = "Which targets; leave the body out to roll back every dispatched target."),
     security(("bearer" = [])),
     responses(
         (status = 202, description = "Rollback jobs recorded; targets already rolled back are left out.", body = DispatchedView),
-        (status = 401, description = "No token (`unauthenticated`) or an unknown one (`invalid_token`).", body = ErrorBody),
-        (status = 403, description = "Only release managers roll back (`forbidden`).", body = ErrorBody),
+        (status = 403, description = "Only release managers roll back (`forbidden`), and nobody where the environment sends rollbacks \
+            through the gate (`rollback_through_the_gate`).", body = ErrorBody),
         (status = 404, description = "No such release (`not_found`).", body = ErrorBody),
-        (status = 409, description = "`not_dispatched`, or `nothing_to_roll_back` with the reason per target.", body = ErrorBody),
-        (status = 503, description = "`cluster_unreachable`: nothing was recorded.", body = ErrorBody),
+        (status = 409, description = "`not_dispatched`, `nothing_to_roll_back` with the reason per target, or `conflict`.", body = ErrorBody),
+        (status = 422, description = "`no_cluster` for a target's region or `invalid_template`; or a body that breaks its schema \
+            (`invalid_json`).", body = ErrorBody),
+        (status = 503, description = "`cluster_unreachable`: a target's cluster failed its last check; or `unavailable` or `timeout`. Nothing was recorded.",
+            body = ErrorBody, headers(("Retry-After" = u32, description = "Seconds to wait before trying again."))),
     ))]
 pub async fn rollback(
     State(state): State<AppState>,
     Caller(caller): Caller,
     ApiPath(id): ApiPath<i64>,
-    ApiJson(request): ApiJson<RollbackRequest>,
+    ApiOptionalJson(request): ApiOptionalJson<RollbackRequest>,
 ) -> Result<(StatusCode, Json<DispatchedView>), ApiError> {
     let targets = request.targets.map(|ts| ts.into_iter().map(Into::into).collect());
     let dispatched = dispatch::rollback(&state.backend, caller.as_ref(), id, targets, Utc::now()).await?;

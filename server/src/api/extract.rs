@@ -6,8 +6,8 @@ use airlock_backend::Missing;
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, OriginalUri, Path, Query, Request};
-use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
 use serde::de::DeserializeOwned;
 
 /// A JSON request body.
@@ -18,6 +18,29 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
         Json::<T>::from_request(request, state).await.map(|Json(value)| ApiJson(value)).map_err(ApiError::from)
+    }
+}
+
+/// A JSON request body the operation may go without: a request with neither
+/// a body nor a `Content-Type`, or with the body `null`, gets `T::default()`.
+/// Any body at all must be JSON sent as such, exactly as for [`ApiJson`].
+pub struct ApiOptionalJson<T>(pub T);
+
+impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for ApiOptionalJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let headers = request.headers();
+        let typed = headers.contains_key(header::CONTENT_TYPE);
+        // A chunked body announces no length, so only a stated 0 (or no length and no chunks) is "none".
+        let empty = match headers.get(header::CONTENT_LENGTH) {
+            Some(length) => length.as_bytes() == b"0",
+            None => !headers.contains_key(header::TRANSFER_ENCODING),
+        };
+        if !typed && empty {
+            return Ok(ApiOptionalJson(T::default()));
+        }
+        ApiJson::<Option<T>>::from_request(request, state).await.map(|ApiJson(value)| ApiOptionalJson(value.unwrap_or_default()))
     }
 }
 

@@ -4,6 +4,8 @@
 //! with a bearer token (`identity`); the release services authorise them.
 
 mod audit;
+mod constraints;
+mod contract;
 mod dispatch;
 mod error;
 mod extract;
@@ -25,7 +27,18 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn router() -> Router<AppState> {
-    let (router, routed) = OpenApiRouter::<AppState>::new()
+    let (router, routed) = routes().split_for_parts();
+    router
+        .layer(Extension(openapi::publish(routed)))
+        // Bodies are small JSON objects; anything bigger is refused before it is read whole.
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .fallback(|| async { ApiError::NoSuchEndpoint })
+}
+
+/// Every operation, with its part of the OpenAPI document.
+fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::<AppState>::new()
         .routes(routes!(world::environments))
         .routes(routes!(world::regions))
         .routes(routes!(world::clusters))
@@ -42,11 +55,4 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(audit::entries))
         .routes(routes!(audit::verify))
         .routes(routes!(openapi::document))
-        .split_for_parts();
-    router
-        .layer(Extension(openapi::publish(routed)))
-        // Bodies are small JSON objects; anything bigger is refused before it is read whole.
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
-        .fallback(|| async { ApiError::NoSuchEndpoint })
 }

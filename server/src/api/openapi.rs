@@ -1,10 +1,13 @@
 //! The OpenAPI 3 document, `GET /api/v1/openapi.json`. Paths and schemas come
 //! from the handlers' own `#[utoipa::path]` annotations as they are routed
 //! (see `super::router`), so the document cannot list a route that does not
-//! exist or miss one that does.
+//! exist or miss one that does; `super::contract` adds the answers every
+//! operation of its shape gives besides its own.
 
+use super::contract::CommonAnswers;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
+use serde_json::Value;
 use std::sync::Arc;
 use utoipa::openapi::OpenApi as Document;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -18,9 +21,11 @@ pub const PREFIX: &str = "/api/v1";
     info(
         title = "Airlock API",
         description = "Releases, their gate and the audit log, for CI pipelines and scripts. \
-            Send a service-account token as `Authorization: Bearer airlock_…` (`airlock token create`). \
-            Reads work without one; every change needs one whose roles allow it. \
-            Errors are `{\"code\", \"message\"}` with a stable snake_case `code`."
+            Every operation, this document included, needs a service-account token sent as \
+            `Authorization: Bearer airlock_…` (`airlock token create`), and its roles must allow what it asks. \
+            A body is JSON sent with `Content-Type: application/json`; a query parameter an operation \
+            does not list is refused. Errors are `{\"code\", \"message\"}` with a stable snake_case `code` \
+            (and `errors`, field by field, with `invalid`); every status an operation can answer is listed with it."
     ),
     modifiers(&BearerScheme),
     tags(
@@ -49,15 +54,41 @@ impl Modify for BearerScheme {
 
 /// The finished document, shared by every request for it.
 #[derive(Clone)]
-pub struct Published(Arc<Document>);
+pub struct Published(Arc<Value>);
 
 /// Puts the routed operations (whose paths are relative to the API's mount
 /// point) under [`PREFIX`] in the document with the API's description.
 pub fn publish(routed: Document) -> Published {
-    Published(Arc::new(ApiDoc::openapi().nest(PREFIX, routed)))
+    let mut document = ApiDoc::openapi().nest(PREFIX, routed);
+    CommonAnswers.modify(&mut document);
+    // Built once at start from the handlers' annotations, never from input: it always serializes.
+    let mut json = serde_json::to_value(&document).expect("the OpenAPI document serializes to JSON");
+    spell_links(&mut json);
+    Published(Arc::new(json))
 }
 
-#[utoipa::path(get, path = "/openapi.json", operation_id = "openapi_document", tag = "meta",
+/// utoipa 5.5 writes a response link's fields as in Rust (`operation_id`);
+/// OpenAPI, and so every client following links, reads `operationId`,
+/// `operationRef` and `requestBody`.
+fn spell_links(document: &mut Value) {
+    let operations = document.get_mut("paths").and_then(Value::as_object_mut).into_iter().flat_map(|paths| paths.values_mut());
+    let responses = operations
+        .filter_map(Value::as_object_mut)
+        .flat_map(|item| item.values_mut())
+        .filter_map(|operation| operation.get_mut("responses").and_then(Value::as_object_mut))
+        .flat_map(|responses| responses.values_mut());
+    let links =
+        responses.filter_map(|response| response.get_mut("links").and_then(Value::as_object_mut)).flat_map(|links| links.values_mut());
+    for link in links.filter_map(Value::as_object_mut) {
+        for (rust, openapi) in [("operation_id", "operationId"), ("operation_ref", "operationRef"), ("request_body", "requestBody")] {
+            if let Some(value) = link.remove(rust) {
+                link.insert(openapi.to_owned(), value);
+            }
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/openapi.json", operation_id = "openapi_document", tag = "meta", security(("bearer" = [])),
     responses((status = 200, description = "This OpenAPI 3 document.", content_type = "application/json")))]
 pub async fn document(Extension(Published(document)): Extension<Published>) -> Response {
     Json(document.as_ref()).into_response()

@@ -2,10 +2,11 @@
 //! HTTP into a call to `airlock_backend::releases`, which authorises the
 //! caller and applies every rule in one transaction.
 
+use super::constraints;
 use super::extract::{ApiJson, ApiPath, ApiQuery, non_empty};
 use super::identity::Caller;
 use super::release_view::{ReleaseDetail, ReleaseSummaryView};
-use super::vocabulary::{StateView, TargetView};
+use super::vocabulary::{StateView, TargetView, revision};
 use super::{ApiError, ErrorBody};
 use crate::state::AppState;
 use airlock_backend::ReleaseFilter;
@@ -19,19 +20,24 @@ use chrono::Utc;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
+/// Blank `environment` and `service` match everything, as an untouched form field does.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct ReleaseQuery {
+    /// Only releases to this environment; blank: any.
     environment: Option<String>,
+    /// Only releases of this service; blank: any.
     service: Option<String>,
-    /// blocked, rejected or ready.
     #[param(value_type = Option<StateView>)]
     state: Option<String>,
 }
 
 impl ReleaseQuery {
     fn into_filter(self) -> Result<ReleaseFilter, ApiError> {
-        let state = match non_empty(self.state) {
+        // Exactly one of the states the document lists, untrimmed: a blank state
+        // is refused rather than read as "any", which the document does not say.
+        let state = match self.state {
             None => None,
             Some(text) => Some(ReleaseState::parse(&text).ok_or_else(|| {
                 ApiError::BadQuery(format!("There is no release state \u{201c}{text}\u{201d}; use blocked, rejected or ready."))
@@ -46,7 +52,7 @@ impl ReleaseQuery {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Releases, newest first (at most the 200 newest).", body = Vec<ReleaseSummaryView>),
-        (status = 400, description = "Unknown `state`.", body = ErrorBody),
+        (status = 400, description = "A `state` other than blocked, rejected or ready, or a parameter not listed here (`bad_query`).", body = ErrorBody),
     ))]
 pub async fn list(
     State(state): State<AppState>,
@@ -78,11 +84,17 @@ pub async fn get(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewRelease {
+    #[schema(schema_with = constraints::service)]
     service: String,
+    #[schema(schema_with = constraints::version)]
     version: String,
+    #[schema(schema_with = constraints::image)]
     image: Option<String>,
+    #[schema(schema_with = constraints::environment)]
     environment: String,
+    #[schema(schema_with = constraints::targets)]
     targets: Vec<TargetView>,
+    #[schema(schema_with = constraints::notes)]
     notes: Option<String>,
     /// Deploy `image` although its tag names another version than `version`
     /// (otherwise that is refused as a field error).
@@ -94,9 +106,19 @@ pub struct NewRelease {
 #[utoipa::path(post, path = "/releases", operation_id = "create_release", tag = "releases", request_body = NewRelease,
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "Created; `Location` names it.", body = ReleaseDetail),
-        (status = 401, description = "No token (`unauthenticated`) or an unknown one (`invalid_token`).", body = ErrorBody), (status = 403, description = "The token's roles do not allow it (`forbidden`).", body = ErrorBody),
-        (status = 422, description = "Invalid fields (`invalid`, with `errors`) or body (`invalid_json`).", body = ErrorBody),
+        (status = 201, description = "Created; `Location` names it.", body = ReleaseDetail,
+            headers(("Location" = String, description = "The new release, `/api/v1/releases/{id}`.")),
+            links(
+                ("read" = (operation_id = "get_release", parameters(("id" = "$response.body#/id")))),
+                ("edit" = (operation_id = "edit_release", parameters(("id" = "$response.body#/id")))),
+                ("review" = (operation_id = "review_release", parameters(("id" = "$response.body#/id")))),
+                ("dispatch" = (operation_id = "dispatch_release", parameters(("id" = "$response.body#/id")))),
+                ("roll_back" = (operation_id = "roll_back_release", parameters(("id" = "$response.body#/id")))),
+                ("jobs" = (operation_id = "list_release_jobs", parameters(("id" = "$response.body#/id")))),
+            )),
+        (status = 403, description = "Only release managers and admins create releases (`forbidden`).", body = ErrorBody),
+        (status = 422, description = "`invalid`, with `errors` field by field: a service, environment, tenant or region that does not exist, \
+            or an image tagged with another version than `version` while `image_pinned` is false; or `invalid_json`.", body = ErrorBody),
     ))]
 pub async fn create(
     State(state): State<AppState>,
@@ -121,17 +143,24 @@ pub async fn create(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReleaseChanges {
+    #[schema(schema_with = constraints::same_service)]
     service: Option<String>,
+    #[schema(schema_with = constraints::new_version)]
     version: Option<String>,
+    #[schema(schema_with = constraints::image)]
     image: Option<String>,
+    #[schema(schema_with = constraints::same_environment)]
     environment: Option<String>,
+    #[schema(schema_with = constraints::new_targets)]
     targets: Option<Vec<TargetView>>,
+    #[schema(schema_with = constraints::notes)]
     notes: Option<String>,
     /// Deploy `image` although its tag names another version (asked at every edit).
     #[serde(default)]
     image_pinned: bool,
-    /// The revision the editor started from (required): 409 `stale_revision`,
-    /// naming both revisions, if the release has moved on since.
+    /// The revision the editor started from.
+    #[schema(schema_with = constraints::revision)]
+    #[serde(deserialize_with = "revision")]
     revision: u32,
 }
 
@@ -157,9 +186,12 @@ impl ReleaseChanges {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The release as edited (unchanged if the edit changed nothing).", body = ReleaseDetail),
-        (status = 401, description = "No token (`unauthenticated`) or an unknown one (`invalid_token`).", body = ErrorBody), (status = 403, description = "The token's roles do not allow it (`forbidden`).", body = ErrorBody), (status = 404, description = "No such release (`not_found`).", body = ErrorBody),
-        (status = 409, description = "`stale_revision`: someone edited it since `revision`.", body = ErrorBody),
-        (status = 422, description = "Invalid fields (`invalid`, with `errors`) or body (`invalid_json`).", body = ErrorBody),
+        (status = 403, description = "Only release managers and admins edit releases (`forbidden`).", body = ErrorBody),
+        (status = 404, description = "No such release (`not_found`).", body = ErrorBody),
+        (status = 409, description = "`stale_revision`: someone edited it since `revision`; or `conflict`.", body = ErrorBody),
+        (status = 422, description = "`invalid`, with `errors` field by field: another service or environment than the release's, a tenant \
+            or region that does not exist, or an image tagged with another version than the release's while `image_pinned` is false; \
+            or `invalid_json`.", body = ErrorBody),
     ))]
 pub async fn edit(
     State(state): State<AppState>,

@@ -6,6 +6,7 @@ mod support;
 
 mod access_matrix;
 mod api;
+mod api_contract;
 mod cli;
 mod cluster_cli;
 mod dispatch_api;
