@@ -8,16 +8,44 @@ use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, OriginalUri, Path, Query, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
-use serde::de::DeserializeOwned;
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{DeserializeOwned, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+use std::fmt;
+use std::marker::PhantomData;
 
-/// A JSON request body.
+/// A JSON request body: an object.
 pub struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
-        Json::<T>::from_request(request, state).await.map(|Json(value)| ApiJson(value)).map_err(ApiError::from)
+        Json::<Object<T>>::from_request(request, state).await.map(|Json(Object(value))| ApiJson(value)).map_err(ApiError::from)
+    }
+}
+
+/// A JSON object read as `T`. serde reads a struct from an array too (its
+/// fields in order, `[]` when all have defaults); the document says object.
+struct Object<T>(T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Object<T>, D::Error> {
+        deserializer.deserialize_map(ObjectVisitor(PhantomData)).map(Object)
+    }
+}
+
+struct ObjectVisitor<T>(PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+        formatter.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+        T::deserialize(MapAccessDeserializer::new(map))
     }
 }
 
@@ -40,7 +68,8 @@ impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for ApiOption
         if !typed && empty {
             return Ok(ApiOptionalJson(T::default()));
         }
-        ApiJson::<Option<T>>::from_request(request, state).await.map(|ApiJson(value)| ApiOptionalJson(value.unwrap_or_default()))
+        let Json(value) = Json::<Option<Object<T>>>::from_request(request, state).await?;
+        Ok(ApiOptionalJson(value.map(|Object(value)| value).unwrap_or_default()))
     }
 }
 

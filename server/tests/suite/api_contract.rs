@@ -46,7 +46,7 @@ async fn query_parameters_outside_the_document_are_refused_with_bad_query() {
 }
 
 #[tokio::test]
-async fn a_rollback_may_leave_its_body_out_but_any_body_is_json_sent_as_json() {
+async fn a_rollback_may_leave_its_body_out_but_any_body_is_a_json_object_sent_as_json() {
     let app = spawn_app().await;
     let rita = app.token("rita", &[Role::ReleaseManager]).await;
     let id = create(&app, &rita).await;
@@ -62,6 +62,15 @@ async fn a_rollback_may_leave_its_body_out_but_any_body_is_json_sent_as_json() {
     let untyped = app.client.post(&url).bearer_auth(&rita).body("{}").send().await.expect("sent");
     let (status, error) = api(untyped).await;
     assert_eq!((status, error["code"].as_str()), (415, Some("unsupported_media_type")), "{error}");
+    // serde would read a struct from an array of its fields too; the document says object.
+    for array in ["[]", "[null]"] {
+        let response = app.client.post(&url).bearer_auth(&rita).header("content-type", "application/json").body(array);
+        let (status, error) = api(response.send().await.expect("sent")).await;
+        assert_eq!((status, error["code"].as_str()), (422, Some("invalid_json")), "{array}: {error}");
+    }
+    let release = json!(["api", "2.15.0", null, "production", [{"tenant": "acme", "region": "frankfurt"}]]);
+    let (status, error) = api(app.post_json("/api/v1/releases", Some(&rita), &release).await).await;
+    assert_eq!((status, error["code"].as_str()), (422, Some("invalid_json")), "{error}");
     let (_, jobs) = api(app.get(&format!("/api/v1/releases/{id}/jobs")).await).await;
     assert_eq!(jobs, json!([]), "nothing was recorded");
 }
