@@ -22,6 +22,11 @@ pub enum Missing {
     Region(String),
     /// A path the API has no resource at (e.g. `/releases/abc`).
     Resource(String),
+    /// A held provider account waiting for a decision (see `auth::accounts`).
+    HeldAccount {
+        issuer: String,
+        subject: String,
+    },
 }
 
 impl fmt::Display for Missing {
@@ -33,6 +38,7 @@ impl fmt::Display for Missing {
             Missing::Environment(name) => write!(f, "environment \"{name}\""),
             Missing::Region(name) => write!(f, "region \"{name}\""),
             Missing::Resource(path) => write!(f, "resource at {path}"),
+            Missing::HeldAccount { issuer, subject } => write!(f, "account {subject} of {issuer} waiting for a decision"),
         }
     }
 }
@@ -70,6 +76,14 @@ pub enum Refusal {
     NothingToRollBack(String),
     #[error("The job template of {environment} is not valid: {message}")]
     Template { environment: String, message: String },
+    /// Named nowhere: the account is told it resembles someone, not whom.
+    #[error(
+        "This account resembles someone who already signs in to Airlock (the same e-mail address or username). \
+         An administrator must confirm whether it is theirs or someone new before it can sign in."
+    )]
+    AccountHeld,
+    #[error("An administrator blocked this account from signing in to Airlock.")]
+    AccountBlocked,
     #[error("Someone changed the same data at the same moment; reload and try again.")]
     Conflict(#[source] StoreError),
     /// The cause stays in the log: the sentence is the same for every store
@@ -133,6 +147,8 @@ impl Refusal {
             Refusal::NoCluster { .. } => (422, "no_cluster"),
             Refusal::ClusterUnreachable { .. } => (503, "cluster_unreachable"),
             Refusal::Template { .. } => (422, "invalid_template"),
+            Refusal::AccountHeld => (403, "account_held"),
+            Refusal::AccountBlocked => (403, "account_blocked"),
             Refusal::Store(StoreError::Unavailable(_)) => (503, "unavailable"),
             Refusal::Store(_) => (500, "internal"),
         }
@@ -172,6 +188,9 @@ mod tests {
             (Refusal::NoCluster { environment: "production".into(), region: "lagos".into() }, 422, "no_cluster"),
             (Refusal::ClusterUnreachable { cluster: "prod-fra".into(), reason: "timed out".into() }, 503, "cluster_unreachable"),
             (Refusal::Template { environment: "production".into(), message: "line 3".into() }, 422, "invalid_template"),
+            (Refusal::AccountHeld, 403, "account_held"),
+            (Refusal::AccountBlocked, 403, "account_blocked"),
+            (Refusal::NotFound(Missing::HeldAccount { issuer: "https://id".into(), subject: "s".into() }), 404, "not_found"),
             (Refusal::Conflict(corrupt()), 409, "conflict"),
             (Refusal::Store(StoreError::Unavailable(sqlx::Error::PoolTimedOut)), 503, "unavailable"),
             (Refusal::Store(corrupt()), 500, "internal"),

@@ -1,7 +1,7 @@
 //! Command-line interface. Settings come from the configuration layers
 //! (defaults → TOML file → environment); the CLI only picks what to do.
 
-use airlock_domain::access::Role;
+use airlock_domain::access::{AccountDecision, Role};
 use airlock_domain::audit::Checkpoint;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -44,6 +44,26 @@ pub enum Command {
     /// The Job template of each environment.
     #[command(subcommand)]
     Templates(TemplatesCommand),
+    /// Provider accounts held at their first sign-in because they resemble a
+    /// person Airlock already knows.
+    #[command(subcommand)]
+    Accounts(AccountsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountsCommand {
+    /// Every held account, open ones first: whom it resembles and why.
+    List,
+    /// Decide a held (or blocked) account: `merge` (it is the person it
+    /// resembles and signs in as them), `allow` (a person of their own) or `block`.
+    Decide {
+        #[arg(long)]
+        issuer: String,
+        #[arg(long)]
+        subject: String,
+        #[arg(value_parser = parse_decision)]
+        decision: AccountDecision,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -160,4 +180,8 @@ fn parse_role(text: &str) -> Result<Role, String> {
         let known: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
         format!("unknown role '{text}' (one of: {})", known.join(", "))
     })
+}
+
+fn parse_decision(text: &str) -> Result<AccountDecision, String> {
+    AccountDecision::parse(text).ok_or_else(|| format!("unknown decision '{text}' (one of: merge, allow, block)"))
 }

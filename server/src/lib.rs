@@ -2,6 +2,7 @@
 //! (Leptos pages, server functions, `/api/v1`, health and metrics) and the
 //! command-line entry points.
 
+pub mod account_commands;
 pub mod api;
 pub mod assets;
 pub mod auth;

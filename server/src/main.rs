@@ -1,8 +1,8 @@
 //! `airlock`: the deployment portal's single binary.
 
-use airlock_server::cli::{AuditCommand, Cli, Command, TemplatesCommand, TokenCommand};
+use airlock_server::cli::{AccountsCommand, AuditCommand, Cli, Command, TemplatesCommand, TokenCommand};
 use airlock_server::config::Settings;
-use airlock_server::{commands, dispatch_commands, telemetry};
+use airlock_server::{account_commands, commands, dispatch_commands, telemetry};
 use clap::Parser;
 use std::process::ExitCode;
 
@@ -42,6 +42,10 @@ async fn main() -> ExitCode {
             dispatch_commands::set_template(&settings, &environment, &file).await
         }
         Command::Templates(TemplatesCommand::Show { environment }) => dispatch_commands::show_template(&settings, &environment).await,
+        Command::Accounts(AccountsCommand::List) => account_commands::list(&settings).await,
+        Command::Accounts(AccountsCommand::Decide { issuer, subject, decision }) => {
+            account_commands::decide(&settings, &issuer, &subject, decision).await
+        }
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -4,6 +4,7 @@
 //! in, a signed-in person ends up as a [`SignedInUser`] in their session, and
 //! every request resolves it to an [`Identity`] once.
 
+pub mod accounts;
 pub mod demo;
 pub mod failed_sign_ins;
 pub mod oidc;

@@ -3,13 +3,14 @@
 //! person's sessions. Sign-ins, failed sign-ins, sign-outs and ended sessions
 //! are audit entries naming the person.
 
+use super::accounts::{self, Arrival};
 use super::failed_sign_ins::FailedSignIns;
 use super::{SignInMethod, SignedInUser};
 use crate::Backend;
 use crate::Refusal;
 use crate::acting::{Actor, acting, authorize};
 use crate::releases::audit;
-use crate::store::{Person, PersonRecord};
+use crate::store::{Person, PersonRecord, StoreError, StoreTx};
 use airlock_domain::access::{Action, Identity, IdentityKind, RoleMap};
 use airlock_domain::audit::{AuditAction, AuditDraft};
 use chrono::{DateTime, Utc};
@@ -27,7 +28,8 @@ pub struct ProviderAccount {
 
 /// Records the sign-in and returns what goes into the session. Roles are
 /// recomputed from the groups now; the person's handle, chosen at their
-/// first sign-in, stays theirs.
+/// first sign-in, stays theirs. A first sign-in that resembles a known person
+/// is held for an admin instead (`accounts`): refused, recorded, no handle.
 pub async fn sign_in(
     backend: &Backend,
     account: ProviderAccount,
@@ -38,37 +40,50 @@ pub async fn sign_in(
 ) -> Result<SignedInUser, Refusal> {
     let (roles, tenants) = role_map.resolve(&account.groups);
     let mut tx = backend.store.begin().await?;
-    let known = tx.person_handle(&account.issuer, &account.subject).await?;
     let wanted = handle_from(&account);
     let mut record = PersonRecord {
-        handle: known.clone().unwrap_or_else(|| wanted.clone()),
-        issuer: account.issuer,
-        subject: account.subject,
+        handle: wanted.clone(),
+        issuer: account.issuer.clone(),
+        subject: account.subject.clone(),
         display_name: account.display_name.clone(),
-        email: account.email,
+        email: account.email.clone(),
         roles: roles.clone(),
         tenants: tenants.clone(),
         groups: account.groups.clone(),
     };
-    // A first sign-in takes the first free handle. Two first sign-ins wanting
-    // the same one at the same moment can both find it free (PostgreSQL's
-    // reads do not wait for the other's insert); the insert then tells the
-    // loser, who moves on to the next, so one handle is never two people.
-    let mut n = 1;
-    loop {
-        let free = known.is_some() || !(is_reserved(&record.handle) || tx.handle_taken(&record.handle).await?);
-        if free && tx.record_sign_in(&record, now).await? {
-            break;
+    let mut merged_account = None;
+    match accounts::arrival(&mut *tx, &account, method, now).await? {
+        Arrival::Known(handle) => {
+            record.handle = handle;
+            if !tx.record_sign_in(&record, now).await? {
+                // Only tampering can get here: the account's own row vanished.
+                return Err(StoreError::Corrupt(format!("the person row of {} is gone", record.handle)).into());
+            }
         }
-        if known.is_some() || n > MAX_HANDLE_TRIES {
-            // Neither can happen but by tampering: the account's own row vanished, or a thousand namesakes.
-            return Err(crate::store::StoreError::Corrupt(format!("no handle could be recorded for {wanted} after {n} tries")).into());
+        Arrival::Merged(person) => {
+            // Recorded on the person's own row, bound to their first account.
+            merged_account = Some(accounts::account_subject(&account.issuer, &account.subject));
+            record = PersonRecord { handle: person.handle, issuer: person.issuer, subject: person.subject, ..record };
+            if !tx.record_sign_in(&record, now).await? {
+                return Err(StoreError::Corrupt(format!("the person row of {} is gone", record.handle)).into());
+            }
         }
-        n += 1;
-        record.handle = format!("{wanted}-{n}");
+        Arrival::New { may_resemble } => {
+            if let Some(held) = first_handle(&mut *tx, &mut record, &account, may_resemble, now).await? {
+                tx.commit().await?;
+                return Err(held);
+            }
+        }
+        Arrival::Refused(refusal) => {
+            tx.commit().await?;
+            return Err(refusal);
+        }
     }
     let handle = record.handle.clone();
-    let after = serde_json::json!({ "roles": roles, "tenants": tenants, "groups": account.groups, "method": method });
+    let mut after = serde_json::json!({ "roles": roles, "tenants": tenants, "groups": account.groups, "method": method });
+    if let Some(via) = merged_account {
+        after["merged_account"] = via.into();
+    }
     tx.append_audit(audit(&handle, AuditAction::SignedIn, &format!("person/{handle}"), None, Some(after.to_string()), now)).await?;
     tx.commit().await?;
     let identity = Identity { name: handle, kind: IdentityKind::Person, roles, tenants };
@@ -81,6 +96,38 @@ pub async fn sign_in(
         id_token,
         method,
     })
+}
+
+/// Records a first sign-in under the first free handle, or holds the account
+/// when it resembles a known person: then the refusal to answer.
+async fn first_handle(
+    tx: &mut dyn StoreTx,
+    record: &mut PersonRecord,
+    account: &ProviderAccount,
+    may_resemble: bool,
+    now: DateTime<Utc>,
+) -> Result<Option<Refusal>, Refusal> {
+    let wanted = record.handle.clone();
+    let mut n = 1;
+    loop {
+        // Asked again after every lost race: two first sign-ins wanting the
+        // same handle at the same moment can both find it free (PostgreSQL's
+        // reads do not wait for the other's insert); the insert tells the
+        // loser, who now resembles the winner and is held.
+        if may_resemble && let Some(held) = accounts::hold_if_resembling(tx, account, &wanted, now).await? {
+            return Ok(Some(held));
+        }
+        let free = !(is_reserved(&record.handle) || tx.handle_taken(&record.handle).await?);
+        if free && tx.record_sign_in(record, now).await? {
+            return Ok(None);
+        }
+        if n > MAX_HANDLE_TRIES {
+            // Only a thousand namesakes (or tampering) get here.
+            return Err(StoreError::Corrupt(format!("no handle could be recorded for {wanted} after {n} tries")).into());
+        }
+        n += 1;
+        record.handle = format!("{wanted}-{n}");
+    }
 }
 
 /// Names that stand for Airlock itself or for no person in the log and in

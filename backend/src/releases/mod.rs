@@ -65,7 +65,7 @@ pub async fn create(
     tracing::Span::current().record("release_id", id);
     let subject = format!("release/{id}");
     let entry = audit(by.name(), AuditAction::ReleaseCreated, &subject, None, Some(json(&RevisionEntry::of(&content))), now);
-    finish(backend, tx, id, now, entry, Some(Recorded::Revision(1))).await
+    finish(backend, tx, Changed::Everything(id), now, entry, Some(Recorded::Revision(1))).await
 }
 
 /// Makes `draft` the release's next revision. `seen` is the revision the
@@ -109,7 +109,7 @@ pub async fn edit(
     tx.insert_revision(id, revision, &content, by.name(), now).await?;
     let subject = format!("release/{id}");
     let entry = audit(by.name(), AuditAction::ReleaseEdited, &subject, Some(json(before)), Some(json(&RevisionEntry::of(&content))), now);
-    finish(backend, tx, id, now, entry, Some(Recorded::Revision(revision))).await
+    finish(backend, tx, Changed::Everything(id), now, entry, Some(Recorded::Revision(revision))).await
 }
 
 /// What the audit entry of a new revision records: the content, led by its
@@ -156,22 +156,47 @@ pub(crate) async fn locked_dossier(
     Ok((tx.dossier(id).await?.ok_or(Refusal::NotFound(Missing::Release(id)))?, now))
 }
 
+/// What a change touched, so that [`finish`] reads back only that.
+pub(crate) enum Changed {
+    /// New content (a release created or edited): the whole release.
+    Everything(i64),
+    /// A review of the release read (locked) before it.
+    Reviews(ReleaseDossier),
+    /// A checklist tick, and the approvals it may have dismissed.
+    ChecklistAndReviews(ReleaseDossier),
+}
+
 /// Appends the audit entry, points the row it records at it (so the gate
-/// counts that row), re-reads the release as it will be committed, stores
-/// the state the gate gives it and commits; then tells open pages.
+/// counts that row), re-reads what changed as it will be committed, stores
+/// the state the gate gives the release and commits; then tells open pages.
 pub(crate) async fn finish(
     backend: &Backend,
     mut tx: Box<dyn StoreTx>,
-    id: i64,
+    changed: Changed,
     now: DateTime<Utc>,
     entry: AuditDraft,
     recorded: Option<Recorded>,
 ) -> Result<ReleaseDossier, Refusal> {
     let appended = tx.append_audit(entry).await?;
+    let id = match &changed {
+        Changed::Everything(id) => *id,
+        Changed::Reviews(dossier) | Changed::ChecklistAndReviews(dossier) => dossier.release.id,
+    };
     if let Some(recorded) = &recorded {
         tx.link_audit(id, recorded, appended.seq).await?;
     }
-    let dossier = tx.dossier(id).await?.ok_or(Refusal::NotFound(Missing::Release(id)))?;
+    let dossier = match changed {
+        Changed::Everything(id) => tx.dossier(id).await?.ok_or(Refusal::NotFound(Missing::Release(id)))?,
+        Changed::Reviews(mut dossier) => {
+            dossier.reviews = tx.reviews_of(id).await?;
+            dossier
+        }
+        Changed::ChecklistAndReviews(mut dossier) => {
+            dossier.reviews = tx.reviews_of(id).await?;
+            dossier.checklist = tx.checklist_of(id).await?;
+            dossier
+        }
+    };
     tx.set_state(id, dossier.state(now)).await?;
     tx.commit().await?;
     backend.announce(id);

@@ -1,7 +1,7 @@
 //! Reviews and checklist ticks: the two changes that move a release towards
 //! an open gate.
 
-use super::{audit, finish, json, locked_dossier};
+use super::{Changed, audit, finish, json, locked_dossier};
 use crate::Refusal;
 use crate::acting::{Actor, acting, authorize};
 use crate::store::{ItemCheck, Recorded, StoreTx};
@@ -80,7 +80,7 @@ pub async fn review(
     };
     let entry = audit(by.name(), action, &format!("release/{id}"), None, Some(json(&review)), now);
     let recorded = Recorded::Review { revision: review.revision, reviewer: review.reviewer.clone() };
-    finish(backend, tx, id, now, entry, Some(recorded)).await
+    finish(backend, tx, Changed::Reviews(current), now, entry, Some(recorded)).await
 }
 
 #[tracing::instrument(skip_all, fields(release_id = id, item = item, actor = tracing::field::Empty))]
@@ -135,7 +135,7 @@ pub async fn check_item(
     };
     let subject = format!("release/{id}/checklist/{item}");
     let entry = audit(by.name(), action, &subject, Some(json(before)), Some(json(&after)), now);
-    finish(backend, tx, id, now, entry, check.is_some().then_some(Recorded::Item(item))).await
+    finish(backend, tx, Changed::ChecklistAndReviews(current), now, entry, check.is_some().then_some(Recorded::Item(item))).await
 }
 
 /// Dismisses every approval of the current revision given while item `item`

@@ -64,8 +64,8 @@ pub(crate) struct DossierRows {
     pub revisions: Vec<RevisionRow>,
     /// `(revision, tenant, region)`.
     pub targets: Vec<(i32, String, String)>,
-    pub reviews: Vec<ReviewRow>,
-    pub items: Vec<ItemRow>,
+    pub reviews: Vec<Review>,
+    pub checklist: Vec<ChecklistItem>,
     /// `(tenant, region)` for every tenant the current revision targets.
     pub allowed: Vec<(String, String)>,
     pub served_regions: Vec<String>,
@@ -111,21 +111,6 @@ impl DossierRows {
             .map(|r| r.content.clone())
             .ok_or_else(|| StoreError::Corrupt(format!("release {} has no revision {current}", release.id)))?;
         let current_recorded = current_digest.is_some_and(|digest| content.digest().as_str() == digest);
-        let reviews = self.reviews.into_iter().map(review).collect::<Result<Vec<_>, _>>()?;
-        let checklist = self
-            .items
-            .into_iter()
-            .map(|row| {
-                Ok(ChecklistItem {
-                    id: unsigned(row.position, "a checklist position")?,
-                    text: row.text,
-                    checked: row.checked_by.zip(row.checked_at),
-                    evidence_url: row.evidence_url,
-                    note: row.note,
-                    recorded: row.recorded,
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
         // The rows come ordered by tenant: each tenant's regions are one run
         // (a search per row made this quadratic: 250,000 comparisons at 500 targets).
         let mut allowed_regions: Vec<(String, Vec<String>)> = Vec::new();
@@ -140,8 +125,8 @@ impl DossierRows {
             created_at: release.created_at,
             updated_at: release.updated_at,
             revisions,
-            reviews,
-            checklist,
+            reviews: self.reviews,
+            checklist: self.checklist,
             policy: GatePolicy {
                 protected: release.protected,
                 required_approvals: unsigned(release.required_approvals, "required approvals")?,
@@ -153,7 +138,18 @@ impl DossierRows {
     }
 }
 
-fn review(row: ReviewRow) -> Result<Review, StoreError> {
+pub(crate) fn checklist_item(row: ItemRow) -> Result<ChecklistItem, StoreError> {
+    Ok(ChecklistItem {
+        id: unsigned(row.position, "a checklist position")?,
+        text: row.text,
+        checked: row.checked_by.zip(row.checked_at),
+        evidence_url: row.evidence_url,
+        note: row.note,
+        recorded: row.recorded,
+    })
+}
+
+pub(crate) fn review(row: ReviewRow) -> Result<Review, StoreError> {
     let decision = match row.decision.as_str() {
         "approve" => Decision::Approve,
         "reject" => Decision::Reject,

@@ -36,18 +36,8 @@ macro_rules! impl_gate_tx {
                     "SELECT revision, tenant, region FROM release_targets WHERE release_id = $1 ORDER BY revision, tenant, region",
                 )
                 .bind(id).fetch_all(&mut *self.0).await?;
-                let reviews: Vec<ReviewRow> = sqlx::query_as(
-                    concat!("SELECT r.reviewer, r.reviewer_is_approver, r.decision, r.revision, r.digest, r.comment, r.at, \
-                     r.dismissed_reason, ", $crate::store::recorded::review_recorded!(), " AS recorded FROM reviews r \
-                     WHERE r.release_id = $1 ORDER BY r.at, r.id"),
-                )
-                .bind(id).fetch_all(&mut *self.0).await?;
-                let items: Vec<ItemRow> = sqlx::query_as(
-                    concat!("SELECT i.position, i.text, i.checked_by, i.checked_at, i.evidence_url, i.note, ",
-                        $crate::store::recorded::item_recorded!(), " AS recorded FROM checklist_items i \
-                     WHERE i.release_id = $1 ORDER BY i.position"),
-                )
-                .bind(id).fetch_all(&mut *self.0).await?;
+                let reviews = $crate::store::DossierPartsTx::reviews_of(self, id).await?;
+                let checklist = $crate::store::DossierPartsTx::checklist_of(self, id).await?;
                 let allowed: Vec<(String, String)> = sqlx::query_as(
                     "SELECT DISTINCT tr.tenant, tr.region FROM tenant_regions tr \
                      JOIN release_targets t ON t.tenant = tr.tenant WHERE t.release_id = $1 AND t.revision = $2 \
@@ -58,7 +48,7 @@ macro_rules! impl_gate_tx {
                     sqlx::query_as("SELECT DISTINCT region FROM clusters WHERE environment = $1 ORDER BY region")
                         .bind(&release.environment).fetch_all(&mut *self.0).await?;
                 let rows = DossierRows {
-                    release, revisions, targets, reviews, items, allowed,
+                    release, revisions, targets, reviews, checklist, allowed,
                     served_regions: served.into_iter().map(|(r,)| r).collect(),
                 };
                 rows.assemble().map(Some)

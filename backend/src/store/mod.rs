@@ -15,21 +15,26 @@ mod gate_tx;
 mod auth_sql;
 #[macro_use]
 mod dispatch_sql;
+mod accounts;
 mod auth_types;
 mod changes;
+mod dialect;
 mod dispatch_rows;
 mod dispatch_types;
+mod dossier_parts;
 mod error;
 mod gate_rows;
 mod postgres;
 mod rows;
 mod sqlite;
 
+pub use accounts::{AccountStore, AccountTx, MergedInto};
 pub use auth_types::{AuthStore, AuthTx, Person, PersonRecord, SessionRow};
 pub use changes::ChangeFeed;
 pub use dispatch_types::{
     ClaimedJob, ClusterStatus, DispatchSetup, DispatchStore, DispatchTx, ImagePutInPlace, JobProgress, JobRecord, NewJob,
 };
+pub use dossier_parts::DossierPartsTx;
 pub use error::StoreError;
 pub use gate_types::{AUDIT_PAGE_MAX, AuditFilter, ItemCheck, ReleaseFilter, ReleaseStore, ReleaseSummary, StoreTx, StoredToken};
 pub use recorded::{Recorded, UnrecordedRow};
@@ -56,8 +61,8 @@ pub struct DeploymentScope {
 
 /// Everything the backend stores: the world, releases with their gate and
 /// audit log, and people with their sessions. Both databases implement all.
-pub trait Store: WorldStore + ReleaseStore + AuthStore + DispatchStore + ChangeFeed {}
-impl<T: WorldStore + ReleaseStore + AuthStore + DispatchStore + ChangeFeed> Store for T {}
+pub trait Store: WorldStore + ReleaseStore + AuthStore + AccountStore + DispatchStore + ChangeFeed {}
+impl<T: WorldStore + ReleaseStore + AuthStore + AccountStore + DispatchStore + ChangeFeed> Store for T {}
 
 /// The world Airlock ships into: environments, regions, clusters, tenants,
 /// services and what runs where.

@@ -16,6 +16,7 @@ mod dispatch_waves;
 mod gate_conformance;
 mod gate_integrity;
 mod gate_races;
+mod held_accounts;
 mod live_across_processes;
 mod read_model;
 mod store_conformance;

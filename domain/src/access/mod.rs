@@ -6,9 +6,11 @@
 //! a service-account token), but they all end up as an [`Identity`], and what
 //! it may see is one [`TenantScope`].
 
+mod account;
 mod person;
 mod role_map;
 
+pub use account::{AccountDecision, AccountState, HeldAccount, Resemblance};
 pub use person::Person;
 pub use role_map::{RoleMap, RoleMapError};
 

@@ -63,10 +63,14 @@ pub enum AuditAction {
     ClusterAdded,
     JobTemplateSet,
     PolicySet,
+    AccountHeld,
+    AccountMerged,
+    AccountAllowed,
+    AccountBlocked,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 21] = [
+    pub const ALL: [AuditAction; 25] = [
         AuditAction::ReleaseCreated,
         AuditAction::ReleaseEdited,
         AuditAction::ItemChecked,
@@ -88,6 +92,10 @@ impl AuditAction {
         AuditAction::ClusterAdded,
         AuditAction::JobTemplateSet,
         AuditAction::PolicySet,
+        AuditAction::AccountHeld,
+        AuditAction::AccountMerged,
+        AuditAction::AccountAllowed,
+        AuditAction::AccountBlocked,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -113,6 +121,10 @@ impl AuditAction {
             AuditAction::ClusterAdded => "cluster.added",
             AuditAction::JobTemplateSet => "job_template.set",
             AuditAction::PolicySet => "policy.set",
+            AuditAction::AccountHeld => "account.held",
+            AuditAction::AccountMerged => "account.merged",
+            AuditAction::AccountAllowed => "account.allowed",
+            AuditAction::AccountBlocked => "account.blocked",
         }
     }
 }

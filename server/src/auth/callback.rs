@@ -3,11 +3,13 @@
 //! can be used once only; then the code is exchanged and the ID token
 //! verified (in `airlock_backend::auth::oidc`), the person recorded with the
 //! roles their groups grant now, and the session id rotated before the person
-//! is stored in it. Every failure is an audit entry with its reason.
+//! is stored in it. Every failure is an audit entry with its reason. An
+//! account that resembles a known person is held for an admin, not signed in.
 
 use super::login::PendingSignIn;
 use super::pages;
 use crate::state::AppState;
+use airlock_backend::Refusal;
 use airlock_backend::auth::oidc::Callback;
 use airlock_backend::auth::people::{self, ProviderAccount};
 use airlock_backend::auth::{CSRF_KEY, PENDING_LOGIN_KEY, SignInMethod, USER_KEY, random_hex};
@@ -64,6 +66,11 @@ pub async fn callback(
     let user = match people::sign_in(&state.backend, account, &state.auth.role_map, SignInMethod::Oidc, Some(signed_in.id_token), now).await
     {
         Ok(user) => user,
+        // Held for an admin, or blocked: said as it is (the hold is audited).
+        Err(refusal @ (Refusal::AccountHeld | Refusal::AccountBlocked)) => {
+            tracing::warn!(code = refusal.code(), "sign-in of a held account refused");
+            return pages::refused(&state.assets, &refusal.to_string());
+        }
         Err(error) => {
             tracing::error!(error = %error, "could not record a sign-in");
             return pages::sign_in_failed(&state.assets, "Airlock could not record your sign-in. Try again in a moment.");

@@ -17,6 +17,7 @@ mod hardening_gate;
 mod hardening_http;
 mod hardening_tenants;
 mod health;
+mod held_accounts;
 mod kept_pages;
 mod load;
 mod oidc_sign_in;

@@ -11,12 +11,15 @@ pub const CLIENT_ID: &str = "airlock";
 pub const CLIENT_SECRET: &str = "test-client-secret";
 pub const ROLE_MAP: &str = "platform=release_manager,sre-seniors=approver,acme-ops=tenant_admin:acme";
 
-/// (username, password, groups)
-pub const ACCOUNTS: [(&str, &str, &[&str]); 4] = [
+/// (username, password, groups). The e-mail address is `<username>@example.test`,
+/// so "Rita" is a second account of rita's, in the approvers' group: what a
+/// release manager would need to approve their own release.
+pub const ACCOUNTS: [(&str, &str, &[&str]); 5] = [
     ("rita", "pw-rita", &["platform"]),
     ("ada", "pw-ada", &["sre-seniors"]),
     ("tom", "pw-tom", &["acme-ops"]),
     ("nina", "pw-nina", &["interns", "everyone"]),
+    ("Rita", "pw-rita-too", &["sre-seniors"]),
 ];
 
 pub struct Provider {
@@ -113,7 +116,13 @@ impl Login {
     /// Starts at the app's `/auth/login?next=…`, signs in at the provider's
     /// form and returns the callback URL the provider sends the browser to.
     pub async fn to_callback(&self, next: &str, username: &str, password: &str) -> Result<String, (u16, String)> {
-        let Followed::Page { url, body, .. } = self.follow(format!("{}/auth/login?next={next}", self.app)).await else {
+        self.to_callback_from(&format!("/auth/login?next={next}"), username, password).await
+    }
+
+    /// The same from `start`: `/auth/login/oidc?next=…` when the demo
+    /// sign-in is on too (then `/auth/login` offers a choice).
+    pub async fn to_callback_from(&self, start: &str, username: &str, password: &str) -> Result<String, (u16, String)> {
+        let Followed::Page { url, body, .. } = self.follow(format!("{}{start}", self.app)).await else {
             panic!("expected the provider's login form");
         };
         assert!(body.contains("Password"), "the provider's login form: {body}");
