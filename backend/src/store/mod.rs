@@ -11,7 +11,6 @@ mod shared;
 mod gate_reads;
 #[macro_use]
 mod gate_tx;
-#[macro_use]
 mod auth_sql;
 #[macro_use]
 mod dispatch_sql;

@@ -51,7 +51,5 @@ impl PostgresStore {
 impl_shared_store!(PostgresStore, sqlx::Postgres, "postgres", sqlx::migrate!("../migrations/postgres"));
 impl_gate_reads!(PostgresStore, sqlx::Postgres);
 impl_gate_tx!(sqlx::Postgres);
-impl_auth_store!(PostgresStore);
-impl_auth_tx!(sqlx::Postgres);
 impl_dispatch_tx!(sqlx::Postgres, " FOR UPDATE OF j SKIP LOCKED", " FOR UPDATE OF j");
 impl_dispatch_store!(PostgresStore);

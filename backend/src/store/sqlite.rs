@@ -55,7 +55,5 @@ impl SqliteStore {
 impl_shared_store!(SqliteStore, sqlx::Sqlite, "sqlite", sqlx::migrate!("../migrations/sqlite"));
 impl_gate_reads!(SqliteStore, sqlx::Sqlite);
 impl_gate_tx!(sqlx::Sqlite);
-impl_auth_store!(SqliteStore);
-impl_auth_tx!(sqlx::Sqlite);
 impl_dispatch_tx!(sqlx::Sqlite, "", "");
 impl_dispatch_store!(SqliteStore);
