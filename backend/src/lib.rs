@@ -22,6 +22,7 @@ pub mod store;
 mod store;
 pub mod tokens;
 pub mod world;
+mod world_record;
 
 pub use acting::{Actor, Authorized, LocalOperator, authorize};
 pub use refusal::{Missing, Refusal};

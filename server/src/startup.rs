@@ -174,6 +174,7 @@ impl Application {
         backend.migrate(&operator).await?;
         airlock_backend::audit::seal_with_key(&backend, &operator, chrono::Utc::now()).await?;
         airlock_backend::audit::record_first_policies(&backend, &operator, chrono::Utc::now()).await?;
+        airlock_backend::audit::record_first_world_rows(&backend, &operator, chrono::Utc::now()).await?;
         if settings.seed_demo {
             backend.import_world(&operator, &airlock_backend::demo::demo_world()).await?;
             tracing::info!("demo world loaded");

@@ -4,7 +4,7 @@
 use super::credentials::Credentials;
 use super::template::JobTemplate;
 use crate::acting::{LocalOperator, authorize};
-use crate::releases::{audit, json};
+use crate::releases::audit;
 use crate::{Backend, Refusal};
 use airlock_domain::Cluster;
 use airlock_domain::access::Action;
@@ -32,12 +32,9 @@ pub async fn add_cluster(backend: &Backend, operator: &LocalOperator, cluster: C
     }
     let mut tx = backend.store.begin().await?;
     tx.insert_cluster(&cluster).await?;
-    let after = serde_json::json!({
-        "environment": cluster.environment, "region": cluster.region, "api_url": cluster.api_url,
-        "credentials": credentials.describe(),
-    });
-    let subject = format!("cluster/{}", cluster.name);
-    tx.append_audit(audit(by.name(), AuditAction::ClusterAdded, &subject, None, Some(json(&after)), now)).await?;
+    // The record `verify` compares the row with (`crate::world_record`).
+    let record = crate::world_record::cluster(&cluster, AuditAction::ClusterAdded);
+    tx.append_audit(audit(by.name(), AuditAction::ClusterAdded, &record.subject, None, Some(record.record), now)).await?;
     tx.commit().await?;
     backend.status_changed(crate::read_model::Change::Everything).await;
     Ok(())

@@ -26,6 +26,7 @@ mod gate_rows;
 mod postgres;
 mod rows;
 mod sqlite;
+mod world_records;
 
 pub use accounts::{AccountStore, AccountTx, MergedInto};
 pub use auth_types::{AuthStore, AuthTx, Person, PersonRecord, SessionRow};
@@ -37,6 +38,7 @@ pub use dossier_parts::DossierPartsTx;
 pub use error::StoreError;
 pub use gate_types::{AUDIT_PAGE_MAX, AuditFilter, ItemCheck, ReleaseFilter, ReleaseStore, ReleaseSummary, StoreTx, StoredToken};
 pub use recorded::{Recorded, UnrecordedRow};
+pub use world_records::{NewestRecords, WorldRecordStore, WorldRecordTx};
 
 mod gate_types;
 mod recorded;
@@ -60,8 +62,8 @@ pub struct DeploymentScope {
 
 /// Everything the backend stores: the world, releases with their gate and
 /// audit log, and people with their sessions. Both databases implement all.
-pub trait Store: WorldStore + ReleaseStore + AuthStore + AccountStore + DispatchStore + ChangeFeed {}
-impl<T: WorldStore + ReleaseStore + AuthStore + AccountStore + DispatchStore + ChangeFeed> Store for T {}
+pub trait Store: WorldStore + ReleaseStore + AuthStore + AccountStore + WorldRecordStore + DispatchStore + ChangeFeed {}
+impl<T: WorldStore + ReleaseStore + AuthStore + AccountStore + WorldRecordStore + DispatchStore + ChangeFeed> Store for T {}
 
 /// The world Airlock ships into: environments, regions, clusters, tenants,
 /// services and what runs where.

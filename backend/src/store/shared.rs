@@ -234,6 +234,14 @@ macro_rules! impl_shared_store {
                     })
                     .await?;
                 }
+                // So is every region, tenant, service and cluster it sets, one
+                // entry per object whose record the log does not hold as it is.
+                let newest = $crate::store::WorldRecordTx::newest_world_records(&mut gate).await?;
+                let records = $crate::world_record::records(&world.regions, &world.clusters, &world.services, &world.tenants);
+                for record in $crate::world_record::unrecorded(records, &newest) {
+                    let entry = $crate::world_record::entry(record, $crate::audit::SYSTEM_ACTOR, &newest, chrono::Utc::now());
+                    gate.append_audit(entry).await?;
+                }
                 for (id,) in ids {
                     if let Some(dossier) = gate.dossier(id).await? {
                         gate.set_state(id, dossier.state(chrono::Utc::now())).await?;

@@ -25,16 +25,27 @@ async fn every_change_appends_one_entry_and_the_chain_verifies(db: &TestStore) {
     gate::decide(&backend, &gate::approver("grace"), id, Decision::Reject).await.expect("grace");
     let entries = db.store.audit_entries(&AuditFilter { limit: 100, ..Default::default() }).await.expect("entries");
     let actions: Vec<&str> = entries.iter().rev().map(|e| e.action.as_str()).collect();
-    // Seeding the demo world recorded the gate policy of its three environments.
-    let mut expected = vec!["policy.set", "policy.set", "policy.set", "release.created"];
+    // Seeding the demo world recorded the gate policy of its three environments,
+    // then each of its regions, clusters, services and tenants (`world_audit`).
+    let world = airlock_backend::demo::demo_world();
+    let objects = world.regions.len() + world.clusters.len() + world.services.len() + world.tenants.len();
+    let mut expected = vec!["policy.set", "policy.set", "policy.set"];
+    expected.extend(std::iter::repeat_n("region.set", world.regions.len()));
+    expected.extend(std::iter::repeat_n("cluster.set", world.clusters.len()));
+    expected.extend(std::iter::repeat_n("service.set", world.services.len()));
+    expected.extend(std::iter::repeat_n("tenant.set", world.tenants.len()));
+    expected.push("release.created");
     expected.extend(std::iter::repeat_n("checklist.checked", 9));
     expected.extend(["review.approved", "review.rejected"]);
     assert_eq!(actions, expected);
-    assert!(entries.iter().all(|e| e.subject.starts_with(&format!("release/{id}")) || e.subject.starts_with("environment/")));
+    let world_subjects = ["environment/", "region/", "cluster/", "service/", "tenant/"];
+    assert!(
+        entries.iter().all(|e| e.subject.starts_with(&format!("release/{id}")) || world_subjects.iter().any(|s| e.subject.starts_with(s)))
+    );
     let by_ada = AuditFilter { actor: Some("ada".into()), limit: 100, ..Default::default() };
     assert_eq!(db.store.audit_entries(&by_ada).await.expect("filtered").len(), 1);
     let report = audit::verify(&backend, &operator(), None).await.expect("verify");
-    assert_eq!((report.entries_checked, report.first_broken), (15, None));
+    assert_eq!((report.entries_checked, report.first_broken), (15 + objects as u64, None));
 }
 
 async fn the_database_refuses_to_update_or_delete_an_audit_entry(db: &TestStore) {

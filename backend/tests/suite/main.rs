@@ -20,3 +20,4 @@ mod held_accounts;
 mod live_across_processes;
 mod read_model;
 mod store_conformance;
+mod world_audit;

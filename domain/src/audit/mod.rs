@@ -67,10 +67,14 @@ pub enum AuditAction {
     AccountMerged,
     AccountAllowed,
     AccountBlocked,
+    RegionSet,
+    TenantSet,
+    ServiceSet,
+    ClusterSet,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 25] = [
+    pub const ALL: [AuditAction; 29] = [
         AuditAction::ReleaseCreated,
         AuditAction::ReleaseEdited,
         AuditAction::ItemChecked,
@@ -96,6 +100,10 @@ impl AuditAction {
         AuditAction::AccountMerged,
         AuditAction::AccountAllowed,
         AuditAction::AccountBlocked,
+        AuditAction::RegionSet,
+        AuditAction::TenantSet,
+        AuditAction::ServiceSet,
+        AuditAction::ClusterSet,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -125,6 +133,10 @@ impl AuditAction {
             AuditAction::AccountMerged => "account.merged",
             AuditAction::AccountAllowed => "account.allowed",
             AuditAction::AccountBlocked => "account.blocked",
+            AuditAction::RegionSet => "region.set",
+            AuditAction::TenantSet => "tenant.set",
+            AuditAction::ServiceSet => "service.set",
+            AuditAction::ClusterSet => "cluster.set",
         }
     }
 }

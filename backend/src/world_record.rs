@@ -1,0 +1,120 @@
+//! The world's rows as the audit log records them. Every region, tenant
+//! (with its allowed regions), service and cluster a world import sets is
+//! recorded as one entry per object (`region.set`, `tenant.set`, …) in the
+//! import's transaction, with the record before and after; `clusters add`
+//! records the same shape. `airlock audit verify` names every row whose
+//! newest entry does not say what the row says: one changed behind
+//! Airlock's back. A cluster's record holds the SHA-256 of its credentials
+//! reference, not the reference, so reading the log reveals no path or
+//! variable name.
+
+use crate::dispatch::credentials::Credentials;
+use airlock_domain::audit::{AuditAction, AuditDraft};
+use airlock_domain::{Cluster, Region, Service, Tenant};
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+
+/// The actions whose newest entry per subject is a world row's record.
+pub(crate) const ACTIONS: [&str; 5] = ["region.set", "tenant.set", "service.set", "cluster.set", "cluster.added"];
+
+/// One world row as the log records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct WorldRecord {
+    pub action: AuditAction,
+    /// `tenant/acme`: the audit entry's subject.
+    pub subject: String,
+    /// `tenant acme`: how `verify` names it.
+    pub named: String,
+    /// Canonical JSON (serde_json writes an object's keys in order).
+    pub record: String,
+}
+
+fn world_record(action: AuditAction, kind: &str, name: &str, record: serde_json::Value) -> WorldRecord {
+    WorldRecord { action, subject: format!("{kind}/{name}"), named: format!("{kind} {name}"), record: record.to_string() }
+}
+
+pub(crate) fn region(r: &Region) -> WorldRecord {
+    world_record(AuditAction::RegionSet, "region", &r.name, json!({ "display_name": r.display_name, "position": r.position }))
+}
+
+pub(crate) fn tenant(t: &Tenant) -> WorldRecord {
+    let mut allowed = t.allowed_regions.clone();
+    allowed.sort();
+    let record = json!({
+        "name": t.name, "primary_region": t.primary_region, "data_residency": t.data_residency, "allowed_regions": allowed,
+    });
+    world_record(AuditAction::TenantSet, "tenant", &t.slug, record)
+}
+
+pub(crate) fn service(s: &Service) -> WorldRecord {
+    world_record(AuditAction::ServiceSet, "service", &s.name, json!({ "image_repository": s.image_repository }))
+}
+
+pub(crate) fn cluster(c: &Cluster, action: AuditAction) -> WorldRecord {
+    let credentials = Credentials::parse(&c.credentials_ref).map_or("not a reference Airlock reads", |parsed| parsed.describe());
+    let digest: String = Sha256::digest(c.credentials_ref.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+    let record = json!({
+        "environment": c.environment, "region": c.region, "api_url": c.api_url,
+        "credentials": credentials, "credentials_sha256": digest, "namespaces": c.namespace_strategy,
+    });
+    world_record(action, "cluster", &c.name, record)
+}
+
+/// Every record of these rows, in a stable order.
+pub(crate) fn records(regions: &[Region], clusters: &[Cluster], services: &[Service], tenants: &[Tenant]) -> Vec<WorldRecord> {
+    let regions = regions.iter().map(region);
+    let clusters = clusters.iter().map(|c| cluster(c, AuditAction::ClusterSet));
+    regions.chain(clusters).chain(services.iter().map(service)).chain(tenants.iter().map(tenant)).collect()
+}
+
+/// The records the log does not hold as they are (`newest`: each subject's
+/// newest record).
+pub(crate) fn unrecorded(records: Vec<WorldRecord>, newest: &HashMap<String, String>) -> Vec<WorldRecord> {
+    records.into_iter().filter(|r| newest.get(&r.subject) != Some(&r.record)).collect()
+}
+
+/// The entry that records `record`, after what the log held before.
+pub(crate) fn entry(record: WorldRecord, actor: &str, newest: &HashMap<String, String>, now: DateTime<Utc>) -> AuditDraft {
+    let before = newest.get(&record.subject).cloned();
+    AuditDraft { at: now, actor: actor.to_owned(), action: record.action, subject: record.subject, before, after: Some(record.record) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use airlock_domain::NamespaceStrategy;
+
+    #[test]
+    fn a_clusters_record_names_how_it_connects_but_not_where_its_credentials_are() {
+        let c = Cluster {
+            name: "prod-fra".into(),
+            environment: "production".into(),
+            region: "frankfurt".into(),
+            api_url: "https://fra.example:6443".into(),
+            credentials_ref: "token-file:/run/secrets/fra-token".into(),
+            namespace_strategy: NamespaceStrategy::PerTenant,
+        };
+        let record = cluster(&c, AuditAction::ClusterSet);
+        assert_eq!((record.subject.as_str(), record.named.as_str()), ("cluster/prod-fra", "cluster prod-fra"));
+        assert!(record.record.contains("bearer token") && !record.record.contains("/run/secrets"), "{}", record.record);
+        let moved = cluster(&Cluster { credentials_ref: "token-file:/tmp/other".into(), ..c }, AuditAction::ClusterSet);
+        assert_ne!(record.record, moved.record, "another reference is another record");
+    }
+
+    #[test]
+    fn allowed_regions_are_recorded_in_one_order() {
+        let t = |allowed: &[&str]| Tenant {
+            slug: "acme".into(),
+            name: "Acme".into(),
+            primary_region: "frankfurt".into(),
+            data_residency: "eu".into(),
+            allowed_regions: allowed.iter().map(|r| r.to_string()).collect(),
+        };
+        assert_eq!(tenant(&t(&["frankfurt", "dublin"])).record, tenant(&t(&["dublin", "frankfurt"])).record);
+        let newest = HashMap::from([("tenant/acme".to_owned(), tenant(&t(&["frankfurt"])).record)]);
+        assert!(unrecorded(vec![tenant(&t(&["frankfurt"]))], &newest).is_empty());
+        assert_eq!(unrecorded(vec![tenant(&t(&["frankfurt", "lagos"]))], &newest).len(), 1);
+    }
+}
