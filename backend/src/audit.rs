@@ -53,9 +53,16 @@ async fn unrecorded(backend: &Backend) -> Result<Vec<String>, Refusal> {
 
 async fn world_records(backend: &Backend) -> Result<Vec<world_record::WorldRecord>, Refusal> {
     let store = &backend.store;
-    let (regions, clusters, services, tenants) =
-        (store.regions().await?, store.clusters().await?, store.services().await?, store.tenants().await?);
-    Ok(world_record::records(&regions, &clusters, &services, &tenants))
+    let (environments, regions, clusters) = (store.environments().await?, store.regions().await?, store.clusters().await?);
+    let (services, tenants) = (store.services().await?, store.tenants().await?);
+    let rows = world_record::WorldRows {
+        environments: &environments,
+        regions: &regions,
+        clusters: &clusters,
+        services: &services,
+        tenants: &tenants,
+    };
+    Ok(world_record::records(rows))
 }
 
 /// At start: records every world row the log has never seen a record of (a

@@ -1,6 +1,7 @@
-//! The world's rows as the audit log records them. Every region, tenant
-//! (with its allowed regions), service and cluster a world import sets is
-//! recorded as one entry per object (`region.set`, `tenant.set`, …) in the
+//! The world's rows as the audit log records them. Every environment (its
+//! rollout, rollback and namespace rules; its gate policy is `policy.set`'s),
+//! region, tenant (with its allowed regions), service and cluster a world
+//! import sets is recorded as one entry per object (`tenant.set`, …) in the
 //! import's transaction, with the record before and after; `clusters add`
 //! records the same shape. `airlock audit verify` names every row whose
 //! newest entry does not say what the row says: one changed behind
@@ -10,14 +11,14 @@
 
 use crate::dispatch::credentials::Credentials;
 use airlock_domain::audit::{AuditAction, AuditDraft};
-use airlock_domain::{Cluster, Region, Service, Tenant};
+use airlock_domain::{Cluster, Environment, Region, Service, Tenant};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 
 /// The actions whose newest entry per subject is a world row's record.
-pub(crate) const ACTIONS: [&str; 5] = ["region.set", "tenant.set", "service.set", "cluster.set", "cluster.added"];
+pub(crate) const ACTIONS: [&str; 6] = ["environment.set", "region.set", "tenant.set", "service.set", "cluster.set", "cluster.added"];
 
 /// One world row as the log records it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +34,15 @@ pub(crate) struct WorldRecord {
 
 fn world_record(action: AuditAction, kind: &str, name: &str, record: serde_json::Value) -> WorldRecord {
     WorldRecord { action, subject: format!("{kind}/{name}"), named: format!("{kind} {name}"), record: record.to_string() }
+}
+
+/// What an environment decides besides its gate policy (`policy.set`): the
+/// same subject, another action, so each has its own newest entry.
+pub(crate) fn environment(e: &Environment) -> WorldRecord {
+    let record = json!({
+        "position": e.position, "rollout": e.rollout, "rollback": e.rollback, "creates_namespaces": e.creates_namespaces,
+    });
+    world_record(AuditAction::EnvironmentSet, "environment", &e.name, record)
 }
 
 pub(crate) fn region(r: &Region) -> WorldRecord {
@@ -62,11 +72,22 @@ pub(crate) fn cluster(c: &Cluster, action: AuditAction) -> WorldRecord {
     world_record(action, "cluster", &c.name, record)
 }
 
+/// The world's rows, as read or as an import sets them.
+pub(crate) struct WorldRows<'w> {
+    pub environments: &'w [Environment],
+    pub regions: &'w [Region],
+    pub clusters: &'w [Cluster],
+    pub services: &'w [Service],
+    pub tenants: &'w [Tenant],
+}
+
 /// Every record of these rows, in a stable order.
-pub(crate) fn records(regions: &[Region], clusters: &[Cluster], services: &[Service], tenants: &[Tenant]) -> Vec<WorldRecord> {
-    let regions = regions.iter().map(region);
-    let clusters = clusters.iter().map(|c| cluster(c, AuditAction::ClusterSet));
-    regions.chain(clusters).chain(services.iter().map(service)).chain(tenants.iter().map(tenant)).collect()
+pub(crate) fn records(rows: WorldRows<'_>) -> Vec<WorldRecord> {
+    let environments = rows.environments.iter().map(environment);
+    let regions = rows.regions.iter().map(region);
+    let clusters = rows.clusters.iter().map(|c| cluster(c, AuditAction::ClusterSet));
+    let services = rows.services.iter().map(service);
+    environments.chain(regions).chain(clusters).chain(services).chain(rows.tenants.iter().map(tenant)).collect()
 }
 
 /// The records the log does not hold as they are (`newest`: each subject's

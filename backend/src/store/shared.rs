@@ -234,10 +234,16 @@ macro_rules! impl_shared_store {
                     })
                     .await?;
                 }
-                // So is every region, tenant, service and cluster it sets, one
+                // So is every environment, region, tenant, service and cluster it sets, one
                 // entry per object whose record the log does not hold as it is.
                 let newest = $crate::store::WorldRecordTx::newest_world_records(&mut gate).await?;
-                let records = $crate::world_record::records(&world.regions, &world.clusters, &world.services, &world.tenants);
+                let records = $crate::world_record::records($crate::world_record::WorldRows {
+                    environments: &world.environments,
+                    regions: &world.regions,
+                    clusters: &world.clusters,
+                    services: &world.services,
+                    tenants: &world.tenants,
+                });
                 for record in $crate::world_record::unrecorded(records, &newest) {
                     let entry = $crate::world_record::entry(record, $crate::audit::SYSTEM_ACTOR, &newest, chrono::Utc::now());
                     gate.append_audit(entry).await?;

@@ -1,5 +1,5 @@
-//! Item 5 of the hardening issue for the world: every region, tenant, service
-//! and cluster an import sets is an audit entry, once, and `airlock audit
+//! Item 5 of the hardening issue for the world: every environment, region,
+//! tenant, service and cluster an import sets is an audit entry, once, and `airlock audit
 //! verify` names every such row changed behind Airlock's back (the attack:
 //! pointing a cluster's API URL at another server by SQL, or widening a
 //! tenant's allowed regions).
@@ -31,7 +31,13 @@ async fn unrecorded(backend: &Backend) -> Vec<String> {
 async fn a_world_import_records_each_object_once_and_then_only_what_it_changes(db: &TestStore) {
     let backend = crate::support::demo_backend(db).await;
     let world = airlock_backend::demo::demo_world();
-    let counts = [("region.set", world.regions.len()), ("tenant.set", 14), ("service.set", 3), ("cluster.set", world.clusters.len())];
+    let counts = [
+        ("environment.set", world.environments.len()),
+        ("region.set", world.regions.len()),
+        ("tenant.set", 14),
+        ("service.set", 3),
+        ("cluster.set", world.clusters.len()),
+    ];
     for (action, expected) in counts {
         assert_eq!(count(&backend, action).await, expected, "{action}");
     }
@@ -62,8 +68,11 @@ async fn rows_changed_behind_airlocks_back_are_named_by_verify(db: &TestStore) {
     db.raw_sql(&format!("UPDATE clusters SET api_url = 'https://attacker.example:6443' WHERE name = '{cluster}'")).await.expect("sql");
     db.raw_sql(&format!("INSERT INTO tenant_regions (tenant, region) VALUES ('{tenant}', '{}')", outside.name)).await.expect("sql");
     db.raw_sql("UPDATE services SET image_repository = 'attacker.example/api' WHERE name = 'api'").await.expect("sql");
+    // Who may roll back production without fresh approvals, changed by hand.
+    db.raw_sql("UPDATE environments SET rollback = 'through_the_gate' WHERE name = 'production'").await.expect("sql");
     let named = unrecorded(&backend).await;
-    for row in [format!("cluster {cluster}"), format!("tenant {tenant}"), "service api".to_owned()] {
+    let rows = [format!("cluster {cluster}"), format!("tenant {tenant}"), "service api".to_owned(), "environment production".to_owned()];
+    for row in rows {
         assert!(named.contains(&format!("{row}: its record has no audit entry")), "{row} in {named:?}");
     }
     assert!(!audit::verify(&backend, &operator(), None).await.expect("verify").intact());

@@ -71,10 +71,11 @@ pub enum AuditAction {
     TenantSet,
     ServiceSet,
     ClusterSet,
+    EnvironmentSet,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 29] = [
+    pub const ALL: [AuditAction; 30] = [
         AuditAction::ReleaseCreated,
         AuditAction::ReleaseEdited,
         AuditAction::ItemChecked,
@@ -104,6 +105,7 @@ impl AuditAction {
         AuditAction::TenantSet,
         AuditAction::ServiceSet,
         AuditAction::ClusterSet,
+        AuditAction::EnvironmentSet,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -137,6 +139,7 @@ impl AuditAction {
             AuditAction::TenantSet => "tenant.set",
             AuditAction::ServiceSet => "service.set",
             AuditAction::ClusterSet => "cluster.set",
+            AuditAction::EnvironmentSet => "environment.set",
         }
     }
 }
