@@ -121,7 +121,7 @@ pub async fn verify_audit(settings: &Settings, checkpoint: Option<Checkpoint>) -
         Some(broken) => println!("Audit log BROKEN at entry #{}: {}", broken.seq, broken.message()),
     }
     for row in &report.unrecorded {
-        println!("NOT IN THE LOG: {row} (written behind Airlock's back; the gate ignores it)");
+        println!("NOT IN THE LOG: {row} (written behind Airlock's back)");
     }
     if report.unverified_keyed > 0 {
         println!("{} keyed entries were checked for order only: set AIRLOCK_AUDIT_KEY to check their content.", report.unverified_keyed);

@@ -42,12 +42,12 @@ fn AuditLog(audit: AuditView, filters: (Option<String>, Option<String>, Option<S
         }
         .into_any(),
     };
-    // Gate rows the log does not record: forged behind Airlock's back.
+    // Gate and world rows the log does not record as they are: written behind Airlock's back.
     let unrecorded = (!report.unrecorded.is_empty()).then(|| {
         let rows = report.unrecorded.into_iter().map(|row| view! { <li>{row}</li> }).collect_view();
         view! {
             <div class="chain chain-broken" role="alert" data-testid="unrecorded">
-                <p>"Not in the log (written behind Airlock\u{2019}s back; the gate ignores them):"</p>
+                <p>"Not in the log as they are (written behind Airlock\u{2019}s back; the gate counts none of its own rows here):"</p>
                 <ul>{rows}</ul>
             </div>
         }

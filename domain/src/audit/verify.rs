@@ -95,8 +95,10 @@ pub struct VerifyReport {
     /// The newest entry checked, to keep as a checkpoint.
     #[serde(default)]
     pub last: Option<Checkpoint>,
-    /// Gate rows (revisions, reviews, checks) no entry records, in words:
-    /// written behind Airlock's back. The gate ignores them.
+    /// Rows no entry records as they are, in words: written behind Airlock's
+    /// back. Gate rows (revisions, reviews, checks, policies) the gate does
+    /// not count; world rows (environments, regions, clusters, services,
+    /// tenants) are named so an operator puts them back.
     #[serde(default)]
     pub unrecorded: Vec<String>,
 }

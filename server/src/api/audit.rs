@@ -91,11 +91,13 @@ pub async fn entries(
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = AuditVerification)]
 pub struct VerifyView {
-    /// Whether the whole chain is intact and records every gate row.
+    /// Whether the whole chain is intact and records every gate and world row.
     pub ok: bool,
     pub entries_checked: u64,
     pub first_broken: Option<BrokenLinkView>,
-    /// Revisions, reviews and checks no entry records (the gate ignores them).
+    /// Rows no entry records as they are: the gate's (revisions, reviews, checks,
+    /// policies), which it does not count, and the world's (environments, regions,
+    /// clusters, services, tenants).
     pub unrecorded: Vec<String>,
 }
 
