@@ -52,32 +52,32 @@ pub async fn sign_in(
         groups: account.groups.clone(),
     };
     let mut merged_account = None;
-    match accounts::arrival(&mut *tx, &account, method, now).await? {
+    let known = match accounts::arrival(&mut *tx, &account, method, now).await? {
         Arrival::Known(handle) => {
             record.handle = handle;
-            if !tx.record_sign_in(&record, now).await? {
-                // Only tampering can get here: the account's own row vanished.
-                return Err(StoreError::Corrupt(format!("the person row of {} is gone", record.handle)).into());
-            }
+            true
         }
         Arrival::Merged(person) => {
             // Recorded on the person's own row, bound to their first account.
             merged_account = Some(accounts::account_subject(&account.issuer, &account.subject));
             record = PersonRecord { handle: person.handle, issuer: person.issuer, subject: person.subject, ..record };
-            if !tx.record_sign_in(&record, now).await? {
-                return Err(StoreError::Corrupt(format!("the person row of {} is gone", record.handle)).into());
-            }
+            true
         }
         Arrival::New { may_resemble } => {
             if let Some(held) = first_handle(&mut *tx, &mut record, &account, may_resemble, now).await? {
                 tx.commit().await?;
                 return Err(held);
             }
+            false
         }
         Arrival::Refused(refusal) => {
             tx.commit().await?;
             return Err(refusal);
         }
+    };
+    // Only tampering fails a known person's update: their own row vanished.
+    if known && !tx.record_sign_in(&record, now).await? {
+        return Err(StoreError::Corrupt(format!("the person row of {} is gone", record.handle)).into());
     }
     let handle = record.handle.clone();
     let mut after = serde_json::json!({ "roles": roles, "tenants": tenants, "groups": account.groups, "method": method });
