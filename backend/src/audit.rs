@@ -54,8 +54,9 @@ async fn unrecorded(backend: &Backend) -> Result<Vec<String>, Refusal> {
 async fn world_records(backend: &Backend) -> Result<Vec<world_record::WorldRecord>, Refusal> {
     let store = &backend.store;
     let (environments, regions, clusters) = (store.environments().await?, store.regions().await?, store.clusters().await?);
-    let (services, tenants) = (store.services().await?, store.tenants().await?);
+    let (services, tenants, access) = (store.services().await?, store.tenants().await?, store.access().await?);
     let rows = world_record::WorldRows {
+        access: access.as_ref(),
         environments: &environments,
         regions: &regions,
         clusters: &clusters,
@@ -106,10 +107,9 @@ pub async fn verify_recent(backend: &Backend, actor: impl Into<Actor<'_>>) -> Re
 pub async fn record_first_policies(backend: &Backend, _operator: &LocalOperator, now: DateTime<Utc>) -> Result<usize, Refusal> {
     let mut tx = backend.store.begin().await?;
     let policies = tx.unrecorded_policies(true).await?;
-    for (name, protected, required_approvals) in &policies {
-        let after = airlock_domain::gate::policy_record(*protected, (*required_approvals).max(0) as u32);
+    for (name, after) in &policies {
         let subject = format!("environment/{name}");
-        tx.append_audit(audit(SYSTEM_ACTOR, AuditAction::PolicySet, &subject, None, Some(after), now)).await?;
+        tx.append_audit(audit(SYSTEM_ACTOR, AuditAction::PolicySet, &subject, None, Some(after.clone()), now)).await?;
     }
     tx.commit().await?;
     Ok(policies.len())

@@ -9,24 +9,6 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 const REGIONS: [(&str, &str); 5] =
     [("lagos", "Lagos"), ("johannesburg", "Johannesburg"), ("frankfurt", "Frankfurt"), ("ashburn", "Ashburn"), ("singapore", "Singapore")];
 
-/// slug, display name, residency, primary region, allowed regions.
-const TENANTS: [(&str, &str, &str, &str, &[&str]); 14] = [
-    ("acme", "Acme Corp", "eu", "frankfurt", &["frankfurt"]),
-    ("bluebird-bank", "Bluebird Bank", "eu", "frankfurt", &["frankfurt"]),
-    ("contoso", "Contoso Retail", "us", "ashburn", &["ashburn"]),
-    ("dunmore-health", "Dunmore Health", "us", "ashburn", &["ashburn"]),
-    ("eko-pay", "Eko Pay", "ng", "lagos", &["lagos"]),
-    ("flux-logistics", "Flux Logistics", "global", "frankfurt", &["frankfurt", "ashburn", "singapore"]),
-    ("gondwana-mining", "Gondwana Mining", "za", "johannesburg", &["johannesburg"]),
-    ("harbour-freight", "Harbour Freight", "sg", "singapore", &["singapore"]),
-    ("initech", "Initech", "global", "ashburn", &["frankfurt", "ashburn", "singapore"]),
-    ("jollof-media", "Jollof Media", "africa", "lagos", &["lagos", "johannesburg"]),
-    ("kestrel-air", "Kestrel Air", "eu", "frankfurt", &["frankfurt"]),
-    ("lumen-energy", "Lumen Energy", "za", "johannesburg", &["johannesburg"]),
-    ("mango-telecom", "Mango Telecom", "apac", "singapore", &["singapore"]),
-    ("nordwind", "Nordwind Versicherung", "eu", "frankfurt", &["frankfurt"]),
-];
-
 /// service, version per environment (development, staging, production).
 const SERVICES: [(&str, [&str; 3]); 3] =
     [("api", ["2.16.0-rc.1", "2.15.0", "2.14.3"]), ("web", ["5.3.0", "5.2.1", "5.2.1"]), ("worker", ["1.9.0", "1.8.4", "1.8.2"])];
@@ -66,6 +48,9 @@ fn environment(name: &str, position: i32, required_approvals: i32, rollout: Roll
         rollout,
         creates_namespaces: true,
         rollback: Default::default(),
+        approval_ttl_seconds: None,
+        checklist: airlock_domain::gate::default_checklist(required_approvals > 0),
+        freezes: Vec::new(),
     }
 }
 
@@ -135,24 +120,40 @@ fn previous_of(version: &str) -> Option<String> {
     patch.checked_sub(1).map(|p| format!("{head}.{p}"))
 }
 
-/// The world of the product brief: 3 environments, 5 regions, 11 clusters,
-/// 14 tenants with realistic residency, 3 services, some drift and trouble.
+/// The demo world as a world file: what `airlock seed --demo` applies.
+pub const DEMO_WORLD_FILE: &str = include_str!("../demo/world.yaml");
+/// The job template the demo file names, and where it names it.
+pub const DEMO_JOB_TEMPLATE: (&str, &str) = ("jobs/production.yaml", include_str!("../demo/jobs/production.yaml"));
+
+/// The demo file with its job template, as `airlock apply` would read it.
+pub fn demo_input() -> crate::world_file::WorldInput {
+    let mut input = crate::world_file::WorldInput::text(DEMO_WORLD_FILE);
+    input.files.insert(DEMO_JOB_TEMPLATE.0.to_owned(), DEMO_JOB_TEMPLATE.1.to_owned());
+    input
+}
+
+/// The world of the product brief, as its file describes it (3 environments,
+/// 5 regions, 11 clusters, 14 tenants with realistic residency, 3 services)
+/// and what runs where: some drift and trouble.
 pub fn demo_world() -> World {
-    let clusters = clusters(&["frankfurt"]);
+    // The file is part of this crate, and a test checks it: it always reads.
+    let document: Option<airlock_domain::world_file::WorldDocument> = serde_yaml::from_str(DEMO_WORLD_FILE).ok();
+    let mut world = document.and_then(|d| d.check().ok()).map(|c| c.world).unwrap_or_default();
     let mut deployments = Vec::new();
-    for (t, (slug, _, _, _, allowed)) in TENANTS.iter().enumerate() {
+    for (t, tenant) in world.tenants.iter().enumerate() {
         for (e, environment) in ["development", "staging", "production"].iter().enumerate() {
-            if *environment == "production" && NOT_YET_IN_PRODUCTION.contains(slug) {
+            if *environment == "production" && NOT_YET_IN_PRODUCTION.contains(&tenant.slug.as_str()) {
                 continue;
             }
-            let served = clusters.iter().filter(|c| c.environment == *environment && allowed.contains(&c.region.as_str()));
+            let served = world.clusters.iter().filter(|c| c.environment == *environment && tenant.may_run_in(&c.region));
             for c in served {
                 for (s, (service, versions)) in SERVICES.iter().enumerate() {
-                    let exception = EXCEPTIONS.iter().find(|x| x.0 == *slug && x.1 == *environment && x.2 == c.region && x.3 == *service);
+                    let exception =
+                        EXCEPTIONS.iter().find(|x| x.0 == tenant.slug && x.1 == *environment && x.2 == c.region && x.3 == *service);
                     let (version, health) = exception.map_or((versions[e], Health::Healthy), |x| (x.4, x.5));
                     let hours = (t * 7 + e * 29 + s * 3) as i64;
                     deployments.push(Deployment {
-                        tenant: (*slug).into(),
+                        tenant: tenant.slug.clone(),
                         environment: (*environment).into(),
                         region: c.region.clone(),
                         service: (*service).into(),
@@ -165,23 +166,17 @@ pub fn demo_world() -> World {
             }
         }
     }
-    World {
-        environments: environments(),
-        regions: regions(),
-        clusters,
-        tenants: TENANTS
-            .iter()
-            .map(|(slug, name, residency, primary, allowed)| Tenant {
-                slug: (*slug).into(),
-                name: (*name).into(),
-                primary_region: (*primary).into(),
-                data_residency: (*residency).into(),
-                allowed_regions: allowed.iter().map(|r| (*r).into()).collect(),
-            })
-            .collect(),
-        services: services(),
-        deployments,
-    }
+    world.deployments = deployments;
+    world
+}
+
+/// Applies the demo file (with its job template) and records what runs
+/// where: `airlock seed --demo`, and a server started with `AIRLOCK_SEED_DEMO`.
+pub async fn seed(backend: &crate::Backend, operator: &crate::LocalOperator) -> Result<airlock_domain::world_file::Plan, crate::Refusal> {
+    let plan = crate::world_file::apply(backend, operator, &demo_input(), chrono::Utc::now()).await?;
+    let running = World { deployments: demo_world().deployments, ..World::default() };
+    backend.import_world(operator, &running).await?;
+    Ok(plan)
 }
 
 /// `tenants` tenants allowed everywhere, every environment served in every
@@ -202,6 +197,7 @@ pub fn synthetic_world(tenants: usize) -> World {
             primary_region: region_names[i % region_names.len()].into(),
             data_residency: "global".into(),
             allowed_regions: region_names.iter().map(|r| (*r).into()).collect(),
+            admin_groups: Vec::new(),
         })
         .collect();
     let mut deployments = Vec::new();
@@ -222,12 +218,22 @@ pub fn synthetic_world(tenants: usize) -> World {
             }
         }
     }
-    World { environments: environments(), regions: regions(), clusters, tenants, services: services(), deployments }
+    World { access: None, environments: environments(), regions: regions(), clusters, tenants, services: services(), deployments }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_demo_file_reads_and_describes_the_demo_world() {
+        let document: airlock_domain::world_file::WorldDocument = serde_yaml::from_str(DEMO_WORLD_FILE).expect("the demo file is YAML");
+        let checked = document.check().expect("the demo file passes every check");
+        assert_eq!(checked.world.environments.len(), 3);
+        assert_eq!(checked.world.clusters.len(), 11);
+        assert_eq!(checked.job_templates[0].path, DEMO_JOB_TEMPLATE.0);
+        crate::dispatch::template::JobTemplate::parse(DEMO_JOB_TEMPLATE.1).expect("the demo job template passes its checks");
+    }
 
     #[test]
     fn the_demo_world_never_places_a_workload_outside_a_tenants_allowed_regions() {

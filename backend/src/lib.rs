@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod demo;
 mod derived_views;
+mod freeze_clock;
 pub mod dispatch;
 pub mod live;
 pub mod read_model;
@@ -22,7 +23,9 @@ pub mod store;
 mod store;
 pub mod tokens;
 pub mod world;
+pub mod world_file;
 mod world_record;
+mod world_write;
 
 pub use acting::{Actor, Authorized, LocalOperator, authorize};
 pub use refusal::{Missing, Refusal};

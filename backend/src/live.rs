@@ -45,7 +45,8 @@ pub fn spawn_listener(backend: Backend, mut stop: watch::Receiver<bool>) {
         loop {
             let listener = match backend.store.listen_for_changes().await {
                 Ok(Some(listener)) => listener,
-                Ok(None) => return, // one process per database: nothing to relay
+                // One server per database, but the CLI (`airlock apply`) may change its world.
+                Ok(None) => return follow_world_applies(&backend, stop).await,
                 Err(error) => {
                     tracing::warn!(error = %error, "cannot listen for other processes' changes; retrying");
                     tokio::select! {
@@ -60,6 +61,27 @@ pub fn spawn_listener(backend: Backend, mut stop: watch::Receiver<bool>) {
             }
         }
     });
+}
+
+/// On the embedded database, which has no change feed: looks every second
+/// whether another process applied a world (the CLI), and shows it at once.
+async fn follow_world_applies(backend: &Backend, mut stop: watch::Receiver<bool>) {
+    let mut seen = backend.store.world_applied_at().await.ok().flatten();
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = stop.changed() => return,
+        }
+        let Ok(applied) = backend.store.world_applied_at().await else { continue };
+        if applied != seen {
+            seen = applied;
+            let backend = backend.clone();
+            tokio::spawn(async move {
+                backend.refresh_status(Change::Everything).await;
+                let _ = backend.events.send(LiveEvent::status(&Change::Everything));
+            });
+        }
+    }
 }
 
 async fn relay(backend: &Backend, mut listener: sqlx::postgres::PgListener) {

@@ -161,6 +161,7 @@ async fn load(store: &dyn Store) -> Result<Snapshot, StoreError> {
         tenants: store.tenants().await?,
         services: store.services().await?,
         deployments: store.deployments(&DeploymentScope::default()).await?,
+        access: store.access().await?,
     };
     Ok(Snapshot { generation: 0, world: Arc::new(world), statuses: store.cluster_statuses().await?, derived: Arc::default() })
 }

@@ -84,6 +84,9 @@ pub enum Refusal {
     AccountHeld,
     #[error("An administrator blocked this account from signing in to Airlock.")]
     AccountBlocked,
+    /// Every problem with a world file, each at its line; nothing was applied.
+    #[error("The world file was not applied: {}", world_problems(.0))]
+    World(Vec<crate::world_file::WorldProblem>),
     #[error("Someone changed the same data at the same moment; reload and try again.")]
     Conflict(#[source] StoreError),
     /// The cause stays in the log: the sentence is the same for every store
@@ -94,6 +97,10 @@ pub enum Refusal {
 
 fn blockers_sentence(blockers: &[airlock_domain::gate::Blocker]) -> String {
     blockers.iter().map(airlock_domain::gate::Blocker::message).collect::<Vec<_>>().join(" ")
+}
+
+fn world_problems(problems: &[crate::world_file::WorldProblem]) -> String {
+    problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
 }
 
 fn store_sentence(error: &StoreError) -> &'static str {
@@ -147,6 +154,7 @@ impl Refusal {
             Refusal::NoCluster { .. } => (422, "no_cluster"),
             Refusal::ClusterUnreachable { .. } => (503, "cluster_unreachable"),
             Refusal::Template { .. } => (422, "invalid_template"),
+            Refusal::World(_) => (422, "invalid_world"),
             Refusal::AccountHeld => (403, "account_held"),
             Refusal::AccountBlocked => (403, "account_blocked"),
             Refusal::Store(StoreError::Unavailable(_)) => (503, "unavailable"),
@@ -188,6 +196,7 @@ mod tests {
             (Refusal::NoCluster { environment: "production".into(), region: "lagos".into() }, 422, "no_cluster"),
             (Refusal::ClusterUnreachable { cluster: "prod-fra".into(), reason: "timed out".into() }, 503, "cluster_unreachable"),
             (Refusal::Template { environment: "production".into(), message: "line 3".into() }, 422, "invalid_template"),
+            (Refusal::World(Vec::new()), 422, "invalid_world"),
             (Refusal::AccountHeld, 403, "account_held"),
             (Refusal::AccountBlocked, 403, "account_blocked"),
             (Refusal::NotFound(Missing::HeldAccount { issuer: "https://id".into(), subject: "s".into() }), 404, "not_found"),

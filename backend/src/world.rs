@@ -36,3 +36,9 @@ pub async fn tenants(backend: &Backend, actor: impl Into<Actor<'_>>) -> Result<V
     let scope = actor.tenant_scope();
     read(backend, actor, |world| world.tenants.iter().filter(|t| scope.includes(&t.slug)).cloned().collect()).await
 }
+
+/// The JSON Schema of a world file, for anyone who may read.
+pub fn schema<'a>(actor: impl Into<Actor<'a>>) -> Result<&'static str, Refusal> {
+    authorize(acting(actor), Action::Read)?;
+    Ok(crate::world_file::SCHEMA)
+}

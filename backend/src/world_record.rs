@@ -11,14 +11,31 @@
 
 use crate::dispatch::credentials::Credentials;
 use airlock_domain::audit::{AuditAction, AuditDraft};
+use airlock_domain::world_file::Access;
 use airlock_domain::{Cluster, Environment, Region, Service, Tenant};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 
-/// The actions whose newest entry per subject is a world row's record.
-pub(crate) const ACTIONS: [&str; 6] = ["environment.set", "region.set", "tenant.set", "service.set", "cluster.set", "cluster.added"];
+/// The actions whose newest entry per subject is a world row's record (a
+/// removal's entry records nothing: the row is gone).
+pub(crate) const ACTIONS: [&str; 14] = [
+    "environment.set",
+    "region.set",
+    "tenant.set",
+    "service.set",
+    "cluster.set",
+    "cluster.added",
+    "checklist.set",
+    "access.set",
+    "environment.removed",
+    "region.removed",
+    "cluster.removed",
+    "service.removed",
+    "tenant.removed",
+    "access.removed",
+];
 
 /// One world row as the log records it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,10 +69,47 @@ pub(crate) fn region(r: &Region) -> WorldRecord {
 pub(crate) fn tenant(t: &Tenant) -> WorldRecord {
     let mut allowed = t.allowed_regions.clone();
     allowed.sort();
-    let record = json!({
+    let mut record = json!({
         "name": t.name, "primary_region": t.primary_region, "data_residency": t.data_residency, "allowed_regions": allowed,
     });
+    // Only when set, so tenants recorded before admin groups existed read as they did.
+    if !t.admin_groups.is_empty() {
+        let mut groups = t.admin_groups.clone();
+        groups.sort();
+        record["admin_groups"] = json!(groups);
+    }
     world_record(AuditAction::TenantSet, "tenant", &t.slug, record)
+}
+
+/// The items every release of the environment must tick: its own subject,
+/// so the environment's record reads as it did before checklists were its own.
+pub(crate) fn checklist(e: &Environment) -> WorldRecord {
+    let record = json!(e.checklist);
+    WorldRecord {
+        action: AuditAction::ChecklistSet,
+        subject: format!("environment/{}/checklist", e.name),
+        named: format!("the checklist of environment {}", e.name),
+        record: record.to_string(),
+    }
+}
+
+/// Who holds which role, as the world file's `access` says.
+pub(crate) fn access(a: &Access) -> WorldRecord {
+    let record = serde_json::to_value(a).unwrap_or_default();
+    WorldRecord { action: AuditAction::AccessSet, subject: "access".into(), named: "the access map".into(), record: record.to_string() }
+}
+
+/// The entry that records the removal of the row whose record `subject` was.
+pub(crate) fn removal(kind: &str, name: &str, newest: &HashMap<String, String>, actor: &str, now: DateTime<Utc>) -> AuditDraft {
+    let (action, subject) = match kind {
+        "environment" => (AuditAction::EnvironmentRemoved, format!("environment/{name}")),
+        "region" => (AuditAction::RegionRemoved, format!("region/{name}")),
+        "cluster" => (AuditAction::ClusterRemoved, format!("cluster/{name}")),
+        "service" => (AuditAction::ServiceRemoved, format!("service/{name}")),
+        "access" => (AuditAction::AccessRemoved, "access".to_owned()),
+        _ => (AuditAction::TenantRemoved, format!("tenant/{name}")),
+    };
+    AuditDraft { at: now, actor: actor.to_owned(), action, before: newest.get(&subject).cloned(), subject, after: None }
 }
 
 pub(crate) fn service(s: &Service) -> WorldRecord {
@@ -79,6 +133,7 @@ pub(crate) struct WorldRows<'w> {
     pub clusters: &'w [Cluster],
     pub services: &'w [Service],
     pub tenants: &'w [Tenant],
+    pub access: Option<&'w Access>,
 }
 
 /// Every record of these rows, in a stable order.
@@ -87,7 +142,9 @@ pub(crate) fn records(rows: WorldRows<'_>) -> Vec<WorldRecord> {
     let regions = rows.regions.iter().map(region);
     let clusters = rows.clusters.iter().map(|c| cluster(c, AuditAction::ClusterSet));
     let services = rows.services.iter().map(service);
-    environments.chain(regions).chain(clusters).chain(services).chain(rows.tenants.iter().map(tenant)).collect()
+    let checklists = rows.environments.iter().map(checklist);
+    let tenants = rows.tenants.iter().map(tenant);
+    environments.chain(checklists).chain(regions).chain(clusters).chain(services).chain(tenants).chain(rows.access.map(access)).collect()
 }
 
 /// The records the log does not hold as they are (`newest`: each subject's
@@ -132,6 +189,7 @@ mod tests {
             primary_region: "frankfurt".into(),
             data_residency: "eu".into(),
             allowed_regions: allowed.iter().map(|r| r.to_string()).collect(),
+            admin_groups: Vec::new(),
         };
         assert_eq!(tenant(&t(&["frankfurt", "dublin"])).record, tenant(&t(&["dublin", "frankfurt"])).record);
         let newest = HashMap::from([("tenant/acme".to_owned(), tenant(&t(&["frankfurt"])).record)]);

@@ -5,11 +5,13 @@
 pub mod access;
 pub mod audit;
 pub mod dispatch;
+pub mod freeze;
 pub mod gate;
 pub mod health;
 pub mod names;
 pub mod status;
 pub mod world;
+pub mod world_file;
 
 pub use health::{Health, HealthCounts};
 pub use names::{NameError, Slug};

@@ -24,6 +24,15 @@ pub struct Environment {
     /// Who may roll back without fresh approvals.
     #[serde(default)]
     pub rollback: crate::dispatch::RollbackPolicy,
+    /// An approval older than this many seconds stops counting; `None`: never.
+    #[serde(default)]
+    pub approval_ttl_seconds: Option<u64>,
+    /// The items every release here must tick (copied into each new release).
+    #[serde(default)]
+    pub checklist: Vec<String>,
+    /// When dispatches here are refused (break-glass aside).
+    #[serde(default)]
+    pub freezes: Vec<crate::freeze::Freeze>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,6 +100,9 @@ pub struct Tenant {
     pub data_residency: String,
     /// The only regions a release may ever be dispatched to for this tenant.
     pub allowed_regions: Vec<String>,
+    /// Provider groups whose members administer this tenant.
+    #[serde(default)]
+    pub admin_groups: Vec<String>,
 }
 
 impl Tenant {
@@ -129,6 +141,10 @@ pub struct World {
     pub tenants: Vec<Tenant>,
     pub services: Vec<Service>,
     pub deployments: Vec<Deployment>,
+    /// Provider groups → roles, when the world file says (`None`: the
+    /// server's configured role map applies).
+    #[serde(default)]
+    pub access: Option<crate::world_file::Access>,
 }
 
 impl World {
@@ -144,6 +160,7 @@ impl World {
             tenants: self.tenants.iter().filter(|t| scope.includes(&t.slug)).cloned().collect(),
             services: self.services.clone(),
             deployments: self.deployments.iter().filter(|d| scope.includes(&d.tenant)).cloned().collect(),
+            access: self.access.clone(),
         }
     }
 }
@@ -178,6 +195,7 @@ mod tests {
             primary_region: "frankfurt".into(),
             data_residency: "eu".into(),
             allowed_regions: vec!["frankfurt".into()],
+            admin_groups: Vec::new(),
         };
         assert!(tenant.may_run_in("frankfurt"));
         assert!(!tenant.may_run_in("ashburn"));

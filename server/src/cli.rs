@@ -32,6 +32,22 @@ pub enum Command {
         #[arg(long, value_name = "TENANTS", value_parser = clap::value_parser!(u32).range(1..=100_000))]
         synthetic: Option<u32>,
     },
+    /// Apply a world file: print the plan (each object added, changed field by
+    /// field, or removed), then apply it in one audited transaction.
+    Apply {
+        /// The world file (YAML or JSON); job templates it names are read beside it.
+        #[arg(short = 'f', long = "file")]
+        file: PathBuf,
+        /// Only print the plan.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Write the current world as a world file (applying it changes nothing).
+    Export {
+        /// Write here, with the job templates beside it, instead of to standard output.
+        #[arg(short = 'o', long = "output")]
+        output: Option<PathBuf>,
+    },
     /// Service-account tokens for CI pipelines.
     #[command(subcommand)]
     Token(TokenCommand),

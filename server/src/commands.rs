@@ -2,7 +2,7 @@
 
 use crate::config::Settings;
 use crate::startup::{Application, StartupError, open_as_operator};
-use airlock_backend::demo::{demo_world, synthetic_world};
+use airlock_backend::demo::synthetic_world;
 use airlock_backend::tokens::TokenGrant;
 use airlock_backend::{Backend, LocalOperator, audit, tokens};
 use airlock_domain::access::Role;
@@ -29,19 +29,25 @@ pub async fn migrate(settings: &Settings) -> Result<(), StartupError> {
     Ok(())
 }
 
-/// Loads the demo world, or the benchmarks' synthetic one of `synthetic` tenants.
+/// Applies the demo world file, or loads the benchmarks' synthetic world of
+/// `synthetic` tenants.
 pub async fn seed(settings: &Settings, demo: bool, synthetic: Option<u32>) -> Result<(), StartupError> {
-    let (name, world) = match (demo, synthetic) {
-        (true, _) => ("demo", demo_world()),
-        // u32 into usize: lossless on every platform Airlock builds for (32 and 64 bits).
-        (false, Some(tenants)) => ("synthetic", synthetic_world(tenants as usize)),
+    let (backend, operator) = match (demo, synthetic) {
         (false, None) => return Err(StartupError::NothingToSeed),
+        _ => migrated(settings).await?,
     };
-    let (backend, operator) = migrated(settings).await?;
+    if demo {
+        let plan = airlock_backend::demo::seed(&backend, &operator).await?;
+        print!("{}", plan.render());
+        tracing::info!(database = backend.database_kind(), world = "demo", "world loaded");
+        return Ok(());
+    }
+    // u32 into usize: lossless on every platform Airlock builds for (32 and 64 bits).
+    let world = synthetic_world(synthetic.unwrap_or_default() as usize);
     backend.import_world(&operator, &world).await?;
     tracing::info!(
         database = backend.database_kind(),
-        world = name,
+        world = "synthetic",
         tenants = world.tenants.len(),
         deployments = world.deployments.len(),
         "world loaded"

@@ -25,3 +25,4 @@ pub mod startup;
 pub mod state;
 pub mod static_files;
 pub mod telemetry;
+pub mod world_commands;

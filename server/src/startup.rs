@@ -176,8 +176,11 @@ impl Application {
         airlock_backend::audit::record_first_policies(&backend, &operator, chrono::Utc::now()).await?;
         airlock_backend::audit::record_first_world_rows(&backend, &operator, chrono::Utc::now()).await?;
         if settings.seed_demo {
-            backend.import_world(&operator, &airlock_backend::demo::demo_world()).await?;
+            airlock_backend::demo::seed(&backend, &operator).await?;
             tracing::info!("demo world loaded");
+        }
+        if !settings.oidc_role_map.trim().is_empty() && airlock_backend::auth::people::world_grants_roles(&backend).await? {
+            tracing::warn!("AIRLOCK_OIDC_ROLE_MAP is set but ignored: the world file's `access` section says who holds which role");
         }
         backend.load_status().await?;
         let listener = TcpListener::bind(settings.addr).await.map_err(|source| StartupError::Bind { addr: settings.addr, source })?;

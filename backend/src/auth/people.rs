@@ -30,6 +30,22 @@ pub struct ProviderAccount {
 /// recomputed from the groups now; the person's handle, chosen at their
 /// first sign-in, stays theirs. A first sign-in that resembles a known person
 /// is held for an admin instead (`accounts`): refused, recorded, no handle.
+/// The role map a provider sign-in uses: the world file's `access` (with
+/// each tenant's `admin_groups`) once a world with one was applied, else the
+/// server's configured map (`AIRLOCK_OIDC_ROLE_MAP`). Read at every sign-in,
+/// so a change of `access` takes effect at the next one, on every replica.
+pub async fn role_map(backend: &Backend, configured: &RoleMap) -> Result<RoleMap, Refusal> {
+    match backend.store.access().await? {
+        Some(access) => Ok(RoleMap::of_world(&access, &backend.store.tenants().await?)),
+        None => Ok(configured.clone()),
+    }
+}
+
+/// Whether the world says who holds which role (its `access` section).
+pub async fn world_grants_roles(backend: &Backend) -> Result<bool, Refusal> {
+    Ok(backend.store.access().await?.is_some())
+}
+
 pub async fn sign_in(
     backend: &Backend,
     account: ProviderAccount,

@@ -16,7 +16,7 @@ use crate::store::{Recorded, ReleaseFilter, ReleaseSummary, StoreTx};
 use crate::{Backend, Missing, Refusal};
 use airlock_domain::access::{Action, TenantScope};
 use airlock_domain::audit::{AuditAction, AuditDraft};
-use airlock_domain::gate::{ReleaseDossier, ReleaseDraft, default_checklist};
+use airlock_domain::gate::{ReleaseDossier, ReleaseDraft};
 use chrono::{DateTime, Utc};
 
 /// A release, when `actor` may see it: a tenant admin sees only releases
@@ -57,10 +57,8 @@ pub async fn create(
     let by = authorize(actor, Action::CreateRelease)?;
     let (content, environment) = world_check::resolve(backend.store.as_ref(), draft, None).await?;
     let mut tx = backend.store.begin().await?;
-    let mut checklist = tx.checklist_template(&environment.name).await?;
-    if checklist.is_empty() {
-        checklist = default_checklist(environment.protected);
-    }
+    // The environment's own checklist (the world file's), possibly none.
+    let checklist = tx.checklist_template(&environment.name).await?;
     let id = tx.insert_release(by.name(), &content, &checklist, now).await?;
     tracing::Span::current().record("release_id", id);
     let subject = format!("release/{id}");

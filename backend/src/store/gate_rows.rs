@@ -6,6 +6,7 @@ use super::StoreError;
 use airlock_domain::gate::{
     ChecklistItem, ContentDigest, Decision, GatePolicy, Release, ReleaseContent, ReleaseDossier, Review, Revision, Target, TargetFacts,
 };
+use airlock_domain::freeze::{BreakGlass, Freeze};
 use chrono::{DateTime, Utc};
 
 #[derive(sqlx::FromRow)]
@@ -20,6 +21,17 @@ pub(crate) struct ReleaseRow {
     pub protected: bool,
     pub required_approvals: i32,
     pub policy_recorded: bool,
+    pub approval_ttl_seconds: Option<i64>,
+    /// The environment's freeze windows (JSON).
+    pub freezes: String,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct BreakGlassRow {
+    pub given_by: String,
+    pub reason: String,
+    pub given_at: DateTime<Utc>,
+    pub recorded: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -69,6 +81,7 @@ pub(crate) struct DossierRows {
     /// `(tenant, region)` for every tenant the current revision targets.
     pub allowed: Vec<(String, String)>,
     pub served_regions: Vec<String>,
+    pub break_glass: Option<BreakGlassRow>,
 }
 
 fn unsigned(value: i32, what: &str) -> Result<u32, StoreError> {
@@ -78,6 +91,8 @@ fn unsigned(value: i32, what: &str) -> Result<u32, StoreError> {
 impl DossierRows {
     pub fn assemble(self) -> Result<ReleaseDossier, StoreError> {
         let release = self.release;
+        let freezes: Vec<Freeze> = serde_json::from_str(&release.freezes)
+            .map_err(|_| StoreError::Corrupt(format!("the freezes of {} are not readable", release.environment)))?;
         // Recorded: its entry records its digest, version and image (SQL), and
         // its digest is that of its content, targets and notes included.
         let current_row = self.revisions.iter().find(|r| r.revision == release.revision);
@@ -130,8 +145,10 @@ impl DossierRows {
             policy: GatePolicy {
                 protected: release.protected,
                 required_approvals: unsigned(release.required_approvals, "required approvals")?,
-                approval_ttl: None,
+                approval_ttl: release.approval_ttl_seconds.map(chrono::Duration::seconds),
                 recorded: release.policy_recorded,
+                freeze: crate::freeze_clock::open_or_next(&freezes, Utc::now()),
+                break_glass: self.break_glass.map(|b| BreakGlass { by: b.given_by, reason: b.reason, at: b.given_at, recorded: b.recorded }),
             },
             facts: TargetFacts { allowed_regions, served_regions: self.served_regions },
         })

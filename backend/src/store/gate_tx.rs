@@ -21,8 +21,8 @@ macro_rules! impl_gate_tx {
                 use $crate::store::gate_rows::*;
                 let release: Option<ReleaseRow> = sqlx::query_as(
                     concat!("SELECT r.id, r.service, r.environment, r.author, r.revision, r.created_at, r.updated_at, \
-                     e.protected, e.required_approvals, ", $crate::store::recorded::policy_recorded!(), " AS policy_recorded \
-                     FROM releases r JOIN environments e ON e.name = r.environment WHERE r.id = $1"),
+                     e.protected, e.required_approvals, ", $crate::store::recorded::policy_recorded!(), " AS policy_recorded, \
+                     e.approval_ttl_seconds, e.freezes FROM releases r JOIN environments e ON e.name = r.environment WHERE r.id = $1"),
                 )
                 .bind(id).fetch_optional(&mut *self.0).await?;
                 let Some(release) = release else { return Ok(None) };
@@ -47,8 +47,13 @@ macro_rules! impl_gate_tx {
                 let served: Vec<(String,)> =
                     sqlx::query_as("SELECT DISTINCT region FROM clusters WHERE environment = $1 ORDER BY region")
                         .bind(&release.environment).fetch_all(&mut *self.0).await?;
+                let break_glass: Option<BreakGlassRow> = sqlx::query_as(concat!(
+                    "SELECT b.given_by, b.reason, b.given_at, ", $crate::store::recorded::break_glass_recorded!(),
+                    " AS recorded FROM break_glass b WHERE b.release_id = $1"),
+                )
+                .bind(id).fetch_optional(&mut *self.0).await?;
                 let rows = DossierRows {
-                    release, revisions, targets, reviews, checklist, allowed,
+                    release, revisions, targets, reviews, checklist, allowed, break_glass,
                     served_regions: served.into_iter().map(|(r,)| r).collect(),
                 };
                 rows.assemble().map(Some)
@@ -174,14 +179,19 @@ macro_rules! impl_gate_tx {
                 Ok(())
             }
 
-            async fn unrecorded_policies(&mut self, never_recorded: bool) -> Result<Vec<(String, bool, i32)>, $crate::store::StoreError> {
-                Ok(sqlx::query_as(concat!(
-                    "SELECT e.name, e.protected, e.required_approvals FROM environments e WHERE NOT ",
+            async fn unrecorded_policies(&mut self, never_recorded: bool) -> Result<Vec<(String, String)>, $crate::store::StoreError> {
+                let rows: Vec<(String, bool, i32, Option<i64>, String)> = sqlx::query_as(concat!(
+                    "SELECT e.name, e.protected, e.required_approvals, e.approval_ttl_seconds, e.freezes FROM environments e WHERE NOT ",
                     $crate::store::recorded::policy_recorded!(),
                     " AND (NOT $1 OR NOT EXISTS (SELECT 1 FROM audit_log p WHERE p.subject = 'environment/' || e.name \
                      AND p.action = 'policy.set')) ORDER BY e.position",
                 ))
-                .bind(never_recorded).fetch_all(&mut *self.0).await?)
+                .bind(never_recorded).fetch_all(&mut *self.0).await?;
+                Ok(rows.into_iter().map(|(name, protected, required_approvals, ttl, freezes)| {
+                    let ttl = ttl.and_then(|s| u64::try_from(s).ok());
+                    let approvals = u32::try_from(required_approvals).unwrap_or(0);
+                    (name, airlock_domain::gate::policy_record(protected, approvals, ttl, &freezes))
+                }).collect())
             }
 
             async fn append_audit(&mut self, draft: airlock_domain::audit::AuditDraft) -> Result<airlock_domain::audit::AuditEntry, $crate::store::StoreError> {

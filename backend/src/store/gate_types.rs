@@ -99,7 +99,9 @@ pub trait ReleaseStore: Send + Sync + 'static {
 
 /// One open transaction. Dropping it without [`StoreTx::commit`] rolls back.
 #[async_trait]
-pub trait StoreTx: super::AuthTx + super::AccountTx + super::DossierPartsTx + super::WorldRecordTx + super::DispatchTx + Send {
+pub trait StoreTx:
+    super::AuthTx + super::AccountTx + super::DossierPartsTx + super::WorldRecordTx + super::WorldTx + super::DispatchTx + Send
+{
     /// Locks the release's row until commit (PostgreSQL: a row lock; SQLite:
     /// the database write lock) so concurrent changes to it run one by one.
     /// `false` when there is no such release.
@@ -135,8 +137,8 @@ pub trait StoreTx: super::AuthTx + super::AccountTx + super::DossierPartsTx + su
     async fn set_state(&mut self, id: i64, state: ReleaseState) -> Result<(), StoreError>;
     /// Environments whose policy no `policy.set` entry records as it is now
     /// (with `never_recorded`: only those that have no such entry at all),
-    /// with that policy: name, protected, required approvals.
-    async fn unrecorded_policies(&mut self, never_recorded: bool) -> Result<Vec<(String, bool, i32)>, StoreError>;
+    /// with the record of that policy (`airlock_domain::gate::policy_record`).
+    async fn unrecorded_policies(&mut self, never_recorded: bool) -> Result<Vec<(String, String)>, StoreError>;
     async fn append_audit(&mut self, draft: AuditDraft) -> Result<AuditEntry, StoreError>;
     async fn insert_token(&mut self, token: &StoredToken, token_hash: &str) -> Result<(), StoreError>;
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;

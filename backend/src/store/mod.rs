@@ -27,6 +27,8 @@ mod postgres;
 mod rows;
 mod sqlite;
 mod world_records;
+mod world_sql;
+mod world_tx;
 
 pub use accounts::{AccountStore, AccountTx, MergedInto};
 pub use auth_types::{AuthStore, AuthTx, Person, PersonRecord, SessionRow};
@@ -38,7 +40,9 @@ pub use dossier_parts::DossierPartsTx;
 pub use error::StoreError;
 pub use gate_types::{AUDIT_PAGE_MAX, AuditFilter, ItemCheck, ReleaseFilter, ReleaseStore, ReleaseSummary, StoreTx, StoredToken};
 pub use recorded::{Recorded, UnrecordedRow};
-pub use world_records::{NewestRecords, WorldRecordStore, WorldRecordTx};
+pub use world_records::{WorldRecordStore, WorldRecordTx};
+pub use world_sql::StoredTemplate;
+pub use world_tx::WorldTx;
 
 mod gate_types;
 mod recorded;
@@ -81,6 +85,10 @@ pub trait WorldStore: Send + Sync + 'static {
     async fn clusters(&self) -> Result<Vec<Cluster>, StoreError>;
     async fn services(&self) -> Result<Vec<Service>, StoreError>;
     async fn tenants(&self) -> Result<Vec<Tenant>, StoreError>;
+    /// When a world was last applied or imported (`None`: never).
+    async fn world_applied_at(&self) -> Result<Option<chrono::DateTime<chrono::Utc>>, StoreError>;
+    /// The world file's `access` section, once a world with one was applied.
+    async fn access(&self) -> Result<Option<airlock_domain::world_file::Access>, StoreError>;
     async fn deployments(&self, scope: &DeploymentScope) -> Result<Vec<Deployment>, StoreError>;
 
     /// Creates or updates every item of `world` in one transaction: either all

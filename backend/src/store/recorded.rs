@@ -54,11 +54,21 @@ macro_rules! policy_recorded {
         "EXISTS (SELECT 1 FROM audit_log a WHERE a.seq = (SELECT MAX(p.seq) FROM audit_log p \
          WHERE p.subject = 'environment/' || e.name AND p.action = 'policy.set') \
          AND a.after_state = '{\"protected\":' || CASE WHEN e.protected THEN 'true' ELSE 'false' END \
-         || ',\"required_approvals\":' || e.required_approvals || '}')"
+         || ',\"required_approvals\":' || e.required_approvals \
+         || CASE WHEN e.approval_ttl_seconds IS NULL THEN '' ELSE ',\"approval_ttl_seconds\":' || e.approval_ttl_seconds END \
+         || CASE WHEN e.freezes = '[]' THEN '' ELSE ',\"freezes\":' || e.freezes END || '}')"
     };
 }
 
-pub(crate) use {item_recorded, policy_recorded, review_recorded, revision_recorded};
+/// For a `break_glass` row aliased `b`.
+macro_rules! break_glass_recorded {
+    () => {
+        "EXISTS (SELECT 1 FROM audit_log a WHERE a.seq = b.audit_seq AND a.actor = b.given_by \
+         AND a.subject = 'release/' || b.release_id AND a.action = 'release.break_glass')"
+    };
+}
+
+pub(crate) use {break_glass_recorded, item_recorded, policy_recorded, review_recorded, revision_recorded};
 
 /// A change that the audit entry being appended records.
 #[derive(Debug, Clone, PartialEq, Eq)]

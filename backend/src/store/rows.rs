@@ -45,14 +45,6 @@ pub(crate) fn strategy_columns(strategy: &NamespaceStrategy) -> (&'static str, O
 }
 
 #[derive(sqlx::FromRow)]
-pub(crate) struct TenantRow {
-    pub slug: String,
-    pub name: String,
-    pub primary_region: String,
-    pub data_residency: String,
-}
-
-#[derive(sqlx::FromRow)]
 pub(crate) struct DeploymentRow {
     pub tenant: String,
     pub environment: String,

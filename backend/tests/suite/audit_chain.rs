@@ -26,11 +26,12 @@ async fn every_change_appends_one_entry_and_the_chain_verifies(db: &TestStore) {
     let entries = db.store.audit_entries(&AuditFilter { limit: 100, ..Default::default() }).await.expect("entries");
     let actions: Vec<&str> = entries.iter().rev().map(|e| e.action.as_str()).collect();
     // Seeding the demo world recorded the gate policy of its three environments,
-    // then each of its environments, regions, clusters, services and tenants (`world_audit`).
+    // then each of its environments (and their checklists), regions, clusters, services and tenants (`world_audit`).
     let world = airlock_backend::demo::demo_world();
     let objects = world.environments.len() + world.regions.len() + world.clusters.len() + world.services.len() + world.tenants.len();
     let mut expected = vec!["policy.set", "policy.set", "policy.set"];
     expected.extend(std::iter::repeat_n("environment.set", world.environments.len()));
+    expected.extend(std::iter::repeat_n("checklist.set", world.environments.len()));
     expected.extend(std::iter::repeat_n("region.set", world.regions.len()));
     expected.extend(std::iter::repeat_n("cluster.set", world.clusters.len()));
     expected.extend(std::iter::repeat_n("service.set", world.services.len()));

@@ -130,9 +130,9 @@ async fn a_keyed_log_rewritten_without_the_key_is_caught(db: &TestStore) {
 async fn pages_verify_only_new_entries_but_notice_a_rewritten_checkpoint(db: &TestStore) {
     let backend = demo_backend(db).await;
     // Seeding recorded the demo environments' three policies and one entry
-    // per environment, region, cluster, service and tenant.
+    // per environment (and its checklist), region, cluster, service and tenant.
     let world = airlock_backend::demo::demo_world();
-    let objects = world.environments.len() + world.regions.len() + world.clusters.len() + world.services.len() + world.tenants.len();
+    let objects = 2 * world.environments.len() + world.regions.len() + world.clusters.len() + world.services.len() + world.tenants.len();
     let seeded = 3 + objects as u64;
     let id = some_history(&backend).await;
     let first = audit::verify_recent(&backend, Some(&root())).await.expect("verify");

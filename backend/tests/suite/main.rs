@@ -21,3 +21,4 @@ mod live_across_processes;
 mod read_model;
 mod store_conformance;
 mod world_audit;
+mod world_file;

@@ -36,6 +36,7 @@ fn sorted(mut deployments: Vec<Deployment>) -> Vec<Deployment> {
 
 async fn read_world(store: &dyn Store) -> World {
     World {
+        access: None,
         environments: store.environments().await.expect("environments"),
         regions: store.regions().await.expect("regions"),
         clusters: store.clusters().await.expect("clusters"),
@@ -85,6 +86,9 @@ async fn a_protected_environment_without_required_approvals_is_refused(store: &d
             rollout: Default::default(),
             creates_namespaces: false,
             rollback: Default::default(),
+            approval_ttl_seconds: None,
+            checklist: airlock_domain::gate::default_checklist(true),
+            freezes: Vec::new(),
         }],
         ..World::default()
     };

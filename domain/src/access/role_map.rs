@@ -78,6 +78,23 @@ impl RoleMap {
     pub fn is_empty(&self) -> bool {
         self.grants.is_empty()
     }
+
+    /// The map a world file's `access` section and its tenants'
+    /// `admin_groups` make: what sign-in uses once the world says who is who.
+    pub fn of_world(access: &crate::world_file::Access, tenants: &[crate::Tenant]) -> RoleMap {
+        let mut grants: Vec<Grant> = access
+            .grants()
+            .flat_map(|(role, groups)| groups.iter().map(move |group| Grant { group: group.clone(), role, tenant: None }))
+            .collect();
+        for tenant in tenants {
+            grants.extend(tenant.admin_groups.iter().map(|group| Grant {
+                group: group.clone(),
+                role: Role::TenantAdmin,
+                tenant: Some(tenant.slug.clone()),
+            }));
+        }
+        RoleMap { grants }
+    }
 }
 
 #[cfg(test)]
@@ -107,5 +124,21 @@ mod tests {
         assert!(matches!(RoleMap::parse("ops=approver:acme"), Err(RoleMapError::TenantNotAllowed { .. })));
         assert!(matches!(RoleMap::parse("=approver"), Err(RoleMapError::Malformed { .. })));
         assert_eq!(RoleMap::parse(" , ").map(|m| m.is_empty()), Ok(true));
+    }
+
+    #[test]
+    fn a_worlds_access_and_its_tenants_admin_groups_make_one_map() {
+        let access = crate::world_file::Access { admin: groups(&["platform-admins"]), approver: groups(&["sre"]), ..Default::default() };
+        let acme = crate::Tenant {
+            slug: "acme".into(),
+            name: "Acme".into(),
+            primary_region: "frankfurt".into(),
+            data_residency: "eu".into(),
+            allowed_regions: vec!["frankfurt".into()],
+            admin_groups: groups(&["acme-ops"]),
+        };
+        let map = RoleMap::of_world(&access, &[acme]);
+        assert_eq!(map.resolve(&groups(&["sre", "acme-ops"])), (vec![Role::Approver, Role::TenantAdmin], vec!["acme".to_owned()]));
+        assert_eq!(map.resolve(&groups(&["platform-admins"])).0, vec![Role::Admin]);
     }
 }

@@ -72,10 +72,19 @@ pub enum AuditAction {
     ServiceSet,
     ClusterSet,
     EnvironmentSet,
+    EnvironmentRemoved,
+    RegionRemoved,
+    ClusterRemoved,
+    ServiceRemoved,
+    TenantRemoved,
+    ChecklistSet,
+    AccessSet,
+    AccessRemoved,
+    BreakGlass,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 30] = [
+    pub const ALL: [AuditAction; 39] = [
         AuditAction::ReleaseCreated,
         AuditAction::ReleaseEdited,
         AuditAction::ItemChecked,
@@ -106,6 +115,15 @@ impl AuditAction {
         AuditAction::ServiceSet,
         AuditAction::ClusterSet,
         AuditAction::EnvironmentSet,
+        AuditAction::EnvironmentRemoved,
+        AuditAction::RegionRemoved,
+        AuditAction::ClusterRemoved,
+        AuditAction::ServiceRemoved,
+        AuditAction::TenantRemoved,
+        AuditAction::ChecklistSet,
+        AuditAction::AccessSet,
+        AuditAction::AccessRemoved,
+        AuditAction::BreakGlass,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -140,6 +158,15 @@ impl AuditAction {
             AuditAction::ServiceSet => "service.set",
             AuditAction::ClusterSet => "cluster.set",
             AuditAction::EnvironmentSet => "environment.set",
+            AuditAction::EnvironmentRemoved => "environment.removed",
+            AuditAction::RegionRemoved => "region.removed",
+            AuditAction::ClusterRemoved => "cluster.removed",
+            AuditAction::ServiceRemoved => "service.removed",
+            AuditAction::TenantRemoved => "tenant.removed",
+            AuditAction::ChecklistSet => "checklist.set",
+            AuditAction::AccessSet => "access.set",
+            AuditAction::AccessRemoved => "access.removed",
+            AuditAction::BreakGlass => "release.break_glass",
         }
     }
 }

@@ -2,6 +2,7 @@
 //! a release manager can act on.
 
 use super::Target;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,6 +34,15 @@ pub enum Blocker {
     },
     ExpiredApproval {
         reviewer: String,
+        approved_at: DateTime<Utc>,
+        expired_at: DateTime<Utc>,
+    },
+    /// A freeze window of the environment is open (and no admin broke the glass).
+    Frozen {
+        environment: String,
+        name: String,
+        reason: String,
+        until: DateTime<Utc>,
     },
     Rejected {
         reviewer: String,
@@ -69,6 +79,7 @@ impl Blocker {
             Blocker::NotAnApprover { .. } => "not_an_approver",
             Blocker::StaleApproval { .. } => "stale_approval",
             Blocker::ExpiredApproval { .. } => "expired_approval",
+            Blocker::Frozen { .. } => "frozen",
             Blocker::Rejected { .. } => "rejected",
             Blocker::UncheckedItems { .. } => "unchecked_items",
             Blocker::UnknownTenant { .. } => "unknown_tenant",
@@ -102,9 +113,16 @@ impl Blocker {
             Blocker::StaleApproval { reviewer, revision } => {
                 format!("{reviewer} approved revision {revision}, which has since been edited; they must review the current revision.")
             }
-            Blocker::ExpiredApproval { reviewer } => {
-                format!("{reviewer}'s approval has expired; they must approve again.")
-            }
+            Blocker::ExpiredApproval { reviewer, approved_at, expired_at } => format!(
+                "{reviewer} approved at {} and that approval expired at {}; they must approve again.",
+                approved_at.format("%Y-%m-%d %H:%M UTC"),
+                expired_at.format("%Y-%m-%d %H:%M UTC")
+            ),
+            Blocker::Frozen { environment, name, reason, until } => format!(
+                "{environment} is frozen until {} ({name}: {reason}); an admin may break the glass with a written reason, \
+                 at the price of one approval more.",
+                until.format("%Y-%m-%d %H:%M UTC")
+            ),
             Blocker::Rejected { reviewer, comment } if comment.is_empty() => {
                 format!("{reviewer} rejected this revision; edit the release to make a new revision.")
             }

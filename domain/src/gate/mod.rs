@@ -20,6 +20,7 @@ pub use release::{ContentDigest, ReleaseContent, Target};
 pub use template::{PRODUCTION_CHECKLIST, default_checklist};
 
 use crate::access::is_service_account;
+use crate::freeze::{BreakGlass, OpenFreeze};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -96,6 +97,14 @@ pub struct GatePolicy {
     pub required_approvals: u32,
     /// Approvals older than this no longer count; `None` means they never expire.
     pub approval_ttl: Option<Duration>,
+    /// The environment's freeze window open when the release was read, or
+    /// the next to open (worked out by the server: see [`crate::freeze`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub freeze: Option<OpenFreeze>,
+    /// An admin's break-glass for this release: through a freeze, at the
+    /// price of one approval more.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub break_glass: Option<BreakGlass>,
     /// Whether the newest `policy.set` audit entry of the environment says
     /// exactly this: a policy changed behind Airlock's back (a hand-made
     /// `UPDATE environments`) is not applied, and blocks (see [`Blocker::Unrecorded`]).
@@ -104,9 +113,20 @@ pub struct GatePolicy {
 }
 
 /// What an environment's `policy.set` audit entry says, as the store compares
-/// it, byte for byte, with the environment's row.
-pub fn policy_record(protected: bool, required_approvals: u32) -> String {
-    format!("{{\"protected\":{protected},\"required_approvals\":{required_approvals}}}")
+/// it, byte for byte, with the environment's row (`store::recorded`). An
+/// approval expiry and freezes appear only when set, so the records of
+/// policies without them read as they always did. `freezes` is the JSON the
+/// store keeps (`[]` for none).
+pub fn policy_record(protected: bool, required_approvals: u32, approval_ttl_seconds: Option<u64>, freezes: &str) -> String {
+    let mut record = format!("{{\"protected\":{protected},\"required_approvals\":{required_approvals}");
+    if let Some(seconds) = approval_ttl_seconds {
+        record.push_str(&format!(",\"approval_ttl_seconds\":{seconds}"));
+    }
+    if freezes != "[]" {
+        record.push_str(&format!(",\"freezes\":{freezes}"));
+    }
+    record.push('}');
+    record
 }
 
 /// The facts about targets the gate needs: which regions each tenant may run
@@ -153,12 +173,22 @@ pub fn evaluate(
     let digest = release.content.digest();
     let mut blockers = target_blockers(&release.content.targets, facts);
     let mut approvers = BTreeSet::new();
-    if policy.protected {
+    let frozen = policy.freeze.as_ref().filter(|f| f.is_open_at(now));
+    // Break-glass by anyone who made the release counts for nothing.
+    let glass = policy.break_glass.as_ref().filter(|g| g.recorded && !contributors.contains(&g.by));
+    let need = policy.required_approvals + u32::from(frozen.is_some() && glass.is_some());
+    if let Some(freeze) = frozen
+        && glass.is_none()
+    {
+        let (name, reason, until) = (freeze.name.clone(), freeze.reason.clone(), freeze.until);
+        blockers.push(Blocker::Frozen { environment: release.content.environment.clone(), name, reason, until });
+    }
+    if policy.protected || need > 0 {
         let (counted, mut review_blockers) = review_blockers(release, contributors, &digest, reviews, policy, now);
         approvers = counted;
         let have = approvers.len() as u32;
-        if have < policy.required_approvals {
-            blockers.push(Blocker::TooFewApprovals { have, need: policy.required_approvals });
+        if have < need {
+            blockers.push(Blocker::TooFewApprovals { have, need });
         } else {
             // Enough approvals stand: approvals that do not count no longer
             // explain anything, but a contributor's approval or a rejection still blocks.
@@ -166,12 +196,16 @@ pub fn evaluate(
                 .retain(|b| matches!(b, Blocker::AuthorApproved { .. } | Blocker::ContributorApproved { .. } | Blocker::Rejected { .. }));
         }
         blockers.append(&mut review_blockers);
-        let unchecked: Vec<String> = checklist.iter().filter(|i| i.checked.is_none() || !i.recorded).map(|i| i.text.clone()).collect();
-        if !unchecked.is_empty() {
-            blockers.push(Blocker::UncheckedItems { items: unchecked });
-        }
+    }
+    // The environment's checklist binds wherever it has items.
+    let unchecked: Vec<String> = checklist.iter().filter(|i| i.checked.is_none() || !i.recorded).map(|i| i.text.clone()).collect();
+    if !unchecked.is_empty() {
+        blockers.push(Blocker::UncheckedItems { items: unchecked });
     }
     let mut unrecorded = unrecorded_changes(release, reviews, checklist);
+    if let Some(glass) = policy.break_glass.as_ref().filter(|g| !g.recorded) {
+        unrecorded.push(format!("{}\u{2019}s break-glass", glass.by));
+    }
     if !policy.recorded {
         unrecorded.insert(
             0,
@@ -274,7 +308,8 @@ fn review_blockers(
                 blockers.push(Blocker::NotAnApprover { reviewer: review.reviewer.clone() })
             }
             Decision::Approve if policy.approval_ttl.is_some_and(|ttl| now - review.at > ttl) => {
-                blockers.push(Blocker::ExpiredApproval { reviewer: review.reviewer.clone() })
+                let expired_at = review.at + policy.approval_ttl.unwrap_or_default();
+                blockers.push(Blocker::ExpiredApproval { reviewer: review.reviewer.clone(), approved_at: review.at, expired_at })
             }
             Decision::Approve => {
                 approvers.insert(review.reviewer.clone());

@@ -53,7 +53,7 @@ fn checklist(checked: bool) -> Vec<ChecklistItem> {
 }
 
 fn policy() -> GatePolicy {
-    GatePolicy { protected: true, required_approvals: 2, approval_ttl: Some(Duration::hours(24)), recorded: true }
+    GatePolicy { protected: true, required_approvals: 2, approval_ttl: Some(Duration::hours(24)), recorded: true, freeze: None, break_glass: None }
 }
 
 fn facts() -> TargetFacts {
@@ -229,19 +229,80 @@ fn a_later_approval_replaces_the_same_reviewers_earlier_rejection() {
 #[test]
 fn an_unprotected_environment_needs_only_valid_targets() {
     let r = release();
-    let open = GatePolicy { protected: false, required_approvals: 0, approval_ttl: None, recorded: true };
-    assert!(evaluate(&r, std::slice::from_ref(&r.author), &[], &checklist(false), &open, &facts(), at(0)).is_ok());
+    let open = GatePolicy { protected: false, required_approvals: 0, approval_ttl: None, recorded: true, freeze: None, break_glass: None };
+    assert!(evaluate(&r, std::slice::from_ref(&r.author), &[], &[], &open, &facts(), at(0)).is_ok());
+    let result = evaluate(&r, std::slice::from_ref(&r.author), &[], &checklist(false), &open, &facts(), at(0));
+    assert_eq!(kinds(&result), ["unchecked_items"], "its own checklist binds an unprotected environment too");
+}
+
+fn frozen(policy: GatePolicy) -> GatePolicy {
+    let freeze = OpenFreeze { name: "year-end".into(), reason: "Year-end freeze".into(), from: at(-60), until: at(600) };
+    GatePolicy { freeze: Some(freeze), ..policy }
+}
+
+fn glass(by: &str) -> Option<BreakGlass> {
+    Some(BreakGlass { by: by.into(), reason: "Payment outage fix".into(), at: at(3), recorded: true })
+}
+
+#[test]
+fn inside_a_freeze_the_gate_stays_shut_and_says_until_when() {
+    let r = release();
+    let reviews = [review("ana", Decision::Approve, &r, 1), review("ben", Decision::Approve, &r, 2)];
+    let result = evaluate(&r, std::slice::from_ref(&r.author), &reviews, &checklist(true), &frozen(policy()), &facts(), at(5));
+    assert_eq!(kinds(&result), ["frozen"]);
+    let message = result.unwrap_err()[0].message();
+    assert!(message.contains("production is frozen until 2026-11-23 19:00 UTC (year-end: Year-end freeze)"), "{message}");
+    let after = evaluate(&r, std::slice::from_ref(&r.author), &reviews, &checklist(true), &frozen(policy()), &facts(), at(600));
+    assert!(after.is_ok(), "the window has closed");
+}
+
+#[test]
+fn break_glass_opens_a_frozen_gate_only_with_one_approval_more() {
+    let r = release();
+    let policy = GatePolicy { break_glass: glass("olga"), ..frozen(policy()) };
+    let two = [review("ana", Decision::Approve, &r, 1), review("ben", Decision::Approve, &r, 2)];
+    let result = evaluate(&r, std::slice::from_ref(&r.author), &two, &checklist(true), &policy, &facts(), at(5));
+    assert_eq!(kinds(&result), ["too_few_approvals"]);
+    assert!(result.unwrap_err()[0].message().contains("Needs 3 approvals"));
+    let three = [two[0].clone(), two[1].clone(), review("cleo", Decision::Approve, &r, 4)];
+    assert!(evaluate(&r, std::slice::from_ref(&r.author), &three, &checklist(true), &policy, &facts(), at(5)).is_ok());
+}
+
+#[test]
+fn break_glass_by_the_releases_author_or_behind_the_logs_back_counts_for_nothing() {
+    let r = release();
+    let three = [review("ana", Decision::Approve, &r, 1), review("ben", Decision::Approve, &r, 2), review("cleo", Decision::Approve, &r, 4)];
+    let by_author = GatePolicy { break_glass: glass("rita"), ..frozen(policy()) };
+    let result = evaluate(&r, std::slice::from_ref(&r.author), &three, &checklist(true), &by_author, &facts(), at(5));
+    assert_eq!(kinds(&result), ["frozen"]);
+    let mut forged = glass("olga");
+    if let Some(g) = forged.as_mut() {
+        g.recorded = false;
+    }
+    let unrecorded = GatePolicy { break_glass: forged, ..frozen(policy()) };
+    let result = evaluate(&r, std::slice::from_ref(&r.author), &three, &checklist(true), &unrecorded, &facts(), at(5));
+    assert_eq!(kinds(&result), ["frozen", "unrecorded"]);
+}
+
+#[test]
+fn an_expired_approval_names_who_approved_and_when_it_expired() {
+    let r = release();
+    let reviews = [review("ana", Decision::Approve, &r, 1)];
+    let result = evaluate(&r, std::slice::from_ref(&r.author), &reviews, &checklist(true), &policy(), &facts(), at(60 * 25));
+    let expired = result.unwrap_err().into_iter().find(|b| b.kind() == "expired_approval").expect("expired");
+    assert_eq!(expired.message(), "ana approved at 2026-11-23 09:01 UTC and that approval expired at 2026-11-24 09:01 UTC; they must approve again.");
 }
 
 #[test]
 fn a_policy_the_log_does_not_record_is_not_applied_and_blocks_naming_it() {
     let r = release();
     // Lowered to nothing behind Airlock's back: not protected, no approvals needed.
-    let lowered = GatePolicy { protected: false, required_approvals: 0, approval_ttl: None, recorded: false };
-    let blockers = evaluate(&r, std::slice::from_ref(&r.author), &[], &checklist(false), &lowered, &facts(), at(0)).unwrap_err();
+    let lowered = GatePolicy { protected: false, required_approvals: 0, approval_ttl: None, recorded: false, freeze: None, break_glass: None };
+    let blockers = evaluate(&r, std::slice::from_ref(&r.author), &[], &[], &lowered, &facts(), at(0)).unwrap_err();
     assert_eq!(blockers.iter().map(Blocker::kind).collect::<Vec<_>>(), ["unrecorded"]);
     assert!(blockers[0].message().contains("the gate policy of production"), "{}", blockers[0].message());
-    assert_eq!(policy_record(true, 2), r#"{"protected":true,"required_approvals":2}"#);
+    assert_eq!(policy_record(true, 2, None, "[]"), r#"{"protected":true,"required_approvals":2}"#);
+    assert_eq!(policy_record(true, 2, Some(60), "[]"), r#"{"protected":true,"required_approvals":2,"approval_ttl_seconds":60}"#);
 }
 
 #[test]

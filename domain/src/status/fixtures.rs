@@ -24,6 +24,7 @@ fn tenant(slug: &str, primary: &str, residency: &str, allowed: &[&str]) -> Tenan
         primary_region: primary.into(),
         data_residency: residency.into(),
         allowed_regions: allowed.iter().map(|r| r.to_string()).collect(),
+        admin_groups: Vec::new(),
     }
 }
 
@@ -40,6 +41,7 @@ fn cluster(name: &str, environment: &str, region: &str) -> Cluster {
 
 pub(crate) fn small_world() -> World {
     World {
+        access: None,
         environments: vec![
             Environment {
                 name: "staging".into(),
@@ -49,6 +51,9 @@ pub(crate) fn small_world() -> World {
                 rollout: Default::default(),
                 creates_namespaces: false,
                 rollback: Default::default(),
+                approval_ttl_seconds: None,
+                checklist: Vec::new(),
+                freezes: Vec::new(),
             },
             Environment {
                 name: "production".into(),
@@ -58,6 +63,9 @@ pub(crate) fn small_world() -> World {
                 rollout: Default::default(),
                 creates_namespaces: false,
                 rollback: Default::default(),
+                approval_ttl_seconds: None,
+                checklist: Vec::new(),
+                freezes: Vec::new(),
             },
         ],
         regions: vec![

@@ -10,7 +10,7 @@
 //! description must then name these causes too (e.g. `invalid_json` beside a
 //! route's own 422 codes).
 
-use super::error::FieldErrorBody;
+use super::error::{FieldErrorBody, WorldProblemBody};
 use super::{ErrorBody, MAX_BODY_BYTES};
 use crate::resilience::RETRY_AFTER_SECONDS;
 use utoipa::openapi::path::{Operation, ParameterIn, PathItem};
@@ -37,6 +37,7 @@ impl Modify for CommonAnswers {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.schemas.insert(ErrorBody::name().into_owned(), ErrorBody::schema());
         components.schemas.insert(FieldErrorBody::name().into_owned(), FieldErrorBody::schema());
+        components.schemas.insert(WorldProblemBody::name().into_owned(), WorldProblemBody::schema());
         for (name, response) in shared() {
             components.responses.insert(name.to_owned(), RefOr::T(response));
         }

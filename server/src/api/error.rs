@@ -32,6 +32,8 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("The request body is larger than {} KiB.", MAX_BODY_BYTES / 1024)]
     TooLarge,
+    #[error("The request body is not UTF-8 text.")]
+    NotText,
     /// A backend service's refusal, with the status and code it carries.
     #[error(transparent)]
     Refused(Refusal),
@@ -47,6 +49,18 @@ pub struct ErrorBody {
     /// Only with code `invalid`: every problem, field by field.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldErrorBody>>,
+    /// Only with code `invalid_world`: every problem with the world file, each at its line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problems: Option<Vec<WorldProblemBody>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorldProblemBody {
+    /// The line of the file, from 1, when known.
+    pub line: Option<usize>,
+    /// The key path, e.g. `environments[1].required_approvals`; empty for the file as a whole.
+    pub place: String,
+    pub message: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -66,6 +80,7 @@ impl ApiError {
             ApiError::InvalidJson(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_json"),
             ApiError::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
             ApiError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+            ApiError::NotText => (StatusCode::UNPROCESSABLE_ENTITY, "not_text"),
             ApiError::Refused(refusal) => {
                 (StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), refusal.code())
             }
@@ -106,7 +121,13 @@ impl IntoResponse for ApiError {
             }
             _ => None,
         };
-        let body = Json(ErrorBody { code, message, errors });
+        let problems = match &self {
+            ApiError::Refused(Refusal::World(problems)) => Some(
+                problems.iter().map(|p| WorldProblemBody { line: p.line, place: p.place.clone(), message: p.message.clone() }).collect(),
+            ),
+            _ => None,
+        };
+        let body = Json(ErrorBody { code, message, errors, problems });
         if status == StatusCode::UNAUTHORIZED {
             // RFC 6750: tell the client which scheme to use.
             return (status, [(header::WWW_AUTHENTICATE, "Bearer")], body).into_response();

@@ -17,6 +17,7 @@ mod review;
 mod tenants;
 mod vocabulary;
 mod world;
+mod world_file;
 
 pub use error::{ApiError, ErrorBody, MAX_BODY_BYTES};
 
@@ -55,4 +56,14 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(audit::entries))
         .routes(routes!(audit::verify))
         .routes(routes!(openapi::document))
+        .merge(world_file_routes())
+}
+
+/// A world file is bigger than the other bodies: its routes read up to their own limit.
+fn world_file_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::<AppState>::new()
+        .routes(routes!(world_file::plan))
+        .routes(routes!(world_file::apply, world_file::export))
+        .routes(routes!(world_file::schema))
+        .layer(DefaultBodyLimit::max(world_file::MAX_WORLD_BYTES))
 }

@@ -26,7 +26,8 @@ pub struct TenantView {
 
 impl From<Tenant> for TenantView {
     fn from(tenant: Tenant) -> TenantView {
-        let Tenant { slug, name, primary_region, data_residency, allowed_regions } = tenant;
+        // Which provider groups administer it is for admins (`GET /world`), not every reader.
+        let Tenant { slug, name, primary_region, data_residency, allowed_regions, admin_groups: _ } = tenant;
         TenantView { slug, name, primary_region, data_residency, allowed_regions }
     }
 }

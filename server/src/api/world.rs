@@ -28,6 +28,13 @@ pub struct EnvironmentView {
     pub creates_namespaces: bool,
     /// Who may roll back without fresh approvals: `release_managers`, or `through_the_gate` (nobody).
     pub rollback: String,
+    /// An approval older than this many seconds stops counting; absent: approvals never expire.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approval_ttl_seconds: Option<u64>,
+    /// The items every release here must tick.
+    pub checklist: Vec<String>,
+    /// Its freeze windows, each in words (name, when, reason).
+    pub freezes: Vec<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -77,7 +84,20 @@ pub async fn environments(State(state): State<AppState>, Caller(caller): Caller)
     let all = world::environments(&state.backend, caller.as_ref()).await?;
     Ok(Json(
         all.into_iter()
-            .map(|Environment { name, position, protected, required_approvals, rollout, creates_namespaces, rollback }| EnvironmentView {
+            .map(|environment| {
+                let Environment {
+                    name,
+                    position,
+                    protected,
+                    required_approvals,
+                    rollout,
+                    creates_namespaces,
+                    rollback,
+                    approval_ttl_seconds,
+                    checklist,
+                    freezes,
+                } = environment;
+                EnvironmentView {
                 name,
                 position,
                 protected,
@@ -85,6 +105,10 @@ pub async fn environments(State(state): State<AppState>, Caller(caller): Caller)
                 rollout: rollout.as_str().to_owned(),
                 creates_namespaces,
                 rollback: rollback.as_str().to_owned(),
+                approval_ttl_seconds,
+                checklist,
+                freezes: freezes.iter().map(airlock_domain::world_file::freeze_words).collect(),
+            }
             })
             .collect(),
     ))

@@ -63,7 +63,11 @@ pub async fn callback(
         groups: signed_in.groups,
     };
     let now = Utc::now();
-    let user = match people::sign_in(&state.backend, account, &state.auth.role_map, SignInMethod::Oidc, Some(signed_in.id_token), now).await
+    let signed = match people::role_map(&state.backend, &state.auth.role_map).await {
+        Ok(role_map) => people::sign_in(&state.backend, account, &role_map, SignInMethod::Oidc, Some(signed_in.id_token), now).await,
+        Err(refusal) => Err(refusal),
+    };
+    let user = match signed
     {
         Ok(user) => user,
         // Held for an admin, or blocked: said as it is (the hold is audited).

@@ -160,8 +160,10 @@ fn tokens_are_listed_scoped_to_tenants_and_refused_once_revoked() {
     let (ok, _, stderr) = run(dir.path(), &["token", "revoke", "acme-status"]);
     assert!(!ok && stderr.contains("no active token named acme-status"), "{stderr}");
     let (_, stdout, _) = run(dir.path(), &["audit", "verify"]);
-    // The demo world's three environment policies and 36 objects, then the token created and revoked.
-    assert!(stdout.contains("intact: 41 entries"), "created and revoked are audited: {stdout}");
+    // The demo world's job template, three environment policies and 39 objects
+    // (environments and their checklists, regions, clusters, services, tenants),
+    // then the token created and revoked.
+    assert!(stdout.contains("intact: 45 entries"), "created and revoked are audited: {stdout}");
 }
 
 #[test]

@@ -175,10 +175,10 @@ async fn the_audit_page_shows_entries_and_verifies_the_chain() {
     let id = create_release(&app, "").await;
     let (status, html) = page_as(&app, "audrey", "/audit").await;
     assert_eq!(status, 200);
-    // The demo environments' three policies and 36 objects (3 environments, 5 regions,
-    // 11 clusters, 3 services, 14 tenants), sign-ins of vic (the test's reader), rita
-    // and audrey, the reader's token, the release.
-    assert!(html.contains("Chain intact: 44 entries verified"), "{html}");
+    // The demo world's job template, its three policies and 39 objects (3 environments
+    // and their checklists, 5 regions, 11 clusters, 3 services, 14 tenants), sign-ins of
+    // vic (the test's reader), rita and audrey, the reader's token, the release.
+    assert!(html.contains("Chain intact: 48 entries verified"), "{html}");
     assert!(html.contains("release.created") && html.contains(&format!("release/{id}")));
     assert!(html.contains("session.signed_in") && html.contains("person/audrey"), "sign-ins are audited");
     let (_, html) = page_as(&app, "root", "/audit?actor=nobody").await;

@@ -34,6 +34,7 @@ pub fn world(api: &KubeApi, prefix: &str, count: usize, rollout: Rollout) -> Wor
             primary_region: "frankfurt".into(),
             data_residency: "eu".into(),
             allowed_regions: REGIONS.map(String::from).to_vec(),
+            admin_groups: Vec::new(),
         })
         .collect();
     let deployments = tenants
@@ -51,6 +52,7 @@ pub fn world(api: &KubeApi, prefix: &str, count: usize, rollout: Rollout) -> Wor
         })
         .collect();
     World {
+        access: None,
         environments: vec![Environment {
             name: "production".into(),
             position: 3,
@@ -59,6 +61,9 @@ pub fn world(api: &KubeApi, prefix: &str, count: usize, rollout: Rollout) -> Wor
             rollout,
             creates_namespaces: true,
             rollback: Default::default(),
+            approval_ttl_seconds: None,
+            checklist: airlock_domain::gate::default_checklist(true),
+            freezes: Vec::new(),
         }],
         regions: REGIONS
             .iter()
