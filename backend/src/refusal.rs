@@ -72,6 +72,12 @@ pub enum Refusal {
     ClusterUnreachable { cluster: String, reason: String },
     #[error("In {environment}, nobody rolls back without fresh approvals: release the earlier version through the gate instead.")]
     RollbackThroughTheGate { environment: String },
+    #[error("{0}")]
+    BreakGlassRefused(&'static str),
+    #[error("{environment} is not frozen now: there is no glass to break.")]
+    NotFrozen { environment: String },
+    #[error("The glass was already broken for release {0}.")]
+    GlassAlreadyBroken(i64),
     #[error("Nothing to roll back: {0}")]
     NothingToRollBack(String),
     #[error("The job template of {environment} is not valid: {message}")]
@@ -150,6 +156,9 @@ impl Refusal {
             Refusal::AlreadyDispatched { .. } => (409, "already_dispatched"),
             Refusal::NotDispatched(_) => (409, "not_dispatched"),
             Refusal::NothingToRollBack(_) => (409, "nothing_to_roll_back"),
+            Refusal::BreakGlassRefused(_) => (403, "break_glass_refused"),
+            Refusal::NotFrozen { .. } => (409, "not_frozen"),
+            Refusal::GlassAlreadyBroken(_) => (409, "glass_already_broken"),
             Refusal::RollbackThroughTheGate { .. } => (403, "rollback_through_the_gate"),
             Refusal::NoCluster { .. } => (422, "no_cluster"),
             Refusal::ClusterUnreachable { .. } => (503, "cluster_unreachable"),
@@ -197,6 +206,9 @@ mod tests {
             (Refusal::ClusterUnreachable { cluster: "prod-fra".into(), reason: "timed out".into() }, 503, "cluster_unreachable"),
             (Refusal::Template { environment: "production".into(), message: "line 3".into() }, 422, "invalid_template"),
             (Refusal::World(Vec::new()), 422, "invalid_world"),
+            (Refusal::BreakGlassRefused("only a person"), 403, "break_glass_refused"),
+            (Refusal::NotFrozen { environment: "production".into() }, 409, "not_frozen"),
+            (Refusal::GlassAlreadyBroken(4), 409, "glass_already_broken"),
             (Refusal::AccountHeld, 403, "account_held"),
             (Refusal::AccountBlocked, 403, "account_blocked"),
             (Refusal::NotFound(Missing::HeldAccount { issuer: "https://id".into(), subject: "s".into() }), 404, "not_found"),

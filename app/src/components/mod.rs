@@ -1,6 +1,7 @@
 pub mod checklist;
 pub mod connection;
 pub mod failure;
+pub mod freeze_panel;
 pub mod gate_panel;
 pub mod health;
 pub mod history;

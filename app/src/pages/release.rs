@@ -5,6 +5,7 @@
 //! changes the release, and sends its forms without leaving the page.
 
 use crate::components::checklist::Checklist;
+use crate::components::freeze_panel::FreezePanel;
 use crate::components::gate_panel::GatePanel;
 use crate::components::history::History;
 use crate::components::jobs::Jobs;
@@ -13,6 +14,7 @@ use crate::components::loaded::Loaded;
 use crate::components::reviews::Reviews;
 use crate::components::state_badge::{StateBadge, Time};
 use crate::error::PageError;
+use crate::server_fns::break_glass::BreakGlass;
 use crate::server_fns::dispatch::{DispatchRelease, RollBackRelease};
 use crate::server_fns::release_changes::{CheckItem, ReviewRelease};
 use crate::server_fns::releases::{ReleaseView, load_release};
@@ -29,7 +31,11 @@ pub fn ReleasePage() -> impl IntoView {
     // (from the address) to the form it belongs to.
     let check = ServerAction::<CheckItem>::new();
     let review = ServerAction::<ReviewRelease>::new();
-    let actions = DispatchActions { dispatch: ServerAction::<DispatchRelease>::new(), rollback: ServerAction::<RollBackRelease>::new() };
+    let actions = DispatchActions {
+        dispatch: ServerAction::<DispatchRelease>::new(),
+        rollback: ServerAction::<RollBackRelease>::new(),
+        break_glass: ServerAction::<BreakGlass>::new(),
+    };
     let release = Resource::new(
         move || id,
         |id| async move {
@@ -60,6 +66,7 @@ pub fn ReleasePage() -> impl IntoView {
 struct DispatchActions {
     dispatch: ServerAction<DispatchRelease>,
     rollback: ServerAction<RollBackRelease>,
+    break_glass: ServerAction<BreakGlass>,
 }
 
 #[component]
@@ -106,6 +113,7 @@ fn ReleaseDetail(
             {notes}
         </dl>
         <GatePanel dossier=dossier.clone() now/>
+        <FreezePanel dossier=dossier.clone() now viewer=viewer.clone() action=actions.break_glass/>
         <Jobs dossier=dossier.clone() jobs now viewer=viewer.clone() policy=rollback dispatch=actions.dispatch rollback=actions.rollback/>
         <Checklist release=id items=dossier.checklist.clone() may_check action=check/>
         <Reviews dossier=dossier.clone() viewer action=review/>

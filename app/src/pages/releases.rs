@@ -57,7 +57,10 @@ fn ReleaseTable(list: ReleaseList, filters: Filters) -> impl IntoView {
                     <td>{row.service}</td>
                     <td class="mono">{row.version}</td>
                     <td><a href=format!("/environments/{}", row.environment)>{row.environment.clone()}</a></td>
-                    <td><StateBadge state=row.state/></td>
+                    <td>
+                        <StateBadge state=row.state/>
+                        {row.break_glass.then(|| view! { " "<span class="badge badge-break-glass" title="An admin broke the glass to pass a freeze">"break-glass"</span> })}
+                    </td>
                     <td>{row.author}</td>
                     <td class="num">{row.revision}</td>
                     <td class="num">{row.targets}</td>

@@ -4,6 +4,7 @@
 //! backend service (which authorises and scopes), map its errors.
 
 pub mod audit;
+pub mod break_glass;
 pub mod dispatch;
 pub mod identity;
 pub mod people;

@@ -6,9 +6,11 @@
 //! Every function authorises the acting identity first, with the domain's one
 //! `authorize`, whichever transport (page, server function, API) called it.
 
+mod break_glass;
 mod review;
 mod world_check;
 
+pub use break_glass::{MAX_REASON_LEN, break_glass};
 pub use review::{CheckRequest, ReviewRequest, check_item, review};
 
 use crate::acting::{Actor, acting, authorize};
@@ -16,7 +18,7 @@ use crate::store::{Recorded, ReleaseFilter, ReleaseSummary, StoreTx};
 use crate::{Backend, Missing, Refusal};
 use airlock_domain::access::{Action, TenantScope};
 use airlock_domain::audit::{AuditAction, AuditDraft};
-use airlock_domain::gate::{ReleaseDossier, ReleaseDraft};
+use airlock_domain::gate::{ReleaseDossier, ReleaseDraft, UNCHECKED_BY_EDIT};
 use chrono::{DateTime, Utc};
 
 /// A release, when `actor` may see it: a tenant admin sees only releases
@@ -105,6 +107,16 @@ pub async fn edit(
     }
     let revision = current.release.revision + 1;
     tx.insert_revision(id, revision, &content, by.name(), now).await?;
+    // Evidence was given for what would be deployed: when that changes, every
+    // tick goes (a notes-only edit keeps them). Approvals go with any edit.
+    if !content.deploys_the_same_as(before) {
+        for item in current.checklist.iter().filter(|i| i.checked.is_some()) {
+            tx.set_item(id, item.id, None).await?;
+            let after = serde_json::json!({ "reason": UNCHECKED_BY_EDIT, "revision": revision }).to_string();
+            let subject = format!("release/{id}/checklist/{}", item.id);
+            tx.append_audit(audit(by.name(), AuditAction::ItemUnchecked, &subject, Some(json(item)), Some(after), now)).await?;
+        }
+    }
     let subject = format!("release/{id}");
     let entry = audit(by.name(), AuditAction::ReleaseEdited, &subject, Some(json(before)), Some(json(&RevisionEntry::of(&content))), now);
     finish(backend, tx, Changed::Everything(id), now, entry, Some(Recorded::Revision(revision))).await

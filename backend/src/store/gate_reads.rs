@@ -27,7 +27,7 @@ macro_rules! impl_gate_reads {
                 let mut query = sqlx::QueryBuilder::<$db>::new(
                     "SELECT r.id, r.service, v.version, r.environment, r.author, r.revision, r.state, \
                      (SELECT COUNT(*) FROM release_targets t WHERE t.release_id = r.id AND t.revision = r.revision), \
-                     r.updated_at FROM releases r \
+                     r.updated_at, EXISTS (SELECT 1 FROM break_glass b WHERE b.release_id = r.id) FROM releases r \
                      JOIN release_revisions v ON v.release_id = r.id AND v.revision = r.revision WHERE 1 = 1",
                 );
                 if let Some(environment) = &filter.environment {
@@ -54,10 +54,10 @@ macro_rules! impl_gate_reads {
                     query.push(")");
                 }
                 query.push(" ORDER BY r.id DESC LIMIT ").push_bind($crate::store::gate_reads::RELEASE_LIST_MAX);
-                type Row = (i64, String, String, String, String, i32, String, i64, chrono::DateTime<chrono::Utc>);
+                type Row = (i64, String, String, String, String, i32, String, i64, chrono::DateTime<chrono::Utc>, bool);
                 let rows: Vec<Row> = query.build_query_as().fetch_all(&self.pool).await?;
                 rows.into_iter()
-                    .map(|(id, service, version, environment, author, revision, state, targets, updated_at)| {
+                    .map(|(id, service, version, environment, author, revision, state, targets, updated_at, break_glass)| {
                         let state = airlock_domain::gate::ReleaseState::parse(&state)
                             .ok_or_else(|| $crate::store::StoreError::Corrupt(format!("release {id} has state {state:?}")))?;
                         Ok($crate::store::ReleaseSummary {
@@ -70,6 +70,7 @@ macro_rules! impl_gate_reads {
                             updated_at,
                             revision: u32::try_from(revision).unwrap_or_default(),
                             targets: u32::try_from(targets).unwrap_or_default(),
+                            break_glass,
                         })
                     })
                     .collect()

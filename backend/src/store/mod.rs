@@ -15,6 +15,7 @@ mod auth_sql;
 #[macro_use]
 mod dispatch_sql;
 mod accounts;
+mod break_glass;
 mod auth_types;
 mod changes;
 mod dialect;
@@ -31,6 +32,7 @@ mod world_sql;
 mod world_tx;
 
 pub use accounts::{AccountStore, AccountTx, MergedInto};
+pub use break_glass::BreakGlassTx;
 pub use auth_types::{AuthStore, AuthTx, Person, PersonRecord, SessionRow};
 pub use changes::ChangeFeed;
 pub use dispatch_types::{

@@ -28,7 +28,7 @@ async fn every_change_appends_one_entry_and_the_chain_verifies(db: &TestStore) {
     // Seeding the demo world recorded the gate policy of its three environments,
     // then each of its environments (and their checklists), regions, clusters, services and tenants (`world_audit`).
     let world = airlock_backend::demo::demo_world();
-    let objects = world.environments.len() + world.regions.len() + world.clusters.len() + world.services.len() + world.tenants.len();
+    let objects = 2 * world.environments.len() + world.regions.len() + world.clusters.len() + world.services.len() + world.tenants.len();
     let mut expected = vec!["policy.set", "policy.set", "policy.set"];
     expected.extend(std::iter::repeat_n("environment.set", world.environments.len()));
     expected.extend(std::iter::repeat_n("checklist.set", world.environments.len()));

@@ -170,6 +170,8 @@ pub enum Action {
     Rollback,
     /// Add clusters and set job templates.
     ManageWorld,
+    /// Let one release through its environment's freeze, with a written reason.
+    BreakGlass,
 }
 
 impl Action {
@@ -180,7 +182,7 @@ impl Action {
             Action::CreateRelease | Action::EditRelease | Action::CheckItem => &[Role::ReleaseManager, Role::Admin],
             Action::Review => &[Role::Approver],
             Action::ReadAudit => &[Role::Auditor, Role::Admin],
-            Action::ManagePeople | Action::ManageWorld => &[Role::Admin],
+            Action::ManagePeople | Action::ManageWorld | Action::BreakGlass => &[Role::Admin],
             Action::Dispatch | Action::Rollback => &[Role::ReleaseManager],
         }
     }
@@ -204,7 +206,8 @@ impl Action {
             Action::ManagePeople => "manage people and sessions",
             Action::Dispatch => "dispatch releases",
             Action::Rollback => "roll releases back",
-            Action::ManageWorld => "manage clusters and job templates",
+            Action::ManageWorld => "manage the world (environments, clusters, tenants, access)",
+            Action::BreakGlass => "break the glass on a frozen release",
         }
     }
 }

@@ -57,6 +57,9 @@ pub struct ReleaseSummary {
     pub state: ReleaseState,
     /// How many tenant × region targets the current revision has.
     pub targets: u32,
+    /// Whether an admin broke the glass to let it through a freeze.
+    #[serde(default)]
+    pub break_glass: bool,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -98,8 +101,14 @@ pub fn changes(before: &ReleaseContent, after: &ReleaseContent) -> Vec<Change> {
     if !removed.is_empty() || !added.is_empty() {
         out.push(Change { field: "targets".into(), before: list(removed), after: list(added) });
     }
+    if !before.deploys_the_same_as(after) {
+        out.push(Change { field: "checklist".into(), before: String::new(), after: UNCHECKED_BY_EDIT.into() });
+    }
     out
 }
+
+/// Why an edit unchecked the checklist, as the revision history and the audit log say it.
+pub const UNCHECKED_BY_EDIT: &str = "every item unchecked: what would be deployed changed, so its evidence must be given again";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReleaseDossier {
@@ -198,6 +207,7 @@ mod tests {
                 ("version".into(), "2.15.0".into(), "2.15.1".into()),
                 ("image".into(), "r/api:2.15.0".into(), "r/api:2.15.1".into()),
                 ("targets".into(), "acme/frankfurt".into(), "initech/ashburn".into()),
+                ("checklist".into(), String::new(), UNCHECKED_BY_EDIT.into()),
             ]
         );
     }
@@ -205,6 +215,19 @@ mod tests {
     #[test]
     fn identical_content_has_no_changes() {
         assert!(changes(&content(), &content()).is_empty());
+    }
+
+    #[test]
+    fn a_notes_only_edit_keeps_the_checklist_and_any_other_edit_unchecks_it() {
+        let notes = ReleaseContent { notes: "Adds invoice export".into(), ..content() };
+        assert_eq!(changes(&content(), &notes).iter().map(|c| c.field.as_str()).collect::<Vec<_>>(), ["notes"]);
+        let mut reordered = content();
+        reordered.targets.push(Target { tenant: "initech".into(), region: "ashburn".into() });
+        let mut reversed = reordered.clone();
+        reversed.targets.reverse();
+        assert!(reordered.deploys_the_same_as(&reversed), "targets are a set");
+        let image = ReleaseContent { image: "r/api:2.15.0-hotfix".into(), ..content() };
+        assert!(changes(&content(), &image).iter().any(|c| c.field == "checklist"));
     }
 
     #[test]

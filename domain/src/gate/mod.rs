@@ -11,7 +11,7 @@ mod release;
 mod template;
 
 pub use blocker::Blocker;
-pub use dossier::{Change, ReleaseDossier, ReleaseState, ReleaseSummary, Revision, changes};
+pub use dossier::{Change, ReleaseDossier, ReleaseState, ReleaseSummary, Revision, UNCHECKED_BY_EDIT, changes};
 pub use draft::{
     FieldError, MAX_COMMENT_LEN, MAX_EVIDENCE_URL_LEN, MAX_IMAGE_LEN, MAX_NOTES_LEN, MAX_TARGETS, MAX_VERSION_LEN, ReleaseDraft,
     check_image, check_version, image_tag,

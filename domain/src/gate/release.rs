@@ -46,6 +46,20 @@ impl fmt::Display for ContentDigest {
 }
 
 impl ReleaseContent {
+    /// Whether both would deploy the same thing: everything but the notes
+    /// (targets as a set). Checklist evidence was given for what would be
+    /// deployed, so it stands only while this holds.
+    pub fn deploys_the_same_as(&self, other: &ReleaseContent) -> bool {
+        fn targets(c: &ReleaseContent) -> std::collections::BTreeSet<&Target> {
+            c.targets.iter().collect()
+        }
+        self.service == other.service
+            && self.version == other.version
+            && self.image == other.image
+            && self.environment == other.environment
+            && targets(self) == targets(other)
+    }
+
     /// Canonical: targets are sorted and de-duplicated (their order means
     /// nothing), and every field is length-prefixed so no two different
     /// contents can encode to the same bytes.

@@ -4,6 +4,7 @@
 //! with a bearer token (`identity`); the release services authorise them.
 
 mod audit;
+mod break_glass;
 mod constraints;
 mod contract;
 mod dispatch;
@@ -50,6 +51,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(releases::get, releases::edit))
         .routes(routes!(review::check_item))
         .routes(routes!(review::review))
+        .routes(routes!(break_glass::break_glass))
         .routes(routes!(dispatch::dispatch))
         .routes(routes!(dispatch::rollback))
         .routes(routes!(dispatch::jobs))

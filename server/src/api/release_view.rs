@@ -25,12 +25,14 @@ pub struct ReleaseSummaryView {
     /// How many tenant × region targets it has.
     pub targets: u32,
     pub updated_at: DateTime<Utc>,
+    /// Whether an admin broke the glass to let it through a freeze.
+    pub break_glass: bool,
 }
 
 impl From<ReleaseSummary> for ReleaseSummaryView {
     fn from(s: ReleaseSummary) -> ReleaseSummaryView {
-        let ReleaseSummary { id, service, version, environment, author, revision, state, targets, updated_at } = s;
-        ReleaseSummaryView { id, service, version, environment, author, revision, state: state.into(), targets, updated_at }
+        let ReleaseSummary { id, service, version, environment, author, revision, state, targets, updated_at, break_glass } = s;
+        ReleaseSummaryView { id, service, version, environment, author, revision, state: state.into(), targets, updated_at, break_glass }
     }
 }
 
@@ -63,6 +65,28 @@ pub struct ReleaseDetail {
     pub reviews: Vec<ReviewView>,
     /// Oldest first.
     pub revisions: Vec<RevisionView>,
+    /// The environment's freeze window open now (`open: true`), else the next one.
+    pub freeze: Option<FreezeView>,
+    /// An admin's written decision to let it through a freeze (one approval more).
+    pub break_glass: Option<BreakGlassView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Freeze)]
+pub struct FreezeView {
+    pub name: String,
+    pub reason: String,
+    pub from: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+    pub open: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = BreakGlass)]
+pub struct BreakGlassView {
+    pub by: String,
+    pub reason: String,
+    pub at: DateTime<Utc>,
 }
 
 /// One reason the gate is closed. Besides `kind` and `message` it carries the
@@ -71,7 +95,7 @@ pub struct ReleaseDetail {
 #[schema(as = Blocker)]
 pub struct BlockerView {
     /// Stable name: too_few_approvals, author_approved, not_an_approver,
-    /// stale_approval, expired_approval, rejected, unchecked_items,
+    /// stale_approval, expired_approval, frozen, rejected, unchecked_items,
     /// unknown_tenant, target_not_allowed, target_without_cluster, no_targets.
     pub kind: &'static str,
     pub message: String,
@@ -149,6 +173,14 @@ impl ReleaseDetail {
             checklist: dossier.checklist.iter().map(ChecklistItemView::of).collect(),
             reviews: dossier.current_reviews().into_iter().map(ReviewView::of).collect(),
             revisions: revisions(dossier),
+            freeze: dossier.policy.freeze.as_ref().map(|f| FreezeView {
+                name: f.name.clone(),
+                reason: f.reason.clone(),
+                from: f.from,
+                until: f.until,
+                open: f.is_open_at(now),
+            }),
+            break_glass: dossier.policy.break_glass.as_ref().map(|g| BreakGlassView { by: g.by.clone(), reason: g.reason.clone(), at: g.at }),
         }
     }
 }

@@ -139,11 +139,11 @@ async fn a_release_walked_to_ready(app: &TestApp) {
     assert_eq!(status, 200);
     assert_eq!(verified["ok"], true, "{verified}");
     assert_eq!(verified["first_broken"], Value::Null);
-    // The demo environments' three policies and one entry per environment, region, cluster,
-    // service and tenant, the test viewer's sign-in and token, two tokens,
-    // two sign-ins, the release, nine checks and two reviews.
+    // The demo's job template, its three policies and one entry per environment (and
+    // its checklist), region, cluster, service and tenant, the test viewer's sign-in
+    // and token, two tokens, two sign-ins, the release, nine checks and two reviews.
     let world = airlock_backend::demo::demo_world();
-    let objects = world.environments.len() + world.regions.len() + world.clusters.len() + world.services.len() + world.tenants.len();
+    let objects = 1 + 2 * world.environments.len() + world.regions.len() + world.clusters.len() + world.services.len() + world.tenants.len();
     assert_eq!(verified["entries_checked"], 21 + objects);
 }
 
