@@ -177,3 +177,37 @@ fn serving_is_refused_when_nobody_could_sign_in_or_the_demo_sign_in_is_exposed()
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("loopback address only"), "{}", String::from_utf8_lossy(&output.stderr));
 }
+
+#[test]
+fn a_world_file_is_exported_planned_applied_and_refused_at_its_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    assert!(run(dir.path(), &["seed", "--demo"]).0);
+    let file = dir.path().join("repo/world.yaml");
+    let path = file.to_str().expect("a UTF-8 path");
+    let (ok, stdout, stderr) = run(dir.path(), &["export", "-o", path]);
+    assert!(ok && stdout.contains("1 job template"), "{stdout}{stderr}");
+    assert!(dir.path().join("repo/jobs/production.yaml").exists(), "the job template is written beside the file");
+    let (ok, stdout, _) = run(dir.path(), &["apply", "-f", path]);
+    assert!(ok && stdout.starts_with("No changes"), "export then apply changes nothing: {stdout}");
+
+    let text = std::fs::read_to_string(&file).expect("exported");
+    std::fs::write(&file, text.replacen("required_approvals: 2", "required_approvals: 3", 1)).expect("edited");
+    for _ in 0..2 {
+        let (ok, stdout, _) = run(dir.path(), &["apply", "-f", path, "--dry-run"]);
+        assert!(ok && stdout.contains("~ change environment production"), "{stdout}");
+        assert!(stdout.contains("required_approvals: 2 \u{2192} 3") && stdout.contains("Dry run: nothing was applied."), "{stdout}");
+    }
+    let (ok, stdout, _) = run(dir.path(), &["apply", "-f", path]);
+    assert!(ok && stdout.contains("Plan: 0 to add, 1 to change, 0 to remove.") && stdout.contains("Applied"), "{stdout}");
+    assert!(run(dir.path(), &["apply", "-f", path]).1.starts_with("No changes"));
+
+    let refused = text.replacen("required_approvals: 2", "required_approvals: 0", 1);
+    let line = refused.lines().position(|l| l.contains("required_approvals: 0")).map_or(0, |i| i + 1);
+    std::fs::write(&file, refused).expect("edited");
+    let (ok, _, stderr) = run(dir.path(), &["apply", "-f", path]);
+    assert!(!ok, "refused");
+    assert!(stderr.contains(&format!("world.yaml:{line} (environments[2].required_approvals): ")), "{stderr}");
+    assert!(stderr.contains("was not applied: nothing changed"), "{stderr}");
+    let (_, audit, _) = run(dir.path(), &["audit", "verify"]);
+    assert!(audit.contains("intact"), "{audit}");
+}
