@@ -56,7 +56,13 @@ pub async fn tenant_detail(backend: &Backend, actor: impl Into<Actor<'_>>, slug:
 
 pub async fn environment_detail(backend: &Backend, actor: impl Into<Actor<'_>>, name: &str) -> Result<Option<EnvironmentDetail>, Refusal> {
     let actor = acting(actor);
-    with_visible_world(backend, actor, |world| status::environment_detail(world, name)).await
+    let detail = with_visible_world(backend, actor, |world| status::environment_detail(world, name)).await?;
+    Ok(detail.map(|mut detail| {
+        let now = chrono::Utc::now();
+        detail.freeze = crate::freeze_clock::open_or_next(&detail.environment.freezes, now);
+        detail.frozen = detail.freeze.as_ref().is_some_and(|f| f.is_open_at(now));
+        detail
+    }))
 }
 
 pub async fn region_detail(backend: &Backend, actor: impl Into<Actor<'_>>, name: &str) -> Result<Option<RegionDetail>, Refusal> {

@@ -111,7 +111,10 @@ pub async fn serve_kept(State(state): State<AppState>, request: Request, next: N
         return page.into_response();
     }
     let response = next.run(request).await;
-    if response.status() != StatusCode::OK || response.headers().contains_key(header::SET_COOKIE) {
+    // `no-store`: the page shows something that changes with the clock (an
+    // environment's freeze window opening or closing), not only with the snapshot.
+    let no_store = response.headers().get(header::CACHE_CONTROL).is_some_and(|v| v.as_bytes().windows(8).any(|w| w == b"no-store"));
+    if response.status() != StatusCode::OK || response.headers().contains_key(header::SET_COOKIE) || no_store {
         return response;
     }
     let (parts, body) = response.into_parts();

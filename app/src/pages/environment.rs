@@ -3,6 +3,7 @@
 
 use crate::components::health::{HealthChip, HealthCountsView};
 use crate::components::loaded::Loaded;
+use crate::components::state_badge::Time;
 use crate::server_fns::status::load_environment_detail;
 use airlock_domain::status::EnvironmentDetail;
 use leptos::prelude::*;
@@ -21,6 +22,7 @@ pub fn EnvironmentPage() -> impl IntoView {
 #[component]
 fn EnvironmentView(detail: EnvironmentDetail) -> impl IntoView {
     let environment = detail.environment;
+    let (freeze, open) = (detail.freeze, detail.frozen);
     let gate = if environment.protected {
         format!("Protected: a release needs {} approvals and a complete checklist.", environment.required_approvals)
     } else {
@@ -74,6 +76,19 @@ fn EnvironmentView(detail: EnvironmentDetail) -> impl IntoView {
             })}
             {gate}
         </p>
+        {freeze.map(|f| {
+            view! {
+                <section class="freeze" data-testid="freeze" data-open=open.to_string()>
+                    <h2>{if open { "Frozen" } else { "Next freeze" }}</h2>
+                    <p>
+                        <strong>{f.name.clone()}</strong>": "{f.reason.clone()}
+                        {if open { " \u{2014} no dispatches until " } else { " \u{2014} from " }}
+                        <Time at=if open { f.until } else { f.from }/>
+                        {(!open).then(|| view! { " until "<Time at=f.until/> })}"."
+                    </p>
+                </section>
+            }
+        })}
         <div class="grid">{regions}</div>
         <h2>"Needs attention"</h2>
         {if calm {

@@ -21,6 +21,9 @@ pub fn OverviewPage() -> impl IntoView {
 
 #[component]
 fn OverviewTable(overview: Overview, connections: Vec<ClusterConnection>) -> impl IntoView {
+    if overview.rows.is_empty() {
+        return view! { <NoWorldYet/> }.into_any();
+    }
     let region_headers = overview
         .regions
         .iter()
@@ -41,6 +44,29 @@ fn OverviewTable(overview: Overview, connections: Vec<ClusterConnection>) -> imp
                 <tbody>{rows}</tbody>
             </table>
         </div>
+    }
+    .into_any()
+}
+
+/// A new install: nothing to show until a world is applied, and how to apply one.
+#[component]
+fn NoWorldYet() -> impl IntoView {
+    view! {
+        <h1>"Overview"</h1>
+        <section class="empty-world" data-testid="no-world">
+            <h2>"No world yet"</h2>
+            <p>
+                "Airlock does not know your environments, regions, clusters, services and tenants yet. "
+                "Describe them in one world file, review it like code, and apply it:"
+            </p>
+            <pre><code>"airlock apply -f world.yaml --dry-run   # the plan\nairlock apply -f world.yaml             # applied in one audited transaction"</code></pre>
+            <p>
+                "A pipeline with an admin token sends the file to "<code>"PUT /api/v1/world"</code>
+                " instead. The demo's file ("<code>"backend/demo/world.yaml"</code>") is a complete example; "
+                <code>"airlock seed --demo"</code>" applies it. Its keys are described by "
+                <code>"/api/v1/world/schema.json"</code>"."
+            </p>
+        </section>
     }
 }
 

@@ -7,7 +7,7 @@ use crate::support::demo_backend;
 use crate::support::gate::*;
 use airlock_backend::Backend;
 use airlock_backend::releases::{self, CheckRequest};
-use airlock_backend::store::{ItemCheck, ReleaseFilter};
+use airlock_backend::store::{AuditFilter, ItemCheck, ReleaseFilter};
 use airlock_backend::{Missing, Refusal};
 use airlock_domain::access::{Denied, Role};
 use airlock_domain::gate::{Blocker, Decision, ReleaseDossier, ReleaseState, Review};
@@ -19,6 +19,7 @@ on_both_test_stores!(
     approving_twice_counts_once,
     two_approvals_and_a_complete_checklist_open_the_gate,
     an_edit_dismisses_approvals_and_records_what_changed,
+    a_notes_only_edit_keeps_the_ticks_and_a_target_change_does_not,
     a_rejection_blocks_until_a_new_revision,
     a_missing_checklist_item_blocks,
     a_disallowed_region_and_a_region_without_a_cluster_block,
@@ -78,6 +79,24 @@ async fn two_approvals_and_a_complete_checklist_open_the_gate(db: &TestStore) {
     assert_eq!(ready.expect("list").iter().map(|r| r.id).collect::<Vec<_>>(), [id]);
 }
 
+async fn a_notes_only_edit_keeps_the_ticks_and_a_target_change_does_not(db: &TestStore) {
+    let backend = demo_backend(db).await;
+    let id = create(&backend).await.release.id;
+    check_all(&backend, id).await;
+    let mut notes = draft("production", &[("acme", "frankfurt")]);
+    notes.notes = "Adds invoice export; reviewed with finance".into();
+    let edited = releases::edit(&backend, Some(&rita()), id, notes.clone(), 1, Utc::now()).await.expect("notes edited");
+    assert!(edited.checklist.iter().all(|i| i.checked.is_some()), "the evidence still describes what would be deployed");
+    let mut more = notes;
+    more.targets.push(airlock_domain::gate::Target { tenant: "initech".into(), region: "ashburn".into() });
+    let edited = releases::edit(&backend, Some(&rita()), id, more, 2, Utc::now()).await.expect("target added");
+    assert!(edited.checklist.iter().all(|i| i.checked.is_none()), "another target: every item unticked");
+    let filter = AuditFilter { action: Some("checklist.unchecked".into()), limit: 50, ..Default::default() };
+    let entries = airlock_backend::audit::entries(&backend, Some(&root()), &filter).await.expect("audit");
+    assert_eq!(entries.len(), 9);
+    assert!(entries.iter().all(|e| e.actor == "rita" && e.after.as_deref().is_some_and(|a| a.contains("\"revision\":3"))));
+}
+
 async fn an_edit_dismisses_approvals_and_records_what_changed(db: &TestStore) {
     let backend = demo_backend(db).await;
     let id = create(&backend).await.release.id;
@@ -88,9 +107,12 @@ async fn an_edit_dismisses_approvals_and_records_what_changed(db: &TestStore) {
     changed.version = "2.15.1".into();
     let edited = releases::edit(&backend, Some(&rita()), id, changed, 1, Utc::now()).await.expect("edited");
     assert_eq!(edited.release.revision, 2);
-    assert_eq!(kinds(&edited), ["too_few_approvals", "stale_approval", "stale_approval"]);
+    // A new version is something else to deploy: its evidence must be given again.
+    assert_eq!(kinds(&edited), ["too_few_approvals", "stale_approval", "stale_approval", "unchecked_items"]);
+    assert!(edited.checklist.iter().all(|i| i.checked.is_none()));
     let history = airlock_domain::gate::changes(&edited.revisions[0].content, &edited.revisions[1].content);
-    assert_eq!(history.iter().map(|c| c.field.as_str()).collect::<Vec<_>>(), ["version", "image"]);
+    assert_eq!(history.iter().map(|c| c.field.as_str()).collect::<Vec<_>>(), ["version", "image", "checklist"]);
+    assert_eq!(history[2].after, airlock_domain::gate::UNCHECKED_BY_EDIT);
     assert_eq!(stored_state(&backend, id).await, ReleaseState::Blocked);
     let stale = releases::edit(&backend, Some(&rita()), id, draft("production", &[("acme", "frankfurt")]), 1, Utc::now()).await;
     assert!(matches!(stale, Err(Refusal::StaleRevision { seen: 1, current: 2 })), "{stale:?}");

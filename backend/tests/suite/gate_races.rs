@@ -25,12 +25,19 @@ async fn racing_approvals_and_edits_leave_a_state_the_rules_allow_every_time(db:
         let id = create(&backend).await.release.id;
         check_all(&backend, id).await;
         let audit_before = audit_count(&backend).await;
+        let unticked_before = unticked_by_edits(&backend).await;
         let changes = race(&backend, id, round).await;
         let dossier = airlock_backend::releases::get(&backend, Some(&root()), id).await.expect("read");
         assert_allowed(&backend, &dossier).await;
-        // Unticking an item dismisses the approvals resting on it: one more entry each time.
+        // Unticking an item dismisses the approvals resting on it: one more entry
+        // each time; an edit of what would be deployed unticks every ticked item, one entry each.
         let dismissals = dismissal_count(&backend, id).await;
-        assert_eq!(audit_count(&backend).await - audit_before, changes + dismissals, "one audit entry per change (round {round})");
+        let unticked_by_edits = unticked_by_edits(&backend).await - unticked_before;
+        assert_eq!(
+            audit_count(&backend).await - audit_before,
+            changes + dismissals + unticked_by_edits,
+            "one audit entry per change (round {round})"
+        );
     }
     let report = audit::verify(&backend, &operator(), None).await.expect("verify");
     assert_eq!(report.first_broken, None);
@@ -115,6 +122,13 @@ async fn dismissal_count(backend: &Backend, id: i64) -> usize {
         ..Default::default()
     };
     airlock_backend::audit::entries(backend, Some(&root()), &filter).await.expect("audit").len()
+}
+
+/// Items an edit unticked because what would be deployed changed.
+async fn unticked_by_edits(backend: &Backend) -> usize {
+    let filter = AuditFilter { action: Some("checklist.unchecked".into()), limit: airlock_backend::store::AUDIT_PAGE_MAX, ..Default::default() };
+    let entries = airlock_backend::audit::entries(backend, Some(&root()), &filter).await.expect("audit");
+    entries.iter().filter(|e| e.after.as_deref().is_some_and(|a| a.contains(airlock_domain::gate::UNCHECKED_BY_EDIT))).count()
 }
 
 async fn audit_count(backend: &Backend) -> usize {

@@ -35,6 +35,12 @@ pub struct EnvironmentDetail {
     pub regions: Vec<RegionSummary>,
     /// Degraded and failing workloads, worst first: what needs a look.
     pub attention: Vec<PlacedDeployment>,
+    /// Its freeze window open now, else the next one (the server works it out).
+    #[serde(default)]
+    pub freeze: Option<crate::freeze::OpenFreeze>,
+    /// Whether `freeze` was open when the page was read.
+    #[serde(default)]
+    pub frozen: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,7 +107,7 @@ pub fn environment_detail(world: &World, name: &str) -> Option<EnvironmentDetail
         .collect();
     let mut attention: Vec<PlacedDeployment> = here.iter().filter(|d| d.health >= Health::Degraded).map(|d| place(world, d)).collect();
     attention.sort_by_key(|d| std::cmp::Reverse(d.deployment.health));
-    Some(EnvironmentDetail { environment, regions, attention })
+    Some(EnvironmentDetail { environment, regions, attention, freeze: None, frozen: false })
 }
 
 pub fn region_detail(world: &World, name: &str) -> Option<RegionDetail> {

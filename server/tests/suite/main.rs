@@ -12,6 +12,7 @@ mod cluster_cli;
 mod dispatch_api;
 mod dispatch_crash;
 mod faults;
+mod freeze;
 mod gate_attacks;
 mod hardening_gate;
 mod hardening_http;
