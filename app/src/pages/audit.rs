@@ -52,13 +52,27 @@ fn AuditLog(audit: AuditView, filters: (Option<String>, Option<String>, Option<S
             </div>
         }
     });
-    let actions = AuditAction::ALL
-        .iter()
-        .map(|a| {
-            let selected = action.as_deref() == Some(a.as_str());
-            view! { <option value=a.as_str() selected=selected>{a.as_str()}</option> }
-        })
-        .collect_view();
+    // Configuration changes (the world file's objects and policies) apart from releases and sign-ins.
+    let configuration = |a: &AuditAction| {
+        let name = a.as_str();
+        ["environment.", "region.", "tenant.", "service.", "cluster.", "access.", "checklist.set", "policy.set", "job_template.set"]
+            .iter()
+            .any(|prefix| name.starts_with(prefix))
+    };
+    let options = |world: bool| {
+        AuditAction::ALL
+            .iter()
+            .filter(|a| configuration(a) == world)
+            .map(|a| {
+                let selected = action.as_deref() == Some(a.as_str());
+                view! { <option value=a.as_str() selected=selected>{a.as_str()}</option> }
+            })
+            .collect_view()
+    };
+    let actions = view! {
+        <optgroup label="Releases, people and tokens">{options(false)}</optgroup>
+        <optgroup label="Configuration (the world file)">{options(true)}</optgroup>
+    };
     let shown = audit.entries.len();
     let rows = audit.entries.into_iter().map(entry_row).collect_view();
     view! {
