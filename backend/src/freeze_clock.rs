@@ -32,12 +32,8 @@ fn zone(time_zone: &str) -> Result<Tz, String> {
 /// The window of `freeze` open at `now`, else the next to open (none for a
 /// fixed window that has ended, or a schedule that cannot be read).
 pub(crate) fn window(freeze: &Freeze, now: DateTime<Utc>) -> Option<OpenFreeze> {
-    let open = |from: DateTime<Utc>, until: DateTime<Utc>| OpenFreeze {
-        name: freeze.name.clone(),
-        reason: freeze.reason.clone(),
-        from,
-        until,
-    };
+    let open =
+        |from: DateTime<Utc>, until: DateTime<Utc>| OpenFreeze { name: freeze.name.clone(), reason: freeze.reason.clone(), from, until };
     match &freeze.window {
         FreezeWindow::Once { from, until } => {
             let (from, until) = (from.with_timezone(&Utc), until.with_timezone(&Utc));
@@ -74,7 +70,8 @@ mod tests {
     use chrono::TimeZone;
 
     fn weekends() -> Freeze {
-        let window = FreezeWindow::Recurring { cron: "0 18 * * FRI".into(), duration_seconds: 62 * 3600, time_zone: "Europe/Berlin".into() };
+        let window =
+            FreezeWindow::Recurring { cron: "0 18 * * FRI".into(), duration_seconds: 62 * 3600, time_zone: "Europe/Berlin".into() };
         Freeze { name: "weekends".into(), reason: "No deploys over the weekend".into(), window }
     }
 

@@ -82,8 +82,15 @@ pub(crate) async fn record(
     for (name, after) in tx.unrecorded_policies(false).await? {
         let subject = format!("environment/{name}");
         let before = tx.newest_policy_record(&subject).await?;
-        tx.append_audit(AuditDraft { at: now, actor: actor.to_owned(), action: AuditAction::PolicySet, subject, before, after: Some(after) })
-            .await?;
+        tx.append_audit(AuditDraft {
+            at: now,
+            actor: actor.to_owned(),
+            action: AuditAction::PolicySet,
+            subject,
+            before,
+            after: Some(after),
+        })
+        .await?;
     }
     let newest = tx.newest_world_records().await?;
     let records = world_record::records(WorldRows {

@@ -17,10 +17,10 @@ pub fn FreezePanel(
     now: DateTime<Utc>,
     viewer: Option<Identity>,
     action: ServerAction<BreakGlass>,
-) -> impl IntoView {
+) -> Option<AnyView> {
     let id = dossier.release.id;
     let glass = dossier.policy.break_glass.clone();
-    let Some(freeze) = dossier.policy.freeze.clone() else { return None };
+    let freeze = dossier.policy.freeze.clone()?;
     let open = freeze.is_open_at(now);
     if !open && glass.is_none() {
         return Some(

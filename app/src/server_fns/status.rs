@@ -58,8 +58,9 @@ pub async fn load_tenant_detail(slug: String) -> Result<TenantWithJobs, PageErro
 pub async fn load_environment_detail(name: String) -> Result<EnvironmentDetail, PageError> {
     super::answer(async move {
         let (backend, actor) = super::backend_and_actor()?;
-        let detail =
-            views::environment_detail(&backend, actor.as_ref(), &name).await?.ok_or(PageError::NotFound { what: format!("environment \"{name}\"") })?;
+        let detail = views::environment_detail(&backend, actor.as_ref(), &name)
+            .await?
+            .ok_or(PageError::NotFound { what: format!("environment \"{name}\"") })?;
         // A freeze opens and closes with the clock: such a page is never kept (`page_cache`).
         if let (false, Some(response)) = (detail.environment.freezes.is_empty(), use_context::<leptos_axum::ResponseOptions>()) {
             response.insert_header(http::header::CACHE_CONTROL, http::HeaderValue::from_static("no-store"));

@@ -10,8 +10,15 @@ pub trait BreakGlassTx: Send {
     /// Records an admin's break-glass for release `id`, pointing at the audit
     /// entry `audit_seq` that records it. The database refuses a second one
     /// and one given by the release's author.
-    async fn insert_break_glass(&mut self, id: i64, author: &str, by: &str, reason: &str, at: Time, audit_seq: i64)
-    -> Result<(), StoreError>;
+    async fn insert_break_glass(
+        &mut self,
+        id: i64,
+        author: &str,
+        by: &str,
+        reason: &str,
+        at: Time,
+        audit_seq: i64,
+    ) -> Result<(), StoreError>;
 }
 
 #[async_trait]

@@ -3,10 +3,10 @@
 //! cannot represent is reported as corrupt, never patched.
 
 use super::StoreError;
+use airlock_domain::freeze::{BreakGlass, Freeze};
 use airlock_domain::gate::{
     ChecklistItem, ContentDigest, Decision, GatePolicy, Release, ReleaseContent, ReleaseDossier, Review, Revision, Target, TargetFacts,
 };
-use airlock_domain::freeze::{BreakGlass, Freeze};
 use chrono::{DateTime, Utc};
 
 #[derive(sqlx::FromRow)]
@@ -148,7 +148,12 @@ impl DossierRows {
                 approval_ttl: release.approval_ttl_seconds.map(chrono::Duration::seconds),
                 recorded: release.policy_recorded,
                 freeze: crate::freeze_clock::open_or_next(&freezes, Utc::now()),
-                break_glass: self.break_glass.map(|b| BreakGlass { by: b.given_by, reason: b.reason, at: b.given_at, recorded: b.recorded }),
+                break_glass: self.break_glass.map(|b| BreakGlass {
+                    by: b.given_by,
+                    reason: b.reason,
+                    at: b.given_at,
+                    recorded: b.recorded,
+                }),
             },
             facts: TargetFacts { allowed_regions, served_regions: self.served_regions },
         })

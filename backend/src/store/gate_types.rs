@@ -100,7 +100,14 @@ pub trait ReleaseStore: Send + Sync + 'static {
 /// One open transaction. Dropping it without [`StoreTx::commit`] rolls back.
 #[async_trait]
 pub trait StoreTx:
-    super::AuthTx + super::AccountTx + super::DossierPartsTx + super::WorldRecordTx + super::WorldTx + super::BreakGlassTx + super::DispatchTx + Send
+    super::AuthTx
+    + super::AccountTx
+    + super::DossierPartsTx
+    + super::WorldRecordTx
+    + super::WorldTx
+    + super::BreakGlassTx
+    + super::DispatchTx
+    + Send
 {
     /// Locks the release's row until commit (PostgreSQL: a row lock; SQLite:
     /// the database write lock) so concurrent changes to it run one by one.

@@ -15,8 +15,8 @@ mod auth_sql;
 #[macro_use]
 mod dispatch_sql;
 mod accounts;
-mod break_glass;
 mod auth_types;
+mod break_glass;
 mod changes;
 mod dialect;
 mod dispatch_rows;
@@ -32,8 +32,8 @@ mod world_sql;
 mod world_tx;
 
 pub use accounts::{AccountStore, AccountTx, MergedInto};
-pub use break_glass::BreakGlassTx;
 pub use auth_types::{AuthStore, AuthTx, Person, PersonRecord, SessionRow};
+pub use break_glass::BreakGlassTx;
 pub use changes::ChangeFeed;
 pub use dispatch_types::{
     ClaimedJob, ClusterStatus, DispatchSetup, DispatchStore, DispatchTx, ImagePutInPlace, JobProgress, JobRecord, NewJob,

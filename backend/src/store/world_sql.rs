@@ -58,14 +58,17 @@ where
         .fetch_all(&mut *self.0)
         .await?;
         let items: Vec<(String, String)> =
-            sqlx::query_as("SELECT environment, text FROM checklist_templates ORDER BY environment, position").fetch_all(&mut *self.0).await?;
+            sqlx::query_as("SELECT environment, text FROM checklist_templates ORDER BY environment, position")
+                .fetch_all(&mut *self.0)
+                .await?;
         let mut checklists: HashMap<String, Vec<String>> = HashMap::new();
         for (environment, text) in items {
             checklists.entry(environment).or_default().push(text);
         }
         rows.into_iter()
             .map(|(name, position, protected, required_approvals, rollout, creates_namespaces, rollback, ttl, freezes)| {
-                let freezes: Vec<Freeze> = serde_json::from_str(&freezes).map_err(|_| corrupt(format!("environment {name} has freezes {freezes:?}")))?;
+                let freezes: Vec<Freeze> =
+                    serde_json::from_str(&freezes).map_err(|_| corrupt(format!("environment {name} has freezes {freezes:?}")))?;
                 Ok(Environment {
                     checklist: checklists.remove(&name).unwrap_or_default(),
                     rollout: airlock_domain::dispatch::Rollout::parse(&rollout).unwrap_or_default(),
@@ -156,12 +159,11 @@ where
 
     /// The newest `policy.set` record of `subject` (`environment/NAME`).
     pub async fn newest_policy_record(&mut self, subject: &str) -> Result<Option<String>, StoreError> {
-        let row: Option<(Option<String>,)> = sqlx::query_as(
-            "SELECT after_state FROM audit_log WHERE action = 'policy.set' AND subject = $1 ORDER BY seq DESC LIMIT 1",
-        )
-        .bind(subject)
-        .fetch_optional(&mut *self.0)
-        .await?;
+        let row: Option<(Option<String>,)> =
+            sqlx::query_as("SELECT after_state FROM audit_log WHERE action = 'policy.set' AND subject = $1 ORDER BY seq DESC LIMIT 1")
+                .bind(subject)
+                .fetch_optional(&mut *self.0)
+                .await?;
         Ok(row.and_then(|(after,)| after))
     }
 
@@ -358,20 +360,31 @@ where
     pub async fn references(&mut self, kind: &str, name: &str) -> Result<References, StoreError> {
         let checks: &[(&str, &str)] = match kind {
             "environment" => &[
-                ("workloads", "SELECT tenant || ' in ' || region || ' (' || service || ')' FROM deployments WHERE environment = $1 ORDER BY 1"),
+                (
+                    "workloads",
+                    "SELECT tenant || ' in ' || region || ' (' || service || ')' FROM deployments WHERE environment = $1 ORDER BY 1",
+                ),
                 ("releases", "SELECT '#' || id FROM releases WHERE environment = $1 ORDER BY id"),
             ],
             "region" => &[
-                ("workloads", "SELECT tenant || ' in ' || environment || ' (' || service || ')' FROM deployments WHERE region = $1 ORDER BY 1"),
+                (
+                    "workloads",
+                    "SELECT tenant || ' in ' || environment || ' (' || service || ')' FROM deployments WHERE region = $1 ORDER BY 1",
+                ),
                 ("releases", "SELECT DISTINCT '#' || release_id, release_id FROM release_targets WHERE region = $1 ORDER BY release_id"),
             ],
-            "cluster" => &[("jobs", "SELECT DISTINCT 'of release #' || release_id, release_id FROM jobs WHERE cluster = $1 ORDER BY release_id")],
+            "cluster" => {
+                &[("jobs", "SELECT DISTINCT 'of release #' || release_id, release_id FROM jobs WHERE cluster = $1 ORDER BY release_id")]
+            }
             "service" => &[
                 ("workloads", "SELECT tenant || ' in ' || environment || '/' || region FROM deployments WHERE service = $1 ORDER BY 1"),
                 ("releases", "SELECT '#' || id FROM releases WHERE service = $1 ORDER BY id"),
             ],
             "tenant" => &[
-                ("workloads", "SELECT environment || '/' || region || ' (' || service || ')' FROM deployments WHERE tenant = $1 ORDER BY 1"),
+                (
+                    "workloads",
+                    "SELECT environment || '/' || region || ' (' || service || ')' FROM deployments WHERE tenant = $1 ORDER BY 1",
+                ),
                 ("releases", "SELECT DISTINCT '#' || release_id, release_id FROM release_targets WHERE tenant = $1 ORDER BY release_id"),
             ],
             _ => &[],
@@ -397,9 +410,18 @@ where
     pub async fn tenant_region_references(&mut self, tenant: &str, region: &str) -> Result<References, StoreError> {
         let mut found = Vec::new();
         let queries = [
-            ("workloads", "SELECT environment || ' (' || service || ')' FROM deployments WHERE tenant = $1 AND region = $2 ORDER BY 1 LIMIT 5"),
-            ("releases", "SELECT DISTINCT '#' || release_id, release_id FROM release_targets WHERE tenant = $1 AND region = $2 ORDER BY release_id LIMIT 5"),
-            ("jobs", "SELECT DISTINCT 'of release #' || release_id, release_id FROM jobs WHERE tenant = $1 AND region = $2 ORDER BY release_id LIMIT 5"),
+            (
+                "workloads",
+                "SELECT environment || ' (' || service || ')' FROM deployments WHERE tenant = $1 AND region = $2 ORDER BY 1 LIMIT 5",
+            ),
+            (
+                "releases",
+                "SELECT DISTINCT '#' || release_id, release_id FROM release_targets WHERE tenant = $1 AND region = $2 ORDER BY release_id LIMIT 5",
+            ),
+            (
+                "jobs",
+                "SELECT DISTINCT 'of release #' || release_id, release_id FROM jobs WHERE tenant = $1 AND region = $2 ORDER BY release_id LIMIT 5",
+            ),
         ];
         for (what, sql) in queries {
             let names: Vec<(String,)> = sqlx::query_as(sql).bind(tenant).bind(region).fetch_all(&mut *self.0).await?;
@@ -415,4 +437,3 @@ where
 pub(crate) fn freezes_json(freezes: &[Freeze]) -> String {
     serde_json::to_string(freezes).unwrap_or_else(|_| "[]".to_owned())
 }
-

@@ -89,9 +89,8 @@ pub async fn export(backend: &Backend, actor: impl Into<Actor<'_>>) -> Result<Ex
 
 async fn prepare(tx: &mut dyn StoreTx, input: &WorldInput, by: &str, now: DateTime<Utc>) -> Result<Prepared, Refusal> {
     let (document, lines) = parse(&input.text).map_err(Refusal::World)?;
-    let mut checked = document
-        .check()
-        .map_err(|problems| Refusal::World(problems.into_iter().map(|p| lines.problem(&p.place, p.message)).collect()))?;
+    let mut checked =
+        document.check().map_err(|problems| Refusal::World(problems.into_iter().map(|p| lines.problem(&p.place, p.message)).collect()))?;
     let mut problems = Vec::new();
     resolve::clusters_and_freezes(&mut checked, &lines, &mut problems);
     tx.lock_world(by, now).await?;

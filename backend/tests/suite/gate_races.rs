@@ -126,7 +126,8 @@ async fn dismissal_count(backend: &Backend, id: i64) -> usize {
 
 /// Items an edit unticked because what would be deployed changed.
 async fn unticked_by_edits(backend: &Backend) -> usize {
-    let filter = AuditFilter { action: Some("checklist.unchecked".into()), limit: airlock_backend::store::AUDIT_PAGE_MAX, ..Default::default() };
+    let filter =
+        AuditFilter { action: Some("checklist.unchecked".into()), limit: airlock_backend::store::AUDIT_PAGE_MAX, ..Default::default() };
     let entries = airlock_backend::audit::entries(backend, Some(&root()), &filter).await.expect("audit");
     entries.iter().filter(|e| e.after.as_deref().is_some_and(|a| a.contains(airlock_domain::gate::UNCHECKED_BY_EDIT))).count()
 }

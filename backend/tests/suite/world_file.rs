@@ -109,8 +109,10 @@ async fn each_refusal_names_its_line_and_nothing_is_applied(db: &TestStore) {
             "      - On-call team notified" => line_of(&input.text, needle) + 1,
             needle => line_of(&input.text, needle),
         };
-        assert!(problems.iter().any(|p| p.line == Some(expected_line) && p.message.to_lowercase().contains(&words.to_lowercase())),
-            "{needle:?}: expected line {expected_line} saying {words:?}, got {problems:?}");
+        assert!(
+            problems.iter().any(|p| p.line == Some(expected_line) && p.message.to_lowercase().contains(&words.to_lowercase())),
+            "{needle:?}: expected line {expected_line} saying {words:?}, got {problems:?}"
+        );
         assert_eq!(exported_text(&backend).await, before, "{needle:?}: nothing was applied");
     }
     // An invalid job template is named with its own line.
@@ -127,7 +129,8 @@ async fn each_refusal_names_its_line_and_nothing_is_applied(db: &TestStore) {
 async fn removing_what_still_runs_or_narrowing_below_it_is_refused_saying_which(db: &TestStore) {
     let backend = seeded(db).await;
     let before = exported_text(&backend).await;
-    let acme = "  - slug: acme\n    name: Acme Corp\n    primary_region: frankfurt\n    data_residency: eu\n    allowed_regions: [frankfurt]\n";
+    let acme =
+        "  - slug: acme\n    name: Acme Corp\n    primary_region: frankfurt\n    data_residency: eu\n    allowed_regions: [frankfurt]\n";
     let Err(Refusal::World(problems)) = world_file::apply(&backend, &operator(), &edited(acme, ""), Utc::now()).await else {
         panic!("a tenant with workloads was removed")
     };
@@ -138,17 +141,23 @@ async fn removing_what_still_runs_or_narrowing_below_it_is_refused_saying_which(
     let Err(Refusal::World(problems)) = world_file::apply(&backend, &operator(), &narrowed, Utc::now()).await else {
         panic!("a tenant was narrowed below where it runs")
     };
-    assert!(problems[0].message.contains("flux-logistics still has workloads") && problems[0].message.contains("singapore"), "{problems:?}");
+    assert!(
+        problems[0].message.contains("flux-logistics still has workloads") && problems[0].message.contains("singapore"),
+        "{problems:?}"
+    );
     assert_eq!(exported_text(&backend).await, before);
 
     // A tenant nothing names comes and goes.
-    let newcomer = format!("{acme}  - slug: newcomer\n    name: Newcomer\n    primary_region: lagos\n    data_residency: ng\n    allowed_regions: [lagos]\n");
+    let newcomer = format!(
+        "{acme}  - slug: newcomer\n    name: Newcomer\n    primary_region: lagos\n    data_residency: ng\n    allowed_regions: [lagos]\n"
+    );
     world_file::apply(&backend, &operator(), &edited(acme, &newcomer), Utc::now()).await.expect("onboarded");
     let plan = world_file::apply(&backend, &operator(), &demo_input(), Utc::now()).await.expect("offboarded");
     assert_eq!(plan.render().lines().next(), Some("- remove tenant newcomer"));
-    let removed = audit::entries(&backend, Some(&root()), &AuditFilter { action: Some("tenant.removed".into()), limit: 5, ..Default::default() })
-        .await
-        .expect("audit");
+    let removed =
+        audit::entries(&backend, Some(&root()), &AuditFilter { action: Some("tenant.removed".into()), limit: 5, ..Default::default() })
+            .await
+            .expect("audit");
     assert_eq!(removed.len(), 1);
     assert!(removed[0].subject == "tenant/newcomer" && removed[0].before.as_deref().is_some_and(|b| b.contains("Newcomer")));
 }
@@ -157,9 +166,10 @@ async fn an_applied_policy_reaches_the_gate_and_the_audit_log(db: &TestStore) {
     let backend = seeded(db).await;
     let input = edited("    required_approvals: 2\n", "    required_approvals: 2\n    approval_ttl: 1h\n");
     world_file::apply(&backend, &operator(), &input, Utc::now()).await.expect("applied");
-    let policies = audit::entries(&backend, Some(&root()), &AuditFilter { action: Some("policy.set".into()), limit: 1, ..Default::default() })
-        .await
-        .expect("audit");
+    let policies =
+        audit::entries(&backend, Some(&root()), &AuditFilter { action: Some("policy.set".into()), limit: 1, ..Default::default() })
+            .await
+            .expect("audit");
     assert_eq!((policies[0].actor.as_str(), policies[0].subject.as_str()), ("cli:test", "environment/production"));
     assert_eq!(policies[0].before.as_deref(), Some(r#"{"protected":true,"required_approvals":2}"#));
     assert_eq!(policies[0].after.as_deref(), Some(r#"{"protected":true,"required_approvals":2,"approval_ttl_seconds":3600}"#));

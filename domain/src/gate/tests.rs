@@ -53,7 +53,14 @@ fn checklist(checked: bool) -> Vec<ChecklistItem> {
 }
 
 fn policy() -> GatePolicy {
-    GatePolicy { protected: true, required_approvals: 2, approval_ttl: Some(Duration::hours(24)), recorded: true, freeze: None, break_glass: None }
+    GatePolicy {
+        protected: true,
+        required_approvals: 2,
+        approval_ttl: Some(Duration::hours(24)),
+        recorded: true,
+        freeze: None,
+        break_glass: None,
+    }
 }
 
 fn facts() -> TargetFacts {
@@ -271,7 +278,8 @@ fn break_glass_opens_a_frozen_gate_only_with_one_approval_more() {
 #[test]
 fn break_glass_by_the_releases_author_or_behind_the_logs_back_counts_for_nothing() {
     let r = release();
-    let three = [review("ana", Decision::Approve, &r, 1), review("ben", Decision::Approve, &r, 2), review("cleo", Decision::Approve, &r, 4)];
+    let three =
+        [review("ana", Decision::Approve, &r, 1), review("ben", Decision::Approve, &r, 2), review("cleo", Decision::Approve, &r, 4)];
     let by_author = GatePolicy { break_glass: glass("rita"), ..frozen(policy()) };
     let result = evaluate(&r, std::slice::from_ref(&r.author), &three, &checklist(true), &by_author, &facts(), at(5));
     assert_eq!(kinds(&result), ["frozen"]);
@@ -290,14 +298,18 @@ fn an_expired_approval_names_who_approved_and_when_it_expired() {
     let reviews = [review("ana", Decision::Approve, &r, 1)];
     let result = evaluate(&r, std::slice::from_ref(&r.author), &reviews, &checklist(true), &policy(), &facts(), at(60 * 25));
     let expired = result.unwrap_err().into_iter().find(|b| b.kind() == "expired_approval").expect("expired");
-    assert_eq!(expired.message(), "ana approved at 2026-11-23 09:01 UTC and that approval expired at 2026-11-24 09:01 UTC; they must approve again.");
+    assert_eq!(
+        expired.message(),
+        "ana approved at 2026-11-23 09:01 UTC and that approval expired at 2026-11-24 09:01 UTC; they must approve again."
+    );
 }
 
 #[test]
 fn a_policy_the_log_does_not_record_is_not_applied_and_blocks_naming_it() {
     let r = release();
     // Lowered to nothing behind Airlock's back: not protected, no approvals needed.
-    let lowered = GatePolicy { protected: false, required_approvals: 0, approval_ttl: None, recorded: false, freeze: None, break_glass: None };
+    let lowered =
+        GatePolicy { protected: false, required_approvals: 0, approval_ttl: None, recorded: false, freeze: None, break_glass: None };
     let blockers = evaluate(&r, std::slice::from_ref(&r.author), &[], &[], &lowered, &facts(), at(0)).unwrap_err();
     assert_eq!(blockers.iter().map(Blocker::kind).collect::<Vec<_>>(), ["unrecorded"]);
     assert!(blockers[0].message().contains("the gate policy of production"), "{}", blockers[0].message());

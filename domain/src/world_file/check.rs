@@ -237,10 +237,7 @@ fn tenant(c: &mut Checker, place: &Place, t: &TenantEntry, known: &Known<'_>) ->
 
 fn check_access(c: &mut Checker, place: &Place, access: &Access) {
     if access.admin.iter().all(|group| group.trim().is_empty()) {
-        c.problem(
-            place.key("admin"),
-            "This access map leaves nobody able to administer Airlock: name at least one group under admin.",
-        );
+        c.problem(place.key("admin"), "This access map leaves nobody able to administer Airlock: name at least one group under admin.");
     }
 }
 

@@ -23,7 +23,7 @@ pub fn parse_duration(text: &str) -> Result<u64, String> {
 /// `seconds` in the largest unit that divides it evenly (259200 → `3d`);
 /// parsing it gives the same number back.
 pub fn format_duration(seconds: u64) -> String {
-    let (unit, size) = UNITS.iter().find(|(_, size)| seconds % size == 0).copied().unwrap_or(('s', 1));
+    let (unit, size) = UNITS.iter().find(|(_, size)| seconds.is_multiple_of(*size)).copied().unwrap_or(('s', 1));
     format!("{}{unit}", seconds / size)
 }
 

@@ -100,13 +100,18 @@ pub fn plan(current: &World, current_templates: &TemplateNames, desired: &World,
     Plan { items }
 }
 
-fn diff(items: &mut Vec<PlanItem>, kind: &str, current: impl Iterator<Item = (String, Fields)>, desired: impl Iterator<Item = (String, Fields)>) {
+fn diff(
+    items: &mut Vec<PlanItem>,
+    kind: &str,
+    current: impl Iterator<Item = (String, Fields)>,
+    desired: impl Iterator<Item = (String, Fields)>,
+) {
     let mut before: BTreeMap<String, Fields> = current.collect();
     for (name, after) in desired {
         let change = match before.remove(&name) {
-            None => ObjectChange::Added {
-                fields: after.into_iter().filter(|(_, v)| !v.is_empty()).map(|(f, v)| field(f, "", &v)).collect(),
-            },
+            None => {
+                ObjectChange::Added { fields: after.into_iter().filter(|(_, v)| !v.is_empty()).map(|(f, v)| field(f, "", &v)).collect() }
+            }
             Some(was) => {
                 let fields: Vec<FieldChange> =
                     after.iter().zip(&was).filter(|((_, a), (_, b))| a != b).map(|((f, a), (_, b))| field(f, b, a)).collect();

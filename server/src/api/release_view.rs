@@ -180,7 +180,11 @@ impl ReleaseDetail {
                 until: f.until,
                 open: f.is_open_at(now),
             }),
-            break_glass: dossier.policy.break_glass.as_ref().map(|g| BreakGlassView { by: g.by.clone(), reason: g.reason.clone(), at: g.at }),
+            break_glass: dossier.policy.break_glass.as_ref().map(|g| BreakGlassView {
+                by: g.by.clone(),
+                reason: g.reason.clone(),
+                at: g.at,
+            }),
         }
     }
 }

@@ -98,17 +98,17 @@ pub async fn environments(State(state): State<AppState>, Caller(caller): Caller)
                     freezes,
                 } = environment;
                 EnvironmentView {
-                name,
-                position,
-                protected,
-                required_approvals,
-                rollout: rollout.as_str().to_owned(),
-                creates_namespaces,
-                rollback: rollback.as_str().to_owned(),
-                approval_ttl_seconds,
-                checklist,
-                freezes: freezes.iter().map(airlock_domain::world_file::freeze_words).collect(),
-            }
+                    name,
+                    position,
+                    protected,
+                    required_approvals,
+                    rollout: rollout.as_str().to_owned(),
+                    creates_namespaces,
+                    rollback: rollback.as_str().to_owned(),
+                    approval_ttl_seconds,
+                    checklist,
+                    freezes: freezes.iter().map(airlock_domain::world_file::freeze_words).collect(),
+                }
             })
             .collect(),
     ))

@@ -89,7 +89,11 @@ fn input(body: Result<Bytes, BytesRejection>) -> Result<WorldInput, ApiError> {
         (status = 403, description = "Only admins plan or apply worlds (`forbidden`).", body = ErrorBody),
         (status = 422, description = "The file has problems, each with its line (`invalid_world`); or the body is not text (`not_text`).", body = ErrorBody),
     ))]
-pub async fn plan(State(state): State<AppState>, Caller(caller): Caller, body: Result<Bytes, BytesRejection>) -> Result<Json<PlanView>, ApiError> {
+pub async fn plan(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<PlanView>, ApiError> {
     let plan = world_file::plan(&state.backend, caller.as_ref(), &input(body)?).await?;
     Ok(Json(PlanView::of(plan, false)))
 }
@@ -104,7 +108,11 @@ pub async fn plan(State(state): State<AppState>, Caller(caller): Caller, body: R
         (status = 403, description = "Only admins plan or apply worlds (`forbidden`).", body = ErrorBody),
         (status = 422, description = "The file has problems, each with its line (`invalid_world`); nothing was applied. Or the body is not text (`not_text`).", body = ErrorBody),
     ))]
-pub async fn apply(State(state): State<AppState>, Caller(caller): Caller, body: Result<Bytes, BytesRejection>) -> Result<Json<PlanView>, ApiError> {
+pub async fn apply(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<PlanView>, ApiError> {
     let plan = world_file::apply(&state.backend, caller.as_ref(), &input(body)?, Utc::now()).await?;
     Ok(Json(PlanView::of(plan, true)))
 }

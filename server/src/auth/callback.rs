@@ -67,8 +67,7 @@ pub async fn callback(
         Ok(role_map) => people::sign_in(&state.backend, account, &role_map, SignInMethod::Oidc, Some(signed_in.id_token), now).await,
         Err(refusal) => Err(refusal),
     };
-    let user = match signed
-    {
+    let user = match signed {
         Ok(user) => user,
         // Held for an admin, or blocked: said as it is (the hold is audited).
         Err(refusal @ (Refusal::AccountHeld | Refusal::AccountBlocked)) => {

@@ -70,7 +70,11 @@ async fn a_freeze_shuts_the_gate_on_every_way_in_until_an_admin_breaks_the_glass
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         environment = vic.get("/environments/production").await;
     }
-    assert_eq!(environment.headers().get("cache-control").and_then(|v| v.to_str().ok()), Some("no-store"), "a page with a freeze is never kept");
+    assert_eq!(
+        environment.headers().get("cache-control").and_then(|v| v.to_str().ok()),
+        Some("no-store"),
+        "a page with a freeze is never kept"
+    );
     assert!(environment.text().await.expect("page").contains("quarter-close"), "the environment page shows the freeze");
 
     // Breaking the glass: never a token, never who wrote it, never without a reason.
@@ -86,7 +90,10 @@ async fn a_freeze_shuts_the_gate_on_every_way_in_until_an_admin_breaks_the_glass
     assert_eq!(rpc(&root, &app, "break_glass", format!("id={id}&reason=Again")).await, 409, "once per release");
 
     let glassed = detail(&app, id).await;
-    assert_eq!((glassed["break_glass"]["by"].as_str(), glassed["break_glass"]["reason"].as_str()), (Some("root"), Some("Payment outage fix")));
+    assert_eq!(
+        (glassed["break_glass"]["by"].as_str(), glassed["break_glass"]["reason"].as_str()),
+        (Some("root"), Some("Payment outage fix"))
+    );
     assert_eq!(kinds(&glassed), ["too_few_approvals"], "one approval more than usual: {glassed}");
     assert!(glassed["blockers"][0]["message"].as_str().is_some_and(|m| m.contains("Needs 3 approvals")));
     let (_, ready) = review(&app, id, &sam, "approve", "Needed for the outage").await;

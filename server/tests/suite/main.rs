@@ -26,7 +26,7 @@ mod one_refusal;
 mod pages;
 mod release_pages;
 mod releases_api;
-mod world_api;
 mod sessions;
 mod static_files;
 mod status_replicas;
+mod world_api;

@@ -143,7 +143,8 @@ async fn a_release_walked_to_ready(app: &TestApp) {
     // its checklist), region, cluster, service and tenant, the test viewer's sign-in
     // and token, two tokens, two sign-ins, the release, nine checks and two reviews.
     let world = airlock_backend::demo::demo_world();
-    let objects = 1 + 2 * world.environments.len() + world.regions.len() + world.clusters.len() + world.services.len() + world.tenants.len();
+    let objects =
+        1 + 2 * world.environments.len() + world.regions.len() + world.clusters.len() + world.services.len() + world.tenants.len();
     assert_eq!(verified["entries_checked"], 21 + objects);
 }
 

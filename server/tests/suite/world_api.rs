@@ -39,10 +39,16 @@ async fn an_admin_token_plans_applies_and_exports_the_world_and_the_portal_shows
     assert_eq!(status, 200, "{world}");
     assert_eq!(world["environments"][2]["job_template"], "jobs/production.yaml");
     let (status, unchanged) = send(&app, reqwest::Method::PUT, "/api/v1/world", Some(&admin), Some(world.to_string())).await;
-    assert_eq!((status, unchanged["applied"].clone(), unchanged["items"].clone()), (200, json!(false), json!([])), "export applies as a no-op");
+    assert_eq!(
+        (status, unchanged["applied"].clone(), unchanged["items"].clone()),
+        (200, json!(false), json!([])),
+        "export applies as a no-op"
+    );
 
     let grown = newcomer(&world).to_string();
-    for (token, expected) in [(Some(reader.as_str()), 403), (Some(app.token("rm", &[Role::ReleaseManager]).await.as_str()), 403), (None, 401)] {
+    for (token, expected) in
+        [(Some(reader.as_str()), 403), (Some(app.token("rm", &[Role::ReleaseManager]).await.as_str()), 403), (None, 401)]
+    {
         assert_eq!(send(&app, reqwest::Method::POST, "/api/v1/world/plan", token, Some(grown.clone())).await.0, expected);
         assert_eq!(send(&app, reqwest::Method::PUT, "/api/v1/world", token, Some(grown.clone())).await.0, expected);
         assert_eq!(send(&app, reqwest::Method::GET, "/api/v1/world", token, None).await.0, expected);
@@ -51,7 +57,8 @@ async fn an_admin_token_plans_applies_and_exports_the_world_and_the_portal_shows
     assert_eq!(status, 200, "{plan}");
     assert_eq!((plan["added"].clone(), plan["changed"].clone(), plan["removed"].clone()), (json!(1), json!(0), json!(0)));
     assert_eq!((plan["items"][0]["kind"].as_str(), plan["items"][0]["name"].as_str()), (Some("tenant"), Some("newco")));
-    let tenants = |body: Value| body.as_array().into_iter().flatten().filter_map(|t| t["slug"].as_str().map(str::to_owned)).collect::<Vec<_>>();
+    let tenants =
+        |body: Value| body.as_array().into_iter().flatten().filter_map(|t| t["slug"].as_str().map(str::to_owned)).collect::<Vec<_>>();
     let (_, before) = send(&app, reqwest::Method::GET, "/api/v1/tenants", Some(&reader), None).await;
     assert!(!tenants(before).contains(&"newco".to_owned()), "a plan writes nothing");
 
@@ -118,7 +125,8 @@ async fn access_follows_the_world(app: &TestApp) {
     let (backend, operator) = app.operator().await;
     let mut input = airlock_backend::demo::demo_input();
     input.text.push_str("access:\n  admin: [platform]\n  auditor: [sre-seniors]\n");
-    input.text = input.text.replacen("    allowed_regions: [frankfurt]\n", "    allowed_regions: [frankfurt]\n    admin_groups: [interns]\n", 1);
+    input.text =
+        input.text.replacen("    allowed_regions: [frankfurt]\n", "    allowed_regions: [frankfurt]\n    admin_groups: [interns]\n", 1);
     airlock_backend::world_file::apply(&backend, &operator, &input, chrono::Utc::now()).await.expect("access applied");
     assert_eq!(roles(rita.me().await), json!(["release_manager"]), "a session keeps the roles it signed in with");
 
