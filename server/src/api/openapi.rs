@@ -23,16 +23,17 @@ pub const PREFIX: &str = "/api/v1";
         description = "Releases, their gate and the audit log, for CI pipelines and scripts. \
             Every operation, this document included, needs a service-account token sent as \
             `Authorization: Bearer airlock_…` (`airlock token create`), and its roles must allow what it asks. \
-            A body is JSON sent with `Content-Type: application/json`; a query parameter an operation \
+            A body is JSON sent with `Content-Type: application/json` (a world file, sent to `/world` and \
+            `/world/plan`, is the file itself, YAML or JSON); a query parameter an operation \
             does not list is refused. Errors are `{\"code\", \"message\"}` with a stable snake_case `code` \
-            (and `errors`, field by field, with `invalid`); every status an operation can answer is listed with it."
+            (and `errors`, field by field, with `invalid`; `problems`, each with its line, with `invalid_world`); every status an operation can answer is listed with it."
     ),
     modifiers(&BearerScheme),
     tags(
         (name = "releases", description = "Releases and their gate: checklist and reviews."),
         (name = "dispatch", description = "Sending releases to their clusters as Jobs, following them, rolling back."),
         (name = "audit", description = "The tamper-evident audit log (auditors and admins)."),
-        (name = "world", description = "Environments, regions, clusters, services and tenants."),
+        (name = "world", description = "Environments, regions, clusters, services and tenants; the world file that describes them."),
         (name = "meta", description = "This document."),
     )
 )]
