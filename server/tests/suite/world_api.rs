@@ -143,3 +143,36 @@ async fn access_follows_the_world(app: &TestApp) {
     assert_eq!(entries.len(), 1);
     assert!(entries[0].actor.starts_with("cli:") && entries[0].after.as_deref().is_some_and(|a| a.contains("platform")));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_world_applied_through_one_replica_is_shown_by_the_other_at_once() {
+    let first = crate::support::spawn_app_on_postgres().await;
+    let second = first.replica().await;
+    let admin = first.token("platform-admin", &[Role::Admin]).await;
+    let reader = first.token("world-reader", &[Role::Viewer]).await;
+    let (_, world) = send(&first, reqwest::Method::GET, "/api/v1/world", Some(&admin), None).await;
+    let (status, applied) = send(&first, reqwest::Method::PUT, "/api/v1/world", Some(&admin), Some(newcomer(&world).to_string())).await;
+    assert_eq!((status, applied["applied"].clone()), (200, json!(true)), "{applied}");
+    let lists_newco = || async {
+        let tenants: Value = reqwest::Client::new()
+            .get(format!("{second}/api/v1/tenants"))
+            .bearer_auth(&reader)
+            .send()
+            .await
+            .expect("answers")
+            .json()
+            .await
+            .expect("JSON");
+        tenants.as_array().into_iter().flatten().any(|t| t["slug"] == "newco")
+    };
+    // The other replica hears it on the change feed, within moments.
+    let mut seen = false;
+    for _ in 0..50 {
+        if lists_newco().await {
+            seen = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(seen, "the second replica shows the tenant the first one's apply added");
+}
