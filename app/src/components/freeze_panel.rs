@@ -6,6 +6,7 @@ use crate::components::failure::ActionError;
 use crate::components::state_badge::Time;
 use crate::server_fns::break_glass::BreakGlass;
 use airlock_domain::access::{Action, Identity, authorize, is_service_account};
+use airlock_domain::freeze::OpenFreeze;
 use airlock_domain::gate::ReleaseDossier;
 use chrono::{DateTime, Utc};
 use leptos::form::ActionForm;
@@ -22,17 +23,6 @@ pub fn FreezePanel(
     let glass = dossier.policy.break_glass.clone();
     let freeze = dossier.policy.freeze.clone()?;
     let open = freeze.is_open_at(now);
-    if !open && glass.is_none() {
-        return Some(
-            view! {
-                <p class="hint freeze-next" id="freeze" data-testid="freeze">
-                    "Next freeze: "<strong>{freeze.name.clone()}</strong>" from "<Time at=freeze.from/>" until "<Time at=freeze.until/>
-                    " ("{freeze.reason.clone()}")."
-                </p>
-            }
-            .into_any(),
-        );
-    }
     let may_break = viewer.as_ref().is_some_and(|v| {
         authorize(Some(v), Action::BreakGlass).is_ok() && !is_service_account(&v.name) && !dossier.contributors().contains(&v.name)
     });
@@ -60,12 +50,8 @@ pub fn FreezePanel(
     Some(
         view! {
             <section id="freeze" class="freeze" data-testid="freeze" data-open=open.to_string()>
-                <h2>{if open { "Frozen" } else { "Freeze" }}</h2>
-                <p>
-                    <strong>{freeze.name.clone()}</strong>": "{freeze.reason.clone()}
-                    {if open { " \u{2014} no dispatches until " } else { " \u{2014} from " }}
-                    <Time at=if open { freeze.until } else { freeze.from }/>"."
-                </p>
+                <h2>{heading(open)}</h2>
+                <FreezeLine freeze open/>
                 {given}
                 <ActionError error/>
                 {form}
@@ -73,4 +59,25 @@ pub fn FreezePanel(
         }
         .into_any(),
     )
+}
+
+/// What the section is about: a window open now, or the next one.
+pub fn heading(open: bool) -> &'static str {
+    if open { "Frozen" } else { "Next freeze" }
+}
+
+/// A window in one line: until when it is open, or when it opens and closes.
+#[component]
+pub fn FreezeLine(freeze: OpenFreeze, open: bool) -> impl IntoView {
+    let OpenFreeze { name, reason, from, until } = freeze;
+    view! {
+        <p>
+            <strong>{name}</strong>": "{reason}
+            {if open {
+                view! { " \u{2014} no dispatches until "<Time at=until/>"." }.into_any()
+            } else {
+                view! { " \u{2014} from "<Time at=from/>" until "<Time at=until/>"." }.into_any()
+            }}
+        </p>
+    }
 }

@@ -1,9 +1,9 @@
 //! One environment: its gate, the clusters serving each region, and the
 //! workloads that need attention.
 
+use crate::components::freeze_panel::{FreezeLine, heading};
 use crate::components::health::{HealthChip, HealthCountsView};
 use crate::components::loaded::Loaded;
-use crate::components::state_badge::Time;
 use crate::server_fns::status::load_environment_detail;
 use airlock_domain::status::EnvironmentDetail;
 use leptos::prelude::*;
@@ -76,18 +76,11 @@ fn EnvironmentView(detail: EnvironmentDetail) -> impl IntoView {
             })}
             {gate}
         </p>
-        {freeze.map(|f| {
-            view! {
-                <section class="freeze" data-testid="freeze" data-open=open.to_string()>
-                    <h2>{if open { "Frozen" } else { "Next freeze" }}</h2>
-                    <p>
-                        <strong>{f.name.clone()}</strong>": "{f.reason.clone()}
-                        {if open { " \u{2014} no dispatches until " } else { " \u{2014} from " }}
-                        <Time at=if open { f.until } else { f.from }/>
-                        {(!open).then(|| view! { " until "<Time at=f.until/> })}"."
-                    </p>
-                </section>
-            }
+        {freeze.map(|freeze| view! {
+            <section class="freeze" data-testid="freeze" data-open=open.to_string()>
+                <h2>{heading(open)}</h2>
+                <FreezeLine freeze open/>
+            </section>
         })}
         <div class="grid">{regions}</div>
         <h2>"Needs attention"</h2>

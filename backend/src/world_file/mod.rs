@@ -49,6 +49,16 @@ impl WorldInput {
     }
 }
 
+/// `text` as a sentence: a capital first letter, a full stop at the end.
+fn sentence(text: &str) -> String {
+    let mut words = text.trim().trim_end_matches('.').to_owned();
+    if let Some(first) = words.get(..1) {
+        words.replace_range(..1, &first.to_uppercase());
+    }
+    words.push('.');
+    words
+}
+
 /// The job template paths `text` names, so a caller with a file system can
 /// read them before applying; empty when the file does not parse.
 pub fn template_paths(text: &str) -> Vec<String> {

@@ -2,7 +2,7 @@
 //! document, and knowing which line each key and list entry is on, so every
 //! refusal names the line a person edits.
 
-use super::WorldProblem;
+use super::{WorldProblem, sentence};
 use airlock_domain::world_file::{Place, WorldDocument};
 use std::collections::HashMap;
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
@@ -125,17 +125,6 @@ pub(crate) fn parse(text: &str) -> Result<(WorldDocument, Lines), Vec<WorldProbl
             Err(vec![WorldProblem { line, place, message: sentence(&message) }])
         }
     }
-}
-
-fn sentence(text: &str) -> String {
-    let mut words = text.trim().to_owned();
-    if let Some(first) = words.get(..1) {
-        words.replace_range(..1, &first.to_uppercase());
-    }
-    if !words.ends_with('.') {
-        words.push('.');
-    }
-    words
 }
 
 #[cfg(test)]

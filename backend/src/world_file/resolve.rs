@@ -2,8 +2,8 @@
 //! connection and API server, each recurring freeze's schedule and time
 //! zone, and each job template's text.
 
-use super::WorldProblem;
 use super::parse::Lines;
+use super::{WorldProblem, sentence};
 use crate::dispatch::credentials::{Credentials, kubeconfig_server};
 use crate::dispatch::template::JobTemplate;
 use crate::store::StoredTemplate;
@@ -24,7 +24,7 @@ pub(super) fn clusters_and_freezes(world: &mut CheckedWorld, lines: &Lines, prob
         let credentials = match Credentials::parse(&cluster.credentials_ref) {
             Ok(credentials) => credentials,
             Err(e) => {
-                problems.push(lines.problem(&place.key("connection"), format!("{}.", sentence(&e.to_string()))));
+                problems.push(lines.problem(&place.key("connection"), sentence(&e.to_string())));
                 continue;
             }
         };
@@ -35,7 +35,7 @@ pub(super) fn clusters_and_freezes(world: &mut CheckedWorld, lines: &Lines, prob
                 Credentials::Kubeconfig { path, context } => match kubeconfig_server(std::path::Path::new(path), context.as_deref()) {
                     Ok(server) => server,
                     Err(e) => {
-                        problems.push(lines.problem(&place.key("connection"), format!("{}.", sentence(&e.to_string()))));
+                        problems.push(lines.problem(&place.key("connection"), sentence(&e.to_string())));
                         continue;
                     }
                 },
@@ -55,7 +55,7 @@ pub(super) fn clusters_and_freezes(world: &mut CheckedWorld, lines: &Lines, prob
                 && let Err(message) = crate::freeze_clock::check_recurring(cron, time_zone)
             {
                 let place = at("environments", e).key("freezes").index(f);
-                problems.push(lines.problem(&place, format!("{}.", sentence(&message))));
+                problems.push(lines.problem(&place, sentence(&message)));
             }
         }
     }
@@ -94,13 +94,4 @@ pub(super) fn templates(
         }
     }
     texts
-}
-
-/// `text` with a capital first letter and no full stop at the end (the caller adds one).
-fn sentence(text: &str) -> String {
-    let mut words = text.trim_end_matches('.').to_owned();
-    if let Some(first) = words.get(..1) {
-        words.replace_range(..1, &first.to_uppercase());
-    }
-    words
 }

@@ -50,6 +50,16 @@ impl Plan {
         self.items.is_empty()
     }
 
+    /// How many objects it adds, changes and removes.
+    pub fn counts(&self) -> (usize, usize, usize) {
+        let count = |f: fn(&ObjectChange) -> bool| self.items.iter().filter(|i| f(&i.change)).count();
+        (
+            count(|c| matches!(c, ObjectChange::Added { .. })),
+            count(|c| matches!(c, ObjectChange::Changed { .. })),
+            count(|c| matches!(c, ObjectChange::Removed)),
+        )
+    }
+
     /// The plan as `airlock apply` prints it.
     pub fn render(&self) -> String {
         if self.is_empty() {
@@ -72,10 +82,7 @@ impl Plan {
                 }
             }
         }
-        let count = |f: fn(&ObjectChange) -> bool| self.items.iter().filter(|i| f(&i.change)).count();
-        let added = count(|c| matches!(c, ObjectChange::Added { .. }));
-        let changed = count(|c| matches!(c, ObjectChange::Changed { .. }));
-        let removed = count(|c| matches!(c, ObjectChange::Removed));
+        let (added, changed, removed) = self.counts();
         out.push_str(&format!("Plan: {added} to add, {changed} to change, {removed} to remove.\n"));
         out
     }

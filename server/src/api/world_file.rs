@@ -51,12 +51,7 @@ pub struct FieldChangeView {
 
 impl PlanView {
     fn of(plan: Plan, applied: bool) -> PlanView {
-        let count = |f: fn(&ObjectChange) -> bool| plan.items.iter().filter(|i| f(&i.change)).count();
-        let (added, changed, removed) = (
-            count(|c| matches!(c, ObjectChange::Added { .. })),
-            count(|c| matches!(c, ObjectChange::Changed { .. })),
-            count(|c| matches!(c, ObjectChange::Removed)),
-        );
+        let (added, changed, removed) = plan.counts();
         let items = plan
             .items
             .into_iter()

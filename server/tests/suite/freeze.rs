@@ -4,8 +4,8 @@
 //! in writing; the release then needs one approval more, is marked in
 //! lists and audited. And a new install with no world says how to apply one.
 
-use crate::releases_api::{body, check, create, detail, kinds, production_release, review};
 use crate::support::TestApp;
+use crate::support::steps::{api as body, approve, check_all, create, detail, kinds, rpc};
 use airlock_domain::access::Role;
 use chrono::{Duration, SecondsFormat, Utc};
 use serde_json::{Value, json};
@@ -25,27 +25,15 @@ async fn freeze_production(app: &TestApp) {
     airlock_backend::world_file::apply(&backend, &operator, &input, Utc::now()).await.expect("the freeze is applied");
 }
 
-async fn rpc(browser: &crate::support::Browser, app: &TestApp, endpoint: &str, form: String) -> u16 {
-    let response = browser
-        .client
-        .post(format!("{}/rpc/{endpoint}", app.address))
-        .header("Origin", &app.address)
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .body(form)
-        .send()
-        .await
-        .expect("sent");
-    response.status().as_u16()
-}
-
 async fn a_freeze_shuts_the_gate_on_every_way_in_until_an_admin_breaks_the_glass(app: TestApp) {
     freeze_production(&app).await;
     let rita = app.token("rita", &[Role::ReleaseManager]).await;
-    let (id, _) = create(&app, &rita, &production_release()).await;
-    check(&app, id, &rita, 1..=9).await;
+    let id = create(&app, &rita).await;
+    check_all(&app, &rita, id).await;
     let (ada, grace) = (app.browser("ada").await, app.browser("grace").await);
-    review(&app, id, &ada, "approve", "").await;
-    let (_, frozen) = review(&app, id, &grace, "approve", "").await;
+    approve(&ada, id, 1).await;
+    approve(&grace, id, 1).await;
+    let frozen = detail(&app, id).await;
     assert_eq!(kinds(&frozen), ["frozen"], "{frozen}");
     let message = frozen["blockers"][0]["message"].as_str().unwrap_or_default();
     assert!(message.starts_with("production is frozen until ") && message.contains("(quarter-close: Books are closing)"), "{message}");
@@ -56,7 +44,7 @@ async fn a_freeze_shuts_the_gate_on_every_way_in_until_an_admin_breaks_the_glass
     assert_eq!((status, refused["code"].as_str()), (409, Some("gate_closed")), "{refused}");
     assert!(refused["message"].as_str().is_some_and(|m| m.contains("Books are closing")), "{refused}");
     let sam = app.browser("sam").await;
-    assert_eq!(rpc(&sam, &app, "dispatch_release", format!("id={id}&revision=1")).await, 409, "the page's dispatch is refused too");
+    assert_eq!(rpc(&sam, "dispatch_release", &format!("id={id}&revision=1")).await.0, 409, "the page's dispatch is refused too");
     let (_, page) = app.browser("vic").await.page(&format!("/releases/{id}")).await;
     assert!(page.contains("data-testid=\"freeze\"") && page.contains("Books are closing"), "the release page shows the freeze");
     // The portal follows a world the operator applied from another process (on
@@ -85,9 +73,9 @@ async fn a_freeze_shuts_the_gate_on_every_way_in_until_an_admin_breaks_the_glass
     let (status, _) = body(app.post_json(&glass, Some(&rita), &json!({"reason": "Payment outage"})).await).await;
     assert_eq!(status, 403, "a release manager is not an admin");
     let root = app.browser("root").await;
-    assert_eq!(rpc(&root, &app, "break_glass", format!("id={id}&reason=")).await, 422, "a reason is required");
-    assert_eq!(rpc(&root, &app, "break_glass", format!("id={id}&reason=Payment+outage+fix")).await, 200);
-    assert_eq!(rpc(&root, &app, "break_glass", format!("id={id}&reason=Again")).await, 409, "once per release");
+    assert_eq!(rpc(&root, "break_glass", &format!("id={id}&reason=")).await.0, 422, "a reason is required");
+    assert_eq!(rpc(&root, "break_glass", &format!("id={id}&reason=Payment+outage+fix")).await.0, 200);
+    assert_eq!(rpc(&root, "break_glass", &format!("id={id}&reason=Again")).await.0, 409, "once per release");
 
     let glassed = detail(&app, id).await;
     assert_eq!(
@@ -96,7 +84,8 @@ async fn a_freeze_shuts_the_gate_on_every_way_in_until_an_admin_breaks_the_glass
     );
     assert_eq!(kinds(&glassed), ["too_few_approvals"], "one approval more than usual: {glassed}");
     assert!(glassed["blockers"][0]["message"].as_str().is_some_and(|m| m.contains("Needs 3 approvals")));
-    let (_, ready) = review(&app, id, &sam, "approve", "Needed for the outage").await;
+    rpc(&sam, "review_release", &format!("id={id}&revision=1&decision=approve&comment=Needed+for+the+outage")).await;
+    let ready = detail(&app, id).await;
     assert_eq!(ready["blockers"], json!([]), "{ready}");
     let (status, dispatched) = body(app.post_json(&dispatch, Some(&rita), &json!({})).await).await;
     assert_eq!(status, 202, "{dispatched}");

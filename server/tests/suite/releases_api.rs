@@ -25,7 +25,7 @@ async fn people(app: &TestApp) -> People {
     }
 }
 
-pub(crate) fn production_release() -> Value {
+fn production_release() -> Value {
     json!({
         "service": "api",
         "version": "2.15.0",
@@ -35,13 +35,13 @@ pub(crate) fn production_release() -> Value {
     })
 }
 
-pub(crate) async fn body(response: reqwest::Response) -> (u16, Value) {
+async fn body(response: reqwest::Response) -> (u16, Value) {
     let status = response.status().as_u16();
     (status, response.json().await.expect("JSON body"))
 }
 
 /// Creates `release` as `token` and returns its id and detail.
-pub(crate) async fn create(app: &TestApp, token: &str, release: &Value) -> (i64, Value) {
+async fn create(app: &TestApp, token: &str, release: &Value) -> (i64, Value) {
     let (status, detail) = body(app.post_json("/api/v1/releases", Some(token), release).await).await;
     assert_eq!(status, 201, "{detail}");
     (detail["id"].as_i64().expect("id"), detail)
@@ -49,7 +49,7 @@ pub(crate) async fn create(app: &TestApp, token: &str, release: &Value) -> (i64,
 
 /// `person` reviews the current revision on the release page; the status of
 /// the server function's answer, and the release as the API shows it after.
-pub(crate) async fn review(app: &TestApp, id: i64, person: &Browser, decision: &str, comment: &str) -> (u16, Value) {
+async fn review(app: &TestApp, id: i64, person: &Browser, decision: &str, comment: &str) -> (u16, Value) {
     let revision = detail(app, id).await["revision"].as_u64().expect("revision");
     let form = format!("id={id}&revision={revision}&decision={decision}&comment={}", comment.replace(' ', "+"));
     let response = person
@@ -64,7 +64,7 @@ pub(crate) async fn review(app: &TestApp, id: i64, person: &Browser, decision: &
     (response.status().as_u16(), detail(app, id).await)
 }
 
-pub(crate) async fn check(app: &TestApp, id: i64, token: &str, items: impl IntoIterator<Item = u32>) -> Value {
+async fn check(app: &TestApp, id: i64, token: &str, items: impl IntoIterator<Item = u32>) -> Value {
     let mut detail = Value::Null;
     for item in items {
         let check = json!({"checked": true, "evidence_url": "https://ci.example.com/runs/1"});
@@ -75,11 +75,11 @@ pub(crate) async fn check(app: &TestApp, id: i64, token: &str, items: impl IntoI
     detail
 }
 
-pub(crate) async fn detail(app: &TestApp, id: i64) -> Value {
+async fn detail(app: &TestApp, id: i64) -> Value {
     body(app.get(&format!("/api/v1/releases/{id}")).await).await.1
 }
 
-pub(crate) fn kinds(detail: &Value) -> Vec<&str> {
+fn kinds(detail: &Value) -> Vec<&str> {
     detail["blockers"].as_array().expect("blockers").iter().filter_map(|b| b["kind"].as_str()).collect()
 }
 
