@@ -218,7 +218,16 @@ pub fn synthetic_world(tenants: usize) -> World {
             }
         }
     }
-    World { access: None, environments: environments(), regions: regions(), clusters, tenants, services: services(), deployments }
+    World {
+        access: None,
+        environments: environments(),
+        regions: regions(),
+        clusters,
+        tenants,
+        services: services(),
+        deployments,
+        observed: Vec::new(),
+    }
 }
 
 #[cfg(test)]

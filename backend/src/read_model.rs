@@ -46,7 +46,8 @@ pub struct Snapshot {
 pub enum Change {
     /// The world's shape (an import, a new cluster): everything is re-read.
     Everything,
-    /// What runs for one tenant (a deploy or rollback succeeded).
+    /// What runs for one tenant (a deploy or rollback succeeded), or what
+    /// its clusters report.
     Tenant(String),
     /// A cluster's connection check, as just recorded.
     ClusterStatus(ClusterStatus),
@@ -154,7 +155,7 @@ impl ReadModel {
 }
 
 async fn load(store: &dyn Store) -> Result<Snapshot, StoreError> {
-    let world = World {
+    let mut world = World {
         environments: store.environments().await?,
         regions: store.regions().await?,
         clusters: store.clusters().await?,
@@ -162,7 +163,13 @@ async fn load(store: &dyn Store) -> Result<Snapshot, StoreError> {
         services: store.services().await?,
         deployments: store.deployments(&DeploymentScope::default()).await?,
         access: store.access().await?,
+        observed: store.observed(None).await?,
     };
+    // Lookups rely on Rust's order; a database's collation may differ from it.
+    world.sort_observed();
+    world
+        .deployments
+        .sort_by(|a, b| (&a.service, &a.tenant, &a.environment, &a.region).cmp(&(&b.service, &b.tenant, &b.environment, &b.region)));
     Ok(Snapshot { generation: 0, world: Arc::new(world), statuses: store.cluster_statuses().await?, derived: Arc::default() })
 }
 
@@ -175,9 +182,10 @@ async fn apply(base: &Snapshot, pending: Pending, store: &dyn Store) -> Result<S
     let (world, derived) = if pending.tenants.is_empty() {
         (Arc::clone(&base.world), Arc::clone(&base.derived))
     } else {
-        let mut fresh = Vec::new();
+        let (mut fresh, mut seen) = (Vec::new(), Vec::new());
         for slug in &pending.tenants {
             fresh.extend(store.deployments(&DeploymentScope { tenant: Some(slug.clone()), ..Default::default() }).await?);
+            seen.extend(store.observed(Some(slug)).await?);
         }
         let mut world = World::clone(&base.world);
         world.deployments.retain(|d| !pending.tenants.contains(&d.tenant));
@@ -185,6 +193,9 @@ async fn apply(base: &Snapshot, pending: Pending, store: &dyn Store) -> Result<S
         world
             .deployments
             .sort_by(|a, b| (&a.service, &a.tenant, &a.environment, &a.region).cmp(&(&b.service, &b.tenant, &b.environment, &b.region)));
+        world.observed.retain(|o| !pending.tenants.contains(&o.tenant));
+        world.observed.extend(seen);
+        world.sort_observed();
         (Arc::new(world), Arc::default())
     };
     let mut statuses = base.statuses.clone();

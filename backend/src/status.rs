@@ -9,9 +9,9 @@ use crate::Backend;
 use crate::Refusal;
 use crate::acting::{Actor, acting, authorize};
 use crate::read_model::Snapshot;
-use airlock_domain::World;
 use airlock_domain::access::{Action, TenantScope};
-use airlock_domain::status::{self, EnvironmentDetail, Overview, RegionDetail, TenantDetail, TenantMatrix};
+use airlock_domain::status::{self, EnvironmentDetail, Overview, RegionDetail, TenantDetail, TenantMatrix, WorkloadState};
+use airlock_domain::{Tenant, World};
 use std::sync::Arc;
 
 /// Authorises `actor` and builds a view of what they may see: `all` over the
@@ -49,9 +49,37 @@ pub async fn tenant_matrix(backend: &Backend, actor: impl Into<Actor<'_>>, servi
         .await
 }
 
+/// How many of a tenant's newest observed transitions its page shows.
+const HISTORY: u32 = 50;
+
 pub async fn tenant_detail(backend: &Backend, actor: impl Into<Actor<'_>>, slug: &str) -> Result<Option<TenantDetail>, Refusal> {
     let actor = acting(actor);
-    with_visible_world(backend, actor, |world| status::tenant_detail(world, slug)).await
+    let Some(mut detail) = with_visible_world(backend, actor, |world| status::tenant_detail(world, slug)).await? else {
+        return Ok(None);
+    };
+    detail.history = backend.store.transitions(slug, HISTORY).await?;
+    Ok(Some(detail))
+}
+
+/// Each of a tenant's workloads as released and as observed; `None` when
+/// there is no such tenant or `actor` may not see it.
+pub async fn tenant_workloads(
+    backend: &Backend,
+    actor: impl Into<Actor<'_>>,
+    slug: &str,
+) -> Result<Option<(Tenant, Vec<WorkloadState>)>, Refusal> {
+    let actor = acting(actor);
+    with_visible_world(backend, actor, |world| {
+        let tenant = world.tenants.iter().find(|t| t.slug == slug)?;
+        Some((tenant.clone(), status::workload_states(world, Some(slug))))
+    })
+    .await
+}
+
+/// Every workload `actor` may see whose cluster runs another version than released.
+pub async fn drift(backend: &Backend, actor: impl Into<Actor<'_>>) -> Result<Vec<WorkloadState>, Refusal> {
+    let actor = acting(actor);
+    with_visible_world(backend, actor, status::drifting).await
 }
 
 pub async fn environment_detail(backend: &Backend, actor: impl Into<Actor<'_>>, name: &str) -> Result<Option<EnvironmentDetail>, Refusal> {

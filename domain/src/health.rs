@@ -9,20 +9,28 @@ use std::fmt;
 #[serde(rename_all = "snake_case")]
 pub enum Health {
     Healthy,
-    /// Nothing has been observed yet; better than a known problem, worse than known-good.
+    /// A rollout is under way: new replicas are being made ready.
+    Progressing,
+    /// Nothing could be observed (not yet, or the cluster cannot be reached);
+    /// better than a known problem, worse than known-good.
     Unknown,
     Degraded,
+    /// Expected in its cluster, and not found there.
+    Missing,
     Failing,
 }
 
 impl Health {
-    pub const ALL: [Health; 4] = [Health::Healthy, Health::Unknown, Health::Degraded, Health::Failing];
+    pub const ALL: [Health; 6] =
+        [Health::Healthy, Health::Progressing, Health::Unknown, Health::Degraded, Health::Missing, Health::Failing];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Health::Healthy => "healthy",
+            Health::Progressing => "progressing",
             Health::Unknown => "unknown",
             Health::Degraded => "degraded",
+            Health::Missing => "missing",
             Health::Failing => "failing",
         }
     }
@@ -47,8 +55,12 @@ impl fmt::Display for Health {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HealthCounts {
     pub healthy: u32,
+    #[serde(default)]
+    pub progressing: u32,
     pub unknown: u32,
     pub degraded: u32,
+    #[serde(default)]
+    pub missing: u32,
     pub failing: u32,
 }
 
@@ -56,27 +68,33 @@ impl HealthCounts {
     pub fn add(&mut self, health: Health) {
         match health {
             Health::Healthy => self.healthy += 1,
+            Health::Progressing => self.progressing += 1,
             Health::Unknown => self.unknown += 1,
             Health::Degraded => self.degraded += 1,
+            Health::Missing => self.missing += 1,
             Health::Failing => self.failing += 1,
         }
     }
 
     pub fn total(&self) -> u32 {
-        self.healthy + self.unknown + self.degraded + self.failing
+        self.healthy + self.progressing + self.unknown + self.degraded + self.missing + self.failing
+    }
+
+    /// How many there are of `health`.
+    pub fn of(&self, health: Health) -> u32 {
+        match health {
+            Health::Healthy => self.healthy,
+            Health::Progressing => self.progressing,
+            Health::Unknown => self.unknown,
+            Health::Degraded => self.degraded,
+            Health::Missing => self.missing,
+            Health::Failing => self.failing,
+        }
     }
 
     /// Worst state present; `Unknown` when nothing was counted.
     pub fn worst(&self) -> Health {
-        if self.failing > 0 {
-            Health::Failing
-        } else if self.degraded > 0 {
-            Health::Degraded
-        } else if self.unknown > 0 || self.healthy == 0 {
-            Health::Unknown
-        } else {
-            Health::Healthy
-        }
+        Health::ALL.into_iter().rev().find(|h| self.of(*h) > 0).unwrap_or(Health::Unknown)
     }
 }
 

@@ -145,6 +145,11 @@ pub struct World {
     /// server's configured role map applies).
     #[serde(default)]
     pub access: Option<crate::world_file::Access>,
+    /// What the clusters report runs, in the deployments' order (service,
+    /// tenant, environment, region): kept beside what Airlock released,
+    /// never merged into it.
+    #[serde(default)]
+    pub observed: Vec<crate::observed::Observation>,
 }
 
 impl World {
@@ -161,7 +166,30 @@ impl World {
             services: self.services.clone(),
             deployments: self.deployments.iter().filter(|d| scope.includes(&d.tenant)).cloned().collect(),
             access: self.access.clone(),
+            observed: self.observed.iter().filter(|o| scope.includes(&o.tenant)).cloned().collect(),
         }
+    }
+
+    /// What the cluster last reported for a workload (`observed` must be in order).
+    pub fn observation(&self, service: &str, tenant: &str, environment: &str, region: &str) -> Option<&crate::observed::Observation> {
+        let key = (service, tenant, environment, region);
+        self.observed.binary_search_by(|o| o.key().cmp(&key)).ok().map(|at| &self.observed[at])
+    }
+
+    /// What the cluster last reported for `deployment`.
+    pub fn observation_of(&self, deployment: &Deployment) -> Option<&crate::observed::Observation> {
+        self.observation(&deployment.service, &deployment.tenant, &deployment.environment, &deployment.region)
+    }
+
+    /// A workload's health: as its cluster last reported it, else as Airlock
+    /// recorded it when it released there.
+    pub fn health_of(&self, deployment: &Deployment) -> Health {
+        self.observation_of(deployment).map_or(deployment.health, |o| o.seen.health)
+    }
+
+    /// Puts `observed` in the order lookups rely on.
+    pub fn sort_observed(&mut self) {
+        self.observed.sort_by(|a, b| a.key().cmp(&b.key()));
     }
 }
 

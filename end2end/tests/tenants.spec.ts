@@ -167,8 +167,10 @@ test.describe('the matrix filter without JavaScript', () => {
       'Any health',
       'Needs attention',
       'Healthy',
+      'Progressing',
       'Unknown',
       'Degraded',
+      'Missing',
       'Failing',
     ]);
   });

@@ -6,8 +6,10 @@ use leptos::prelude::*;
 pub fn health_class(health: Health) -> &'static str {
     match health {
         Health::Healthy => "health-healthy",
+        Health::Progressing => "health-progressing",
         Health::Unknown => "health-unknown",
         Health::Degraded => "health-degraded",
+        Health::Missing => "health-missing",
         Health::Failing => "health-failing",
     }
 }
@@ -20,12 +22,7 @@ pub fn HealthChip(health: Health) -> impl IntoView {
 /// "12 healthy · 1 degraded": only the states that occur, worst last.
 #[component]
 pub fn HealthCountsView(counts: HealthCounts) -> impl IntoView {
-    let parts = [
-        (Health::Healthy, counts.healthy),
-        (Health::Unknown, counts.unknown),
-        (Health::Degraded, counts.degraded),
-        (Health::Failing, counts.failing),
-    ];
+    let parts = Health::ALL.map(|health| (health, counts.of(health)));
     let chips = parts
         .into_iter()
         .filter(|(_, n)| *n > 0)

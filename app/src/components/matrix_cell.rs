@@ -15,8 +15,10 @@ use std::fmt;
 pub struct CellLook<'a> {
     pub class: &'static str,
     pub title: CellTitle<'a>,
-    /// The running version, shown in the cell.
+    /// The released version, shown in the cell.
     pub version: Option<&'a str>,
+    /// The version the cluster reports instead, when it is another one.
+    pub actual: Option<&'a str>,
     /// Health and drift in words, for screen readers (colour is not enough).
     pub spoken: Option<&'static str>,
 }
@@ -26,7 +28,7 @@ pub struct CellLook<'a> {
 pub enum CellTitle<'a> {
     NotAllowed { place: &'a str },
     NotDeployed { place: &'a str },
-    Running { place: &'a str, version: &'a str, health: Health, drift: bool },
+    Running { place: &'a str, version: &'a str, health: Health, drift: bool, actual: Option<&'a str> },
 }
 
 impl fmt::Display for CellTitle<'_> {
@@ -34,9 +36,13 @@ impl fmt::Display for CellTitle<'_> {
         match self {
             CellTitle::NotAllowed { place } => write!(f, "{place}: not allowed by data residency"),
             CellTitle::NotDeployed { place } => write!(f, "{place}: not deployed"),
-            CellTitle::Running { place, version, health, drift } => {
+            CellTitle::Running { place, version, health, drift, actual } => {
+                write!(f, "{place}: {version}")?;
+                if let Some(actual) = actual {
+                    write!(f, " released, the cluster runs {actual}")?;
+                }
                 let drift_words = if *drift { ", differs from other regions" } else { "" };
-                write!(f, "{place}: {version}, {health}{drift_words}")
+                write!(f, ", {health}{drift_words}")
             }
         }
     }
@@ -50,17 +56,19 @@ pub fn place(column: &MatrixColumn) -> String {
 pub fn cell_look<'a>(cell: &'a MatrixCell, place: &'a str) -> CellLook<'a> {
     match cell {
         MatrixCell::NotAllowed => {
-            CellLook { class: "cell cell-not-allowed", title: CellTitle::NotAllowed { place }, version: None, spoken: None }
+            CellLook { class: "cell cell-not-allowed", title: CellTitle::NotAllowed { place }, version: None, actual: None, spoken: None }
         }
         MatrixCell::NotDeployed => {
-            CellLook { class: "cell cell-empty", title: CellTitle::NotDeployed { place }, version: None, spoken: None }
+            CellLook { class: "cell cell-empty", title: CellTitle::NotDeployed { place }, version: None, actual: None, spoken: None }
         }
-        MatrixCell::Running { version, health, drift } => {
-            let (class, spoken) = running(*health, *drift);
+        MatrixCell::Running { version, health, drift, actual } => {
+            let actual = actual.as_deref();
+            let (class, spoken) = running(*health, *drift || actual.is_some());
             CellLook {
                 class,
-                title: CellTitle::Running { place, version, health: *health, drift: *drift },
+                title: CellTitle::Running { place, version, health: *health, drift: *drift, actual },
                 version: Some(version),
+                actual,
                 spoken: Some(spoken),
             }
         }
@@ -72,10 +80,14 @@ fn running(health: Health, drift: bool) -> (&'static str, &'static str) {
     match (health, drift) {
         (Health::Healthy, false) => ("cell cell-running health-healthy", " healthy"),
         (Health::Healthy, true) => ("cell cell-running health-healthy drift", " healthy, drift"),
+        (Health::Progressing, false) => ("cell cell-running health-progressing", " progressing"),
+        (Health::Progressing, true) => ("cell cell-running health-progressing drift", " progressing, drift"),
         (Health::Unknown, false) => ("cell cell-running health-unknown", " unknown"),
         (Health::Unknown, true) => ("cell cell-running health-unknown drift", " unknown, drift"),
         (Health::Degraded, false) => ("cell cell-running health-degraded", " degraded"),
         (Health::Degraded, true) => ("cell cell-running health-degraded drift", " degraded, drift"),
+        (Health::Missing, false) => ("cell cell-running health-missing", " missing"),
+        (Health::Missing, true) => ("cell cell-running health-missing drift", " missing, drift"),
         (Health::Failing, false) => ("cell cell-running health-failing", " failing"),
         (Health::Failing, true) => ("cell cell-running health-failing drift", " failing, drift"),
     }
@@ -101,9 +113,13 @@ mod tests {
 
     #[test]
     fn a_title_names_the_place_the_version_the_health_and_any_drift() {
-        let cell = MatrixCell::Running { version: "2.0.0".into(), health: Health::Degraded, drift: true };
+        let cell = MatrixCell::Running { version: "2.0.0".into(), health: Health::Degraded, drift: true, actual: None };
         let look = cell_look(&cell, "production · frankfurt");
         assert_eq!(look.title.to_string(), "production · frankfurt: 2.0.0, degraded, differs from other regions");
+        let cell = MatrixCell::Running { version: "2.0.0".into(), health: Health::Healthy, drift: false, actual: Some("2.0.1".into()) };
+        let look = cell_look(&cell, "production · frankfurt");
+        assert_eq!(look.title.to_string(), "production · frankfurt: 2.0.0 released, the cluster runs 2.0.1, healthy");
+        assert_eq!((look.actual, look.spoken), (Some("2.0.1"), Some(" healthy, drift")));
         assert_eq!(cell_look(&MatrixCell::NotDeployed, "staging · lagos").title.to_string(), "staging · lagos: not deployed");
     }
 }

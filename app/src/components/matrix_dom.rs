@@ -124,7 +124,7 @@ fn redraw(td: &Element, look: &CellLook, title: &str) {
     td.set_class_name(look.class);
     let _ = td.set_attribute("title", title);
     td.set_text_content(None);
-    let spans = [("version", look.version), ("visually-hidden", look.spoken)];
+    let spans = [("version", look.version), ("actual", look.actual), ("visually-hidden", look.spoken)];
     for (class, text) in spans {
         let Some(text) = text else { continue };
         if let Ok(span) = document().create_element("span") {

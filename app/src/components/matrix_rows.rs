@@ -48,6 +48,11 @@ fn cell_into(html: &mut String, look: CellLook) {
         escape_into(html, version);
         html.push_str("</span>");
     }
+    if let Some(actual) = look.actual {
+        html.push_str("<span class=\"actual\">");
+        escape_into(html, actual);
+        html.push_str("</span>");
+    }
     if let Some(spoken) = look.spoken {
         let _ = write!(html, "<span class=\"visually-hidden\">{spoken}</span>");
     }
@@ -98,7 +103,7 @@ mod tests {
             health: Health::Degraded,
             drift: false,
             cells: vec![
-                MatrixCell::Running { version: "2.0.0\"><script>".into(), health: Health::Degraded, drift: true },
+                MatrixCell::Running { version: "2.0.0\"><script>".into(), health: Health::Degraded, drift: true, actual: None },
                 MatrixCell::NotAllowed,
             ],
         }

@@ -15,6 +15,7 @@ pub mod matrix_cell;
 #[cfg(feature = "hydrate")]
 pub mod matrix_dom;
 pub mod matrix_rows;
+pub mod observed;
 #[cfg(feature = "hydrate")]
 pub mod release_dom;
 pub mod release_form;

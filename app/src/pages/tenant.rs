@@ -1,9 +1,11 @@
 //! One tenant: where it may run, and what runs for it in every environment
-//! and region, with the previous version a rollback would restore.
+//! and region (as released and as its clusters report it), with the
+//! previous version a rollback would restore and how its workloads changed.
 
-use crate::components::health::{HealthChip, HealthCountsView};
+use crate::components::health::HealthCountsView;
 use crate::components::jobs::JobStateBadge;
 use crate::components::loaded::Loaded;
+use crate::components::observed::{ObservedHistory, released, unreleased, workload_row};
 use crate::server_fns::status::load_tenant_detail;
 use airlock_domain::dispatch::TenantJob;
 use airlock_domain::status::TenantDetail;
@@ -25,26 +27,8 @@ fn TenantView(detail: TenantDetail, jobs: Vec<TenantJob>) -> impl IntoView {
     let tenant = detail.tenant;
     let allowed =
         tenant.allowed_regions.iter().map(|r| view! { <a class="badge" href=format!("/regions/{r}")>{r.clone()}</a>" " }).collect_view();
-    let rows = detail
-        .deployments
-        .into_iter()
-        .map(|placed| {
-            let d = placed.deployment;
-            view! {
-                <tr>
-                    <td><a href=format!("/environments/{}", d.environment)>{d.environment.clone()}</a></td>
-                    <td><a href=format!("/regions/{}", d.region)>{d.region.clone()}</a></td>
-                    <td>{d.service}</td>
-                    <td class="mono">{d.version}</td>
-                    <td class="mono">{d.previous_version.unwrap_or_else(|| "—".into())}</td>
-                    <td><HealthChip health=d.health/></td>
-                    <td class="mono">{placed.cluster.unwrap_or_else(|| "—".into())}</td>
-                    <td class="mono">{placed.namespace.unwrap_or_else(|| "—".into())}</td>
-                    <td><time datetime=d.changed_at.to_rfc3339()>{d.changed_at.format("%Y-%m-%d %H:%M UTC").to_string()}</time></td>
-                </tr>
-            }
-        })
-        .collect_view();
+    let rows = detail.deployments.into_iter().map(|placed| workload_row(released(placed))).collect_view();
+    let by_hand = detail.unreleased.into_iter().map(|o| workload_row(unreleased(o))).collect_view();
     view! {
         <Title text=tenant.name.clone()/>
         <nav class="breadcrumbs" aria-label="Breadcrumbs"><a href="/tenants">"Tenants"</a>" / "{tenant.slug.clone()}</nav>
@@ -62,13 +46,15 @@ fn TenantView(detail: TenantDetail, jobs: Vec<TenantJob>) -> impl IntoView {
                 <thead>
                     <tr>
                         <th scope="col">"Environment"</th><th scope="col">"Region"</th><th scope="col">"Service"</th>
-                        <th scope="col">"Version"</th><th scope="col">"Previous"</th><th scope="col">"Health"</th>
+                        <th scope="col">"Released"</th><th scope="col">"Running"</th><th scope="col">"Previous"</th>
+                        <th scope="col">"Health"</th><th scope="col">"Replicas"</th>
                         <th scope="col">"Cluster"</th><th scope="col">"Namespace"</th><th scope="col">"Last change"</th>
                     </tr>
                 </thead>
-                <tbody>{rows}</tbody>
+                <tbody>{rows}{by_hand}</tbody>
             </table>
         </div>
+        <ObservedHistory history=detail.history/>
         <RecentJobs jobs/>
     }
 }

@@ -1,12 +1,14 @@
 //! The background half of dispatch, started by the server: the outbox
 //! worker, a connection check of every cluster (recorded for every replica
-//! to read), one watcher per real cluster and the simulated clusters' clock.
+//! to read), per real cluster one watcher of its Jobs and one of its
+//! workloads (`crate::observe`), and the simulated clusters' clock.
 
 use super::clients::Clients;
 use super::{watcher, worker};
 use crate::Backend;
 use crate::read_model::Change;
 use crate::store::ClusterStatus;
+use airlock_domain::Cluster;
 use chrono::Utc;
 use std::collections::HashMap;
 use std::time::Duration;
@@ -38,8 +40,23 @@ async fn run_worker(backend: Backend, clients: Clients, mut stop: watch::Receive
     }
 }
 
+/// Each real cluster's watchers: of its Jobs, and of its workloads (with
+/// the cluster and services it watches for, so a changed world restarts it).
+#[derive(Default)]
+struct Watchers {
+    jobs: HashMap<String, JoinHandle<()>>,
+    workloads: HashMap<String, (Cluster, Vec<String>, JoinHandle<()>)>,
+}
+
+impl Watchers {
+    fn abort_all(self) {
+        self.jobs.into_values().for_each(|h| h.abort());
+        self.workloads.into_values().for_each(|(_, _, h)| h.abort());
+    }
+}
+
 async fn run_clusters(backend: Backend, clients: Clients, mut stop: watch::Receiver<bool>) {
-    let mut watchers: HashMap<String, JoinHandle<()>> = HashMap::new();
+    let mut watchers = Watchers::default();
     let mut simulated: Vec<String> = Vec::new();
     let mut next_check = tokio::time::Instant::now();
     loop {
@@ -55,14 +72,12 @@ async fn run_clusters(backend: Backend, clients: Clients, mut stop: watch::Recei
             _ = stop.changed() => break,
         }
     }
-    for (_, handle) in watchers {
-        handle.abort();
-    }
+    watchers.abort_all();
 }
 
 /// Checks every cluster, records what it found, and makes sure each
 /// reachable real cluster is watched. Returns the simulated clusters.
-async fn check_all(backend: &Backend, clients: &Clients, watchers: &mut HashMap<String, JoinHandle<()>>) -> Vec<String> {
+async fn check_all(backend: &Backend, clients: &Clients, watchers: &mut Watchers) -> Vec<String> {
     let clusters = match backend.store.clusters().await {
         Ok(clusters) => clusters,
         Err(error) => {
@@ -75,19 +90,34 @@ async fn check_all(backend: &Backend, clients: &Clients, watchers: &mut HashMap<
     if backend.status.clusters_differ(&clusters.iter().map(|c| c.name.as_str()).collect()) {
         backend.status_changed(Change::Everything).await;
     }
+    let services: Vec<String> = match backend.status_snapshot().await {
+        Ok(snapshot) => snapshot.world.services.iter().map(|s| s.name.clone()).collect(),
+        Err(_) => Vec::new(),
+    };
     let mut simulated = Vec::new();
     for cluster in clusters {
         let name = cluster.name.clone();
         if cluster.credentials_ref == "simulated" {
             simulated.push(name.clone());
         }
-        let (status, client) = probe(clients, cluster).await;
+        let (status, client) = probe(clients, cluster.clone()).await;
         record_status(backend, &status).await;
-        if let Some(client) = client
-            && watchers.get(&name).is_none_or(JoinHandle::is_finished)
-        {
-            let (backend, cluster) = (backend.clone(), name.clone());
-            watchers.insert(name, tokio::spawn(async move { watcher::watch(&backend, &cluster, client).await }));
+        if let Some(error) = status.error.as_deref().filter(|_| !status.reachable) {
+            crate::observe::cluster_unreachable(backend, &name, error).await;
+        }
+        let Some(client) = client else { continue };
+        if watchers.jobs.get(&name).is_none_or(JoinHandle::is_finished) {
+            let (backend, cluster, client) = (backend.clone(), name.clone(), client.clone());
+            watchers.jobs.insert(name.clone(), tokio::spawn(async move { watcher::watch(&backend, &cluster, client).await }));
+        }
+        let current = watchers.workloads.get(&name).is_some_and(|(c, s, h)| *c == cluster && *s == services && !h.is_finished());
+        if !current {
+            if let Some((_, _, old)) = watchers.workloads.remove(&name) {
+                old.abort();
+            }
+            let (backend, watched) = (backend.clone(), cluster.clone());
+            let handle = tokio::spawn(async move { crate::observe::workloads::watch(&backend, watched, client).await });
+            watchers.workloads.insert(name, (cluster, services.clone(), handle));
         }
     }
     simulated

@@ -12,7 +12,9 @@ use airlock_domain::dispatch::JobState;
 use chrono::{DateTime, Duration, Utc};
 use futures::TryStreamExt;
 use k8s_openapi::api::batch::v1::Job;
-use kube::runtime::{WatchStreamExt, watcher};
+use kube::runtime::WatchStreamExt;
+use kube::runtime::watcher::{self, Event};
+use std::collections::BTreeSet;
 
 /// What a Job's status says, with the reason and the time it says it.
 pub(super) fn observed(job: &Job) -> (JobState, Option<String>, Option<DateTime<Utc>>) {
@@ -43,21 +45,75 @@ fn chrono_time(time: &k8s_openapi::apimachinery::pkg::apis::meta::v1::Time) -> O
 pub(super) async fn watch(backend: &Backend, cluster: &str, client: kube::Client) {
     let jobs: kube::Api<Job> = kube::Api::all(client);
     let selector = format!("{}={}", MANAGED_BY.0, MANAGED_BY.1);
-    let stream = watcher(jobs, watcher::Config::default().labels(&selector)).default_backoff().touched_objects();
+    let stream = watcher::watcher(jobs, watcher::Config::default().labels(&selector)).default_backoff();
     futures::pin_mut!(stream);
+    let mut listed: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut listing_since = Utc::now();
     loop {
         match stream.try_next().await {
-            Ok(Some(job)) => see(backend, cluster, &job).await,
+            Ok(Some(Event::Init)) => {
+                listed.clear();
+                listing_since = Utc::now();
+            }
+            Ok(Some(Event::InitApply(job))) => {
+                see(backend, cluster, &job).await;
+                listed.extend(place(&job));
+            }
+            Ok(Some(Event::InitDone)) => gone_while_unwatched(backend, cluster, &listed, listing_since).await,
+            Ok(Some(Event::Apply(job))) => see(backend, cluster, &job).await,
+            Ok(Some(Event::Delete(job))) => {
+                // The watch's last word on it may be older than its end: see that first.
+                see(backend, cluster, &job).await;
+                if let Some((namespace, name)) = place(&job) {
+                    deleted(backend, cluster, &namespace, &name).await;
+                }
+            }
             Ok(None) => return,
             Err(error) => tracing::info!(cluster, error = %error, "watching Jobs failed; retrying"),
         }
     }
 }
 
-async fn see(backend: &Backend, cluster: &str, job: &Job) {
-    let (Some(namespace), Some(name)) = (job.metadata.namespace.as_deref(), job.metadata.name.as_deref()) else { return };
+fn place(job: &Job) -> Option<(String, String)> {
+    Some((job.metadata.namespace.clone()?, job.metadata.name.clone()?))
+}
+
+/// A Job deleted before it finished never finishes: it failed.
+async fn deleted(backend: &Backend, cluster: &str, namespace: &str, name: &str) {
     let id = match backend.store.begin().await {
         Ok(mut tx) => tx.job_named(cluster, namespace, name).await,
+        Err(error) => Err(error),
+    };
+    let Ok(Some(id)) = id else { return };
+    let progress = JobProgress { state: JobState::Failed, reason: Some(DELETED.to_owned()), at: Utc::now() };
+    if let Err(error) = record_progress(backend, id, progress).await {
+        tracing::warn!(job = name, error = %error, "could not record the Job's deletion");
+    }
+}
+
+/// After a (re)listing: a job sent to the cluster before the listing began,
+/// unfinished, and not listed was deleted while nobody watched. (One sent
+/// while the listing ran may be missing from it, and is left alone.)
+async fn gone_while_unwatched(backend: &Backend, cluster: &str, listed: &BTreeSet<(String, String)>, since: DateTime<Utc>) {
+    let jobs = match backend.store.unfinished_jobs(cluster).await {
+        Ok(jobs) => jobs,
+        Err(error) => return tracing::warn!(cluster, error = %error, "could not read the cluster's unfinished jobs"),
+    };
+    let sent_before = |j: &&JobRecord| j.view.created_at.is_some_and(|at| at < since);
+    for job in jobs.iter().filter(|j| matches!(j.view.state, JobState::Created | JobState::Running)).filter(sent_before) {
+        if !listed.contains(&(job.view.namespace.clone(), job.view.name.clone())) {
+            deleted(backend, cluster, &job.view.namespace, &job.view.name).await;
+        }
+    }
+}
+
+/// Why a job whose Job was deleted before it finished failed.
+pub const DELETED: &str = "deleted before it finished";
+
+async fn see(backend: &Backend, cluster: &str, job: &Job) {
+    let Some((namespace, name)) = place(job) else { return };
+    let id = match backend.store.begin().await {
+        Ok(mut tx) => tx.job_named(cluster, &namespace, &name).await,
         Err(error) => Err(error),
     };
     let id = match id {
@@ -68,7 +124,11 @@ async fn see(backend: &Backend, cluster: &str, job: &Job) {
     let (state, reason, at) = observed(job);
     let progress = JobProgress { state, reason, at: at.unwrap_or_else(Utc::now) };
     if let Err(error) = record_progress(backend, id, progress).await {
-        tracing::warn!(job = name, error = %error, "could not record the Job's progress");
+        tracing::warn!(job = %name, error = %error, "could not record the Job's progress");
+    }
+    // Being deleted (a finalizer may hold it a while): it will not finish.
+    if job.metadata.deletion_timestamp.is_some() && !state.is_final() {
+        deleted(backend, cluster, &namespace, &name).await;
     }
 }
 
@@ -84,10 +144,11 @@ pub(super) async fn simulate(backend: &Backend, cluster: &str) {
     };
     let now = Utc::now();
     for job in jobs {
-        if let Some(next) = simulated_next(&job, now)
-            && let Err(error) = record_progress(backend, job.view.id, JobProgress { state: next, reason: None, at: now }).await
-        {
-            tracing::warn!(cluster, error = %error, "could not move a simulated job on");
+        let Some(next) = simulated_next(&job, now) else { continue };
+        match record_progress(backend, job.view.id, JobProgress { state: next, reason: None, at: now }).await {
+            Ok(true) => crate::observe::simulated_job(backend, &job, next).await,
+            Ok(false) => {}
+            Err(error) => tracing::warn!(cluster, error = %error, "could not move a simulated job on"),
         }
     }
 }

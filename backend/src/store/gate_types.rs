@@ -106,6 +106,7 @@ pub trait StoreTx:
     + super::WorldRecordTx
     + super::WorldTx
     + super::BreakGlassTx
+    + super::ObservedTx
     + super::DispatchTx
     + Send
 {

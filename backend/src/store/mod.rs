@@ -24,6 +24,7 @@ mod dispatch_types;
 mod dossier_parts;
 mod error;
 mod gate_rows;
+mod observed_sql;
 mod postgres;
 mod rows;
 mod sqlite;
@@ -41,6 +42,7 @@ pub use dispatch_types::{
 pub use dossier_parts::DossierPartsTx;
 pub use error::StoreError;
 pub use gate_types::{AUDIT_PAGE_MAX, AuditFilter, ItemCheck, ReleaseFilter, ReleaseStore, ReleaseSummary, StoreTx, StoredToken};
+pub use observed_sql::{ObservedStore, ObservedTx};
 pub use recorded::{Recorded, UnrecordedRow};
 pub use world_records::{WorldRecordStore, WorldRecordTx};
 pub use world_sql::StoredTemplate;
@@ -68,8 +70,11 @@ pub struct DeploymentScope {
 
 /// Everything the backend stores: the world, releases with their gate and
 /// audit log, and people with their sessions. Both databases implement all.
-pub trait Store: WorldStore + ReleaseStore + AuthStore + AccountStore + WorldRecordStore + DispatchStore + ChangeFeed {}
-impl<T: WorldStore + ReleaseStore + AuthStore + AccountStore + WorldRecordStore + DispatchStore + ChangeFeed> Store for T {}
+pub trait Store:
+    WorldStore + ReleaseStore + AuthStore + AccountStore + WorldRecordStore + DispatchStore + ObservedStore + ChangeFeed
+{
+}
+impl<T: WorldStore + ReleaseStore + AuthStore + AccountStore + WorldRecordStore + DispatchStore + ObservedStore + ChangeFeed> Store for T {}
 
 /// The world Airlock ships into: environments, regions, clusters, tenants,
 /// services and what runs where.

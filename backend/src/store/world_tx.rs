@@ -67,6 +67,7 @@ where
             tenants: sql.tenants().await?,
             deployments: Vec::new(),
             access: sql.access().await?,
+            observed: Vec::new(),
         };
         Ok((world, sql.templates().await?))
     }

@@ -18,6 +18,7 @@ mod gate_integrity;
 mod gate_races;
 mod held_accounts;
 mod live_across_processes;
+mod observed;
 mod read_model;
 mod store_conformance;
 mod world_audit;

@@ -1,6 +1,7 @@
 //! Detail pages: one tenant, one environment, one region. Each returns `None`
 //! when the named thing does not exist, so the page can answer 404.
 
+use crate::observed::{Observation, Transition, drifts};
 use crate::{ClusterSummary, Deployment, Environment, Health, HealthCounts, Region, Tenant, World};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -8,9 +9,23 @@ use std::collections::BTreeSet;
 /// A deployment with the cluster and namespace it lives in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlacedDeployment {
+    /// What Airlock released there.
     pub deployment: Deployment,
     pub cluster: Option<String>,
     pub namespace: Option<String>,
+    /// What the cluster last reported (`None`: nothing yet).
+    #[serde(default)]
+    pub observed: Option<Observation>,
+    /// As observed, else as recorded when released.
+    #[serde(default = "unknown")]
+    pub health: Health,
+    /// The cluster runs another version than the one released.
+    #[serde(default)]
+    pub drift: bool,
+}
+
+fn unknown() -> Health {
+    Health::Unknown
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -19,6 +34,13 @@ pub struct TenantDetail {
     pub health: HealthCounts,
     /// In promotion order, then region order, then service.
     pub deployments: Vec<PlacedDeployment>,
+    /// Workloads its clusters run that Airlock never released (made by hand).
+    #[serde(default)]
+    pub unreleased: Vec<Observation>,
+    /// The newest changes of what its clusters report, newest first (the
+    /// backend adds them: they are not part of the status snapshot).
+    #[serde(default)]
+    pub history: Vec<Transition>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,10 +84,14 @@ pub struct RegionDetail {
 
 fn place(world: &World, deployment: &Deployment) -> PlacedDeployment {
     let cluster = world.clusters.iter().find(|c| c.environment == deployment.environment && c.region == deployment.region);
+    let observed = world.observation_of(deployment).cloned();
     PlacedDeployment {
+        health: world.health_of(deployment),
+        drift: drifts(Some(&deployment.version), observed.as_ref().and_then(|o| o.seen.version.as_deref())),
         deployment: deployment.clone(),
         cluster: cluster.map(|c| c.name.clone()),
         namespace: cluster.map(|c| c.namespace_strategy.namespace_for(&deployment.tenant)),
+        observed,
     }
 }
 
@@ -80,8 +106,15 @@ pub fn tenant_detail(world: &World, slug: &str) -> Option<TenantDetail> {
         let d = &p.deployment;
         (position(&world.environments, |e| e.name == d.environment), position(&world.regions, |r| r.name == d.region), d.service.clone())
     });
-    let health = deployments.iter().map(|p| p.deployment.health).collect();
-    Some(TenantDetail { tenant, health, deployments })
+    let released = |o: &Observation| {
+        world
+            .deployments
+            .iter()
+            .any(|d| d.tenant == o.tenant && d.environment == o.environment && d.region == o.region && d.service == o.service)
+    };
+    let unreleased: Vec<Observation> = world.observed.iter().filter(|o| o.tenant == slug && !released(o)).cloned().collect();
+    let health = deployments.iter().map(|p| p.health).chain(unreleased.iter().map(|o| o.seen.health)).collect();
+    Some(TenantDetail { tenant, health, deployments, unreleased, history: Vec::new() })
 }
 
 pub fn environment_detail(world: &World, name: &str) -> Option<EnvironmentDetail> {
@@ -101,12 +134,14 @@ pub fn environment_detail(world: &World, name: &str) -> Option<EnvironmentDetail
                     .map(ClusterSummary::from)
                     .collect(),
                 tenants: in_region().map(|d| d.tenant.as_str()).collect::<BTreeSet<_>>().len() as u32,
-                health: in_region().map(|d| d.health).collect(),
+                health: in_region().map(|d| world.health_of(d)).collect(),
             }
         })
         .collect();
-    let mut attention: Vec<PlacedDeployment> = here.iter().filter(|d| d.health >= Health::Degraded).map(|d| place(world, d)).collect();
-    attention.sort_by_key(|d| std::cmp::Reverse(d.deployment.health));
+    let mut attention: Vec<(Health, PlacedDeployment)> =
+        here.iter().map(|d| (world.health_of(d), *d)).filter(|(h, _)| *h >= Health::Degraded).map(|(h, d)| (h, place(world, d))).collect();
+    attention.sort_by_key(|(health, _)| std::cmp::Reverse(*health));
+    let attention = attention.into_iter().map(|(_, placed)| placed).collect();
     Some(EnvironmentDetail { environment, regions, attention, freeze: None, frozen: false })
 }
 
@@ -118,8 +153,12 @@ pub fn region_detail(world: &World, name: &str) -> Option<RegionDetail> {
         .map(|environment| {
             let clusters =
                 world.clusters.iter().filter(|c| c.region == name && c.environment == environment.name).map(ClusterSummary::from).collect();
-            let health =
-                world.deployments.iter().filter(|d| d.region == name && d.environment == environment.name).map(|d| d.health).collect();
+            let health = world
+                .deployments
+                .iter()
+                .filter(|d| d.region == name && d.environment == environment.name)
+                .map(|d| world.health_of(d))
+                .collect();
             (environment.clone(), clusters, health)
         })
         .collect();
@@ -131,7 +170,9 @@ pub fn region_detail(world: &World, name: &str) -> Option<RegionDetail> {
             slug: t.slug.clone(),
             name: t.name.clone(),
             primary: t.primary_region == name,
-            health: Health::roll_up(world.deployments.iter().filter(|d| d.tenant == t.slug && d.region == name).map(|d| d.health)),
+            health: Health::roll_up(
+                world.deployments.iter().filter(|d| d.tenant == t.slug && d.region == name).map(|d| world.health_of(d)),
+            ),
         })
         .collect();
     Some(RegionDetail { region, environments, tenants })
@@ -155,6 +196,24 @@ mod tests {
         let detail = tenant_detail(&small_world(), "acme").expect("acme exists");
         let places: Vec<_> = detail.deployments.iter().map(|p| (p.deployment.environment.as_str(), p.namespace.as_deref())).collect();
         assert_eq!(places, [("staging", Some("tenant-acme")), ("production", Some("tenant-acme"))]);
+    }
+
+    #[test]
+    fn a_tenant_shows_what_its_clusters_report_beside_what_was_released_and_what_was_never_released() {
+        use crate::status::fixtures::observation;
+        let mut world = small_world();
+        world.observed = vec![
+            observation("acme", "production", "frankfurt", None, Health::Missing),
+            observation("acme", "production", "ashburn", Some("0.1.0"), Health::Healthy),
+        ];
+        world.sort_observed();
+        let detail = tenant_detail(&world, "acme").expect("acme exists");
+        let production = detail.deployments.iter().find(|p| p.deployment.environment == "production").expect("released");
+        assert_eq!((production.health, production.drift), (Health::Missing, false));
+        assert_eq!(production.deployment.health, Health::Healthy, "what was recorded is kept apart");
+        assert_eq!(detail.unreleased.len(), 1);
+        assert_eq!(detail.health.missing + detail.health.healthy, 3);
+        assert!(environment_detail(&world, "production").expect("exists").attention.iter().any(|p| p.deployment.tenant == "acme"));
     }
 
     #[test]

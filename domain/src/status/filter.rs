@@ -36,8 +36,10 @@ impl HealthFilter {
             HealthFilter::Any => "Any health",
             HealthFilter::NeedsAttention => "Needs attention",
             HealthFilter::Only(Health::Healthy) => "Healthy",
+            HealthFilter::Only(Health::Progressing) => "Progressing",
             HealthFilter::Only(Health::Unknown) => "Unknown",
             HealthFilter::Only(Health::Degraded) => "Degraded",
+            HealthFilter::Only(Health::Missing) => "Missing",
             HealthFilter::Only(Health::Failing) => "Failing",
         }
     }

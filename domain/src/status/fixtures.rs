@@ -42,6 +42,7 @@ fn cluster(name: &str, environment: &str, region: &str) -> Cluster {
 pub(crate) fn small_world() -> World {
     World {
         access: None,
+        observed: Vec::new(),
         environments: vec![
             Environment {
                 name: "staging".into(),
@@ -90,5 +91,26 @@ pub(crate) fn small_world() -> World {
             deployment("globex", "production", "ashburn", "1.9.0", Health::Healthy),
             deployment("initech", "production", "ashburn", "2.0.0", Health::Healthy),
         ],
+    }
+}
+
+/// What a cluster reports for `tenant`'s api in `environment` × `region`.
+pub(crate) fn observation(
+    tenant: &str,
+    environment: &str,
+    region: &str,
+    version: Option<&str>,
+    health: Health,
+) -> crate::observed::Observation {
+    let at = Utc.with_ymd_and_hms(2026, 11, 2, 12, 0, 0).unwrap();
+    crate::observed::Observation {
+        tenant: tenant.into(),
+        environment: environment.into(),
+        region: region.into(),
+        service: "api".into(),
+        cluster: format!("{environment}-{region}"),
+        seen: crate::observed::Seen { version: version.map(str::to_owned), health, reason: None, replicas: Default::default() },
+        changed_at: at,
+        observed_at: at,
     }
 }

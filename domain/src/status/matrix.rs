@@ -1,6 +1,7 @@
 //! The tenants matrix: one row per tenant, one column per environment × region
 //! that a cluster serves, each cell the version and health of one service.
 
+use crate::observed::drifts;
 use crate::{Deployment, Health, World};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -46,6 +47,10 @@ pub enum MatrixCell {
         /// Differs from the version the tenant runs in its reference region of
         /// the same environment (its primary region when deployed there).
         drift: bool,
+        /// What the cluster reports it runs, when that is not `version` (the
+        /// one released): drift from the release.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        actual: Option<String>,
     },
 }
 
@@ -81,11 +86,15 @@ pub fn tenant_matrix(world: &World, service: Option<&str>) -> TenantMatrix {
                     }
                     match running.get(&(tenant.slug.as_str(), column.environment.as_str(), column.region.as_str())) {
                         None => MatrixCell::NotDeployed,
-                        Some(d) => MatrixCell::Running {
-                            version: d.version.clone(),
-                            health: d.health,
-                            drift: reference(&column.environment) != Some(d.version.as_str()),
-                        },
+                        Some(d) => {
+                            let actual = world.observation_of(d).and_then(|o| o.seen.version.as_deref());
+                            MatrixCell::Running {
+                                version: d.version.clone(),
+                                health: world.health_of(d),
+                                drift: reference(&column.environment) != Some(d.version.as_str()),
+                                actual: actual.filter(|a| drifts(Some(&d.version), Some(a))).map(str::to_owned),
+                            }
+                        }
                     }
                 })
                 .collect();
@@ -99,7 +108,9 @@ pub fn tenant_matrix(world: &World, service: Option<&str>) -> TenantMatrix {
                 primary_region: tenant.primary_region.clone(),
                 data_residency: tenant.data_residency.clone(),
                 health: Health::roll_up(healths),
-                drift: cells.iter().any(|c| matches!(c, MatrixCell::Running { drift: true, .. })),
+                drift: cells
+                    .iter()
+                    .any(|c| matches!(c, MatrixCell::Running { drift: true, .. } | MatrixCell::Running { actual: Some(_), .. })),
                 cells,
             }
         })
@@ -159,6 +170,25 @@ mod tests {
         assert!(matches!(&globex.cells[1], MatrixCell::Running { version, drift: true, .. } if version == "2.0.0"));
         assert!(matches!(&globex.cells[2], MatrixCell::Running { drift: false, .. }));
         assert!(!row(&matrix, "acme").drift);
+    }
+
+    #[test]
+    fn a_cell_shows_the_observed_health_and_the_version_its_cluster_runs_when_it_is_not_the_released_one() {
+        use crate::status::fixtures::observation;
+        let mut world = small_world();
+        world.observed = vec![
+            observation("acme", "production", "frankfurt", Some("2.0.1-hotfix"), Health::Healthy),
+            observation("acme", "staging", "frankfurt", Some("2.1.0"), Health::Progressing),
+        ];
+        world.sort_observed();
+        let matrix = tenant_matrix(&world, Some("api"));
+        let acme = row(&matrix, "acme");
+        assert!(matches!(&acme.cells[0], MatrixCell::Running { health: Health::Progressing, actual: None, .. }));
+        assert!(
+            matches!(&acme.cells[1], MatrixCell::Running { version, actual: Some(actual), .. } if version == "2.0.0" && actual == "2.0.1-hotfix")
+        );
+        assert!(acme.drift, "a cell running another version than released marks its row");
+        assert_eq!(acme.health, Health::Progressing);
     }
 
     #[test]

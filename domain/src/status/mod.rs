@@ -5,6 +5,7 @@ mod details;
 mod filter;
 mod matrix;
 mod overview;
+mod workloads;
 
 pub use details::{
     EnvironmentDetail, PlacedDeployment, RegionDetail, RegionSummary, TenantDetail, TenantInRegion, environment_detail, region_detail,
@@ -13,6 +14,7 @@ pub use details::{
 pub use filter::{HealthFilter, MatrixFilter};
 pub use matrix::{MatrixCell, MatrixColumn, MatrixRow, TenantMatrix, tenant_matrix};
 pub use overview::{Overview, OverviewCell, OverviewRow, overview};
+pub use workloads::{WorkloadState, drifting, workload_states};
 
 #[cfg(test)]
 pub(crate) mod fixtures;

@@ -41,7 +41,7 @@ pub fn overview(world: &World) -> Overview {
         regions: world.regions.clone(),
         rows,
         tenant_count: world.tenants.len() as u32,
-        health: world.deployments.iter().map(|d| d.health).collect(),
+        health: world.deployments.iter().map(|d| world.health_of(d)).collect(),
     }
 }
 
@@ -52,7 +52,7 @@ fn cell(world: &World, environment: &str, region: &str) -> OverviewCell {
         region: region.to_owned(),
         clusters: world.clusters.iter().filter(|c| c.environment == environment && c.region == region).map(|c| c.name.clone()).collect(),
         tenants: tenants.len() as u32,
-        health: here.map(|d| d.health).collect(),
+        health: here.map(|d| world.health_of(d)).collect(),
     }
 }
 

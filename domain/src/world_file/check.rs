@@ -115,7 +115,16 @@ impl WorldDocument {
         if !c.problems.is_empty() {
             return Err(c.problems);
         }
-        let world = World { environments, regions, clusters, tenants, services, deployments: Vec::new(), access: self.access.clone() };
+        let world = World {
+            environments,
+            regions,
+            clusters,
+            tenants,
+            services,
+            deployments: Vec::new(),
+            access: self.access.clone(),
+            observed: Vec::new(),
+        };
         Ok(CheckedWorld { world, job_templates })
     }
 }

@@ -47,6 +47,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(world::services))
         .routes(routes!(tenants::list))
         .routes(routes!(tenants::status))
+        .routes(routes!(tenants::drift))
         .routes(routes!(releases::list, releases::create))
         .routes(routes!(releases::get, releases::edit))
         .routes(routes!(review::check_item))

@@ -147,6 +147,7 @@ fn api_routes(w: &World) -> Vec<(String, Needs)> {
         ("/api/v1/tenants".into(), Needs::Read),
         ("/api/v1/tenants/acme/status".into(), Needs::ReadAcme),
         ("/api/v1/tenants/initech/status".into(), Needs::ReadOther),
+        ("/api/v1/drift".into(), Needs::Read),
         ("/api/v1/releases".into(), Needs::Read),
         (format!("/api/v1/releases/{}", w.acme), Needs::ReadAcme),
         (format!("/api/v1/releases/{}", w.both), Needs::ReadOther),

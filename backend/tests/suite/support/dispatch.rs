@@ -53,6 +53,7 @@ pub fn world(api: &KubeApi, prefix: &str, count: usize, rollout: Rollout) -> Wor
         .collect();
     World {
         access: None,
+        observed: Vec::new(),
         environments: vec![Environment {
             name: "production".into(),
             position: 3,

@@ -1,0 +1,36 @@
+-- What the clusters report runs, kept apart from `deployments` (what
+-- Airlock released): one row per tenant × environment × region × service
+-- as last observed, and every change of its version or health.
+
+CREATE TABLE observed_workloads (
+    tenant       TEXT NOT NULL REFERENCES tenants (slug) ON DELETE CASCADE,
+    environment  TEXT NOT NULL,
+    region       TEXT NOT NULL,
+    service      TEXT NOT NULL,
+    cluster      TEXT NOT NULL REFERENCES clusters (name) ON DELETE CASCADE,
+    version      TEXT,
+    health       TEXT NOT NULL CHECK (health IN ('healthy', 'progressing', 'unknown', 'degraded', 'missing')),
+    reason       TEXT,
+    desired      INTEGER NOT NULL CHECK (desired >= 0),
+    updated      INTEGER NOT NULL CHECK (updated >= 0),
+    ready        INTEGER NOT NULL CHECK (ready >= 0),
+    available    INTEGER NOT NULL CHECK (available >= 0),
+    changed_at   TEXT NOT NULL,
+    observed_at  TEXT NOT NULL,
+    PRIMARY KEY (tenant, environment, region, service)
+);
+CREATE INDEX observed_workloads_by_cluster ON observed_workloads (cluster);
+
+CREATE TABLE observed_transitions (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant           TEXT NOT NULL REFERENCES tenants (slug) ON DELETE CASCADE,
+    environment      TEXT NOT NULL,
+    region           TEXT NOT NULL,
+    service          TEXT NOT NULL,
+    at               TEXT NOT NULL,
+    version          TEXT,
+    health           TEXT NOT NULL CHECK (health IN ('healthy', 'progressing', 'unknown', 'degraded', 'missing')),
+    reason           TEXT,
+    intended_version TEXT
+);
+CREATE INDEX observed_transitions_by_tenant ON observed_transitions (tenant, id);
