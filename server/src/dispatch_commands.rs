@@ -4,6 +4,7 @@ use crate::cli::{AddCluster, ClustersCommand};
 use crate::commands::migrated;
 use crate::config::Settings;
 use crate::startup::StartupError;
+use airlock_backend::dispatch::access::WatchScope;
 use airlock_backend::dispatch::admin;
 use airlock_backend::{Backend, LocalOperator};
 use airlock_domain::{Cluster, NamespaceStrategy};
@@ -40,8 +41,12 @@ async fn add(backend: &Backend, operator: &LocalOperator, command: AddCluster) -
         None => NamespaceStrategy::PerTenant,
     };
     let cluster = Cluster { name: name.clone(), environment, region, api_url, credentials_ref, namespace_strategy };
-    admin::add_cluster(backend, operator, cluster, chrono::Utc::now()).await?;
-    println!("Added cluster {name}. Run `airlock clusters check` to see whether Airlock can reach it.");
+    let status = admin::add_cluster(backend, operator, cluster, chrono::Utc::now()).await?;
+    match (status.reachable, status.version, status.error) {
+        (true, version, _) => println!("Added cluster {name}: reachable ({}).", version.unwrap_or_default()),
+        (false, _, error) => println!("Added cluster {name}, but it cannot be reached yet: {}", error.unwrap_or_default()),
+    }
+    println!("Run `airlock clusters check` to see what Airlock may do in it.");
     Ok(())
 }
 
@@ -60,25 +65,37 @@ async fn list(backend: &Backend, operator: &LocalOperator) -> Result<(), Startup
 
 async fn check(backend: &Backend, operator: &LocalOperator) -> Result<bool, StartupError> {
     let checks = admin::check_clusters(backend, operator).await?;
-    println!("{:<24} {:<10} {:<12} {:<16} DETAIL", "NAME", "REACHABLE", "VERSION", "MAY CREATE JOBS");
+    println!("{:<24} {:<10} {:<12} {:<16} {:<14} DETAIL", "NAME", "REACHABLE", "VERSION", "MAY CREATE JOBS", "WATCHES");
     let mut all_good = true;
     for check in checks {
         let reachable = check.status.reachable;
-        let may_create = if !reachable {
-            "-".to_owned()
-        } else if check.cannot_create_jobs_in.is_empty() {
-            "yes".to_owned()
-        } else {
-            "no".to_owned()
+        let may_create = match (reachable, check.cannot_create_jobs_in.is_empty()) {
+            (false, _) => "-",
+            (true, true) => "yes",
+            (true, false) => "no",
         };
-        let detail = match (&check.status.error, check.cannot_create_jobs_in.is_empty()) {
-            (Some(error), _) => error.clone(),
-            (None, false) => format!("may not create Jobs in {}", check.cannot_create_jobs_in.join(", ")),
-            (None, true) => String::new(),
+        let watches = match &check.watches {
+            None => "-",
+            Some(WatchScope::ClusterWide) => "cluster-wide",
+            Some(WatchScope::PerNamespace(_)) => "per namespace",
+            Some(WatchScope::Denied(_)) => "NO",
         };
-        all_good &= reachable && check.cannot_create_jobs_in.is_empty();
+        let mut detail = Vec::new();
+        detail.extend(check.status.error.clone());
+        if !check.cannot_create_jobs_in.is_empty() {
+            detail.push(format!("may not create Jobs in {}", check.cannot_create_jobs_in.join(", ")));
+        }
+        if let Some(scope @ WatchScope::Denied(_)) = &check.watches {
+            detail.push(format!("Deployments and Jobs: {}", scope.describe()));
+        }
+        all_good &= check.all_good();
         let version = check.status.version.clone().unwrap_or_else(|| "-".into());
-        println!("{:<24} {:<10} {:<12} {:<16} {detail}", check.cluster.name, if reachable { "yes" } else { "NO" }, version, may_create);
+        let name = &check.cluster.name;
+        println!(
+            "{name:<24} {:<10} {version:<12} {may_create:<16} {watches:<14} {}",
+            if reachable { "yes" } else { "NO" },
+            detail.join("; ")
+        );
     }
     Ok(all_good)
 }

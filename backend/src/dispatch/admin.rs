@@ -1,6 +1,7 @@
 //! Operators' changes to dispatch: adding clusters, setting job templates,
 //! and checking what Airlock may do in each cluster. Each change is audited.
 
+use super::access::{WatchScope, may, tenant_namespaces, watch_scope};
 use super::credentials::Credentials;
 use super::template::JobTemplate;
 use crate::acting::{LocalOperator, authorize};
@@ -10,11 +11,17 @@ use airlock_domain::Cluster;
 use airlock_domain::access::Action;
 use airlock_domain::audit::AuditAction;
 use chrono::{DateTime, Utc};
-use k8s_openapi::api::authorization::v1::{ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec};
 
 /// Records a new cluster; its credentials reference must parse (the
-/// credentials themselves are read only when a client is built).
-pub async fn add_cluster(backend: &Backend, operator: &LocalOperator, cluster: Cluster, now: DateTime<Utc>) -> Result<(), Refusal> {
+/// credentials themselves are read only when a client is built). It is
+/// checked at once, so a dispatch right after finds it checked; what the
+/// check found is returned.
+pub async fn add_cluster(
+    backend: &Backend,
+    operator: &LocalOperator,
+    cluster: Cluster,
+    now: DateTime<Utc>,
+) -> Result<crate::store::ClusterStatus, Refusal> {
     let by = authorize(operator.into(), Action::ManageWorld)?;
     airlock_domain::Slug::parse(&cluster.name).map_err(|e| Refusal::invalid("name", format!("The cluster name {e}.")))?;
     let credentials = Credentials::parse(&cluster.credentials_ref).map_err(|e| Refusal::invalid("credentials", e.to_string()))?;
@@ -37,7 +44,8 @@ pub async fn add_cluster(backend: &Backend, operator: &LocalOperator, cluster: C
     tx.append_audit(audit(by.name(), AuditAction::ClusterAdded, &record.subject, None, Some(record.record), now)).await?;
     tx.commit().await?;
     backend.status_changed(crate::read_model::Change::Everything).await;
-    Ok(())
+    let (status, _) = super::runtime::check_now(backend, &cluster).await;
+    Ok(status)
 }
 
 /// Stores `text` as the environment's job template once it passes every check.
@@ -79,10 +87,20 @@ pub struct ClusterCheck {
     pub status: crate::store::ClusterStatus,
     /// Namespaces (of the tenants allowed in its region) where Airlock may not create Jobs.
     pub cannot_create_jobs_in: Vec<String>,
+    /// Where Airlock may list and watch Deployments and Jobs (`None`: unreachable).
+    pub watches: Option<WatchScope>,
 }
 
-/// Checks every cluster now: reachable, its version, and whether Airlock may
-/// create Jobs in each namespace its tenants would use.
+impl ClusterCheck {
+    /// Reachable, and Airlock may do there all it needs to.
+    pub fn all_good(&self) -> bool {
+        self.status.reachable && self.cannot_create_jobs_in.is_empty() && !matches!(self.watches, None | Some(WatchScope::Denied(_)))
+    }
+}
+
+/// Checks every cluster now: reachable, its version, whether Airlock may
+/// create Jobs in each namespace its tenants would use, and where it may
+/// list and watch Deployments and Jobs.
 pub async fn check_clusters(backend: &Backend, operator: &LocalOperator) -> Result<Vec<ClusterCheck>, Refusal> {
     authorize(operator.into(), Action::ManageWorld)?;
     let tenants = backend.store.tenants().await?;
@@ -90,41 +108,17 @@ pub async fn check_clusters(backend: &Backend, operator: &LocalOperator) -> Resu
     for cluster in backend.store.clusters().await? {
         let (status, client) = super::runtime::check_now(backend, &cluster).await;
         let mut cannot = Vec::new();
+        let mut watches = None;
         if let Some(client) = client {
-            let mut namespaces: Vec<String> = tenants
-                .iter()
-                .filter(|t| t.may_run_in(&cluster.region))
-                .map(|t| cluster.namespace_strategy.namespace_for(&t.slug))
-                .collect();
-            namespaces.dedup();
-            for namespace in namespaces {
-                if !may_create_jobs(&client, &namespace).await {
-                    cannot.push(namespace);
+            let namespaces = tenant_namespaces(&cluster, &tenants);
+            for namespace in &namespaces {
+                if !may(&client, "create", "batch", "jobs", Some(namespace)).await {
+                    cannot.push(namespace.clone());
                 }
             }
+            watches = Some(watch_scope(&client, &namespaces).await);
         }
-        checks.push(ClusterCheck { cluster, status, cannot_create_jobs_in: cannot });
+        checks.push(ClusterCheck { cluster, status, cannot_create_jobs_in: cannot, watches });
     }
     Ok(checks)
-}
-
-async fn may_create_jobs(client: &kube::Client, namespace: &str) -> bool {
-    let review = SelfSubjectAccessReview {
-        spec: SelfSubjectAccessReviewSpec {
-            resource_attributes: Some(ResourceAttributes {
-                namespace: Some(namespace.to_owned()),
-                verb: Some("create".into()),
-                group: Some("batch".into()),
-                resource: Some("jobs".into()),
-                ..Default::default()
-            }),
-            ..Default::default()
-        },
-        ..Default::default()
-    };
-    let reviews: kube::Api<SelfSubjectAccessReview> = kube::Api::all(client.clone());
-    match reviews.create(&Default::default(), &review).await {
-        Ok(answer) => answer.status.is_some_and(|s| s.allowed),
-        Err(_) => false,
-    }
 }

@@ -4,6 +4,7 @@
 //! transaction and record jobs there (an outbox); the worker sends them, the
 //! watchers record what the clusters report (`runtime`).
 
+pub mod access;
 pub mod admin;
 mod clients;
 pub mod credentials;
@@ -11,6 +12,7 @@ mod outcome;
 mod plan;
 mod recorded_manifest;
 pub mod runtime;
+pub(crate) mod scoped_watch;
 pub mod template;
 mod watcher;
 mod worker;

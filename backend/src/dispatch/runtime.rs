@@ -107,8 +107,8 @@ async fn check_all(backend: &Backend, clients: &Clients, watchers: &mut Watchers
         }
         let Some(client) = client else { continue };
         if watchers.jobs.get(&name).is_none_or(JoinHandle::is_finished) {
-            let (backend, cluster, client) = (backend.clone(), name.clone(), client.clone());
-            watchers.jobs.insert(name.clone(), tokio::spawn(async move { watcher::watch(&backend, &cluster, client).await }));
+            let (backend, watched, client) = (backend.clone(), cluster.clone(), client.clone());
+            watchers.jobs.insert(name.clone(), tokio::spawn(async move { watcher::watch(&backend, &watched, client).await }));
         }
         let current = watchers.workloads.get(&name).is_some_and(|(c, s, h)| *c == cluster && *s == services && !h.is_finished());
         if !current {

@@ -5,16 +5,16 @@
 //! recorded twice and what happened meanwhile is recorded now.
 
 use super::record_progress;
+use super::scoped_watch::{Scope, covers};
 use super::template::MANAGED_BY;
 use crate::Backend;
 use crate::store::{JobProgress, JobRecord};
 use airlock_domain::dispatch::JobState;
 use chrono::{DateTime, Duration, Utc};
-use futures::TryStreamExt;
+use futures::StreamExt;
 use k8s_openapi::api::batch::v1::Job;
-use kube::runtime::WatchStreamExt;
-use kube::runtime::watcher::{self, Event};
-use std::collections::BTreeSet;
+use kube::runtime::watcher::Event;
+use std::collections::{BTreeSet, HashMap};
 
 /// What a Job's status says, with the reason and the time it says it.
 pub(super) fn observed(job: &Job) -> (JobState, Option<String>, Option<DateTime<Utc>>) {
@@ -42,34 +42,35 @@ fn chrono_time(time: &k8s_openapi::apimachinery::pkg::apis::meta::v1::Time) -> O
 }
 
 /// Watches `cluster`'s Airlock Jobs until the stream ends (the caller restarts it).
-pub(super) async fn watch(backend: &Backend, cluster: &str, client: kube::Client) {
-    let jobs: kube::Api<Job> = kube::Api::all(client);
+pub(super) async fn watch(backend: &Backend, cluster: &airlock_domain::Cluster, client: kube::Client) {
     let selector = format!("{}={}", MANAGED_BY.0, MANAGED_BY.1);
-    let stream = watcher::watcher(jobs, watcher::Config::default().labels(&selector)).default_backoff();
+    let stream = super::scoped_watch::watch::<Job>(backend, cluster, client, &selector).await;
     futures::pin_mut!(stream);
-    let mut listed: BTreeSet<(String, String)> = BTreeSet::new();
-    let mut listing_since = Utc::now();
-    loop {
-        match stream.try_next().await {
-            Ok(Some(Event::Init)) => {
-                listed.clear();
-                listing_since = Utc::now();
-            }
-            Ok(Some(Event::InitApply(job))) => {
-                see(backend, cluster, &job).await;
-                listed.extend(place(&job));
-            }
-            Ok(Some(Event::InitDone)) => gone_while_unwatched(backend, cluster, &listed, listing_since).await,
-            Ok(Some(Event::Apply(job))) => see(backend, cluster, &job).await,
-            Ok(Some(Event::Delete(job))) => {
-                // The watch's last word on it may be older than its end: see that first.
-                see(backend, cluster, &job).await;
-                if let Some((namespace, name)) = place(&job) {
-                    deleted(backend, cluster, &namespace, &name).await;
+    let name = cluster.name.as_str();
+    let mut listings: HashMap<Scope, (BTreeSet<(String, String)>, DateTime<Utc>)> = HashMap::new();
+    while let Some((scope, event)) = stream.next().await {
+        match event {
+            Ok(Event::Init) => drop(listings.insert(scope, (BTreeSet::new(), Utc::now()))),
+            Ok(Event::InitApply(job)) => {
+                see(backend, name, &job).await;
+                if let Some((listed, _)) = listings.get_mut(&scope) {
+                    listed.extend(place(&job));
                 }
             }
-            Ok(None) => return,
-            Err(error) => tracing::info!(cluster, error = %error, "watching Jobs failed; retrying"),
+            Ok(Event::InitDone) => {
+                if let Some((listed, since)) = listings.remove(&scope) {
+                    gone_while_unwatched(backend, name, &scope, &listed, since).await;
+                }
+            }
+            Ok(Event::Apply(job)) => see(backend, name, &job).await,
+            Ok(Event::Delete(job)) => {
+                // The watch's last word on it may be older than its end: see that first.
+                see(backend, name, &job).await;
+                if let Some((namespace, job_name)) = place(&job) {
+                    deleted(backend, name, &namespace, &job_name).await;
+                }
+            }
+            Err(error) => tracing::info!(cluster = name, error = %error, "watching Jobs failed; retrying"),
         }
     }
 }
@@ -94,12 +95,12 @@ async fn deleted(backend: &Backend, cluster: &str, namespace: &str, name: &str) 
 /// After a (re)listing: a job sent to the cluster before the listing began,
 /// unfinished, and not listed was deleted while nobody watched. (One sent
 /// while the listing ran may be missing from it, and is left alone.)
-async fn gone_while_unwatched(backend: &Backend, cluster: &str, listed: &BTreeSet<(String, String)>, since: DateTime<Utc>) {
+async fn gone_while_unwatched(backend: &Backend, cluster: &str, scope: &Scope, listed: &BTreeSet<(String, String)>, since: DateTime<Utc>) {
     let jobs = match backend.store.unfinished_jobs(cluster).await {
         Ok(jobs) => jobs,
         Err(error) => return tracing::warn!(cluster, error = %error, "could not read the cluster's unfinished jobs"),
     };
-    let sent_before = |j: &&JobRecord| j.view.created_at.is_some_and(|at| at < since);
+    let sent_before = |j: &&JobRecord| j.view.created_at.is_some_and(|at| at < since) && covers(scope, &j.view.namespace);
     for job in jobs.iter().filter(|j| matches!(j.view.state, JobState::Created | JobState::Running)).filter(sent_before) {
         if !listed.contains(&(job.view.namespace.clone(), job.view.name.clone())) {
             deleted(backend, cluster, &job.view.namespace, &job.view.name).await;

@@ -1,5 +1,6 @@
 //! Watching a cluster's workloads: one watch of `apps/v1` Deployments across
-//! the cluster, narrowed by the label that names a service. Each Deployment
+//! the cluster (or one per tenant namespace where Airlock may not list
+//! across it), narrowed by the label that names a service. Each Deployment
 //! is recorded as its tenant's (from its namespace, or from the
 //! `airlock.dev/tenant` label in a namespace tenants share). Once a listing
 //! is complete, every workload expected there and not listed is recorded
@@ -9,13 +10,13 @@
 
 use super::{expected_in, observation, record};
 use crate::Backend;
+use crate::dispatch::scoped_watch::{self, Scope, covers};
 use airlock_domain::observed::{Condition, DEFAULT_SERVICE_LABEL, DeploymentFacts, Replicas, Seen, TENANT_LABEL, VERSION_LABEL};
 use airlock_domain::{Cluster, NamespaceStrategy};
-use futures::TryStreamExt;
+use futures::StreamExt;
 use k8s_openapi::api::apps::v1::Deployment;
-use kube::runtime::WatchStreamExt;
-use kube::runtime::watcher::{self, Event};
-use std::collections::BTreeSet;
+use kube::runtime::watcher::Event;
+use std::collections::{BTreeSet, HashMap};
 
 /// Watches `cluster`'s Deployments until the stream ends (the caller restarts it).
 pub(crate) async fn watch(backend: &Backend, cluster: Cluster, client: kube::Client) {
@@ -27,27 +28,25 @@ pub(crate) async fn watch(backend: &Backend, cluster: Cluster, client: kube::Cli
         return;
     }
     let selector = format!("{DEFAULT_SERVICE_LABEL} in ({})", services.join(","));
-    let deployments: kube::Api<Deployment> = kube::Api::all(client);
-    let stream = watcher::watcher(deployments, watcher::Config::default().labels(&selector)).default_backoff();
+    let stream = scoped_watch::watch::<Deployment>(backend, &cluster, client, &selector).await;
     futures::pin_mut!(stream);
-    let mut listed: BTreeSet<(String, String)> = BTreeSet::new();
-    loop {
-        let event = match stream.try_next().await {
-            Ok(Some(event)) => event,
-            Ok(None) => return,
+    let mut listed: HashMap<Scope, BTreeSet<(String, String)>> = HashMap::new();
+    while let Some((scope, event)) = stream.next().await {
+        let event = match event {
+            Ok(event) => event,
             Err(error) => {
                 tracing::info!(cluster = %cluster.name, error = %error, "watching Deployments failed; retrying");
                 continue;
             }
         };
         match event {
-            Event::Init => listed.clear(),
+            Event::Init => drop(listed.insert(scope, BTreeSet::new())),
             Event::InitApply(deployment) => {
                 if let Some(key) = see(backend, &cluster, &deployment).await {
-                    listed.insert(key);
+                    listed.entry(scope).or_default().insert(key);
                 }
             }
-            Event::InitDone => missing_after_listing(backend, &cluster, &listed).await,
+            Event::InitDone => missing_after_listing(backend, &cluster, &scope, &listed.remove(&scope).unwrap_or_default()).await,
             Event::Apply(deployment) => drop(see(backend, &cluster, &deployment).await),
             Event::Delete(deployment) => {
                 if let Some((tenant, service)) = workload_of(&cluster, &deployment) {
@@ -71,10 +70,12 @@ async fn keep(backend: &Backend, cluster: &Cluster, tenant: &str, service: &str,
     }
 }
 
-/// Every workload expected in `cluster` that its listing did not hold.
-async fn missing_after_listing(backend: &Backend, cluster: &Cluster, listed: &BTreeSet<(String, String)>) {
+/// Every workload expected in what the watch `scope` covers of `cluster`
+/// that its listing did not hold.
+async fn missing_after_listing(backend: &Backend, cluster: &Cluster, scope: &Scope, listed: &BTreeSet<(String, String)>) {
     let Ok(snapshot) = backend.status_snapshot().await else { return };
-    let expected: BTreeSet<(String, String)> = expected_in(&snapshot.world, cluster).into_iter().collect();
+    let covered = |(tenant, _): &(String, String)| covers(scope, &cluster.namespace_strategy.namespace_for(tenant));
+    let expected: BTreeSet<(String, String)> = expected_in(&snapshot.world, cluster).into_iter().filter(covered).collect();
     drop(snapshot);
     for (tenant, service) in expected.difference(listed) {
         keep(backend, cluster, tenant, service, Seen::missing()).await;

@@ -45,6 +45,7 @@ async fn an_operator_adds_clusters_and_checks_what_airlock_may_do_in_them() {
         ],
     );
     assert!(added.status.success(), "{}", text(&added));
+    assert!(text(&added).contains("Added cluster real-fra: reachable (v"), "checked at once: {}", text(&added));
     let ca = api.ca_file.display().to_string();
     let token_added = airlock(
         dir.path(),
@@ -72,8 +73,10 @@ async fn an_operator_adds_clusters_and_checks_what_airlock_may_do_in_them() {
     assert!(!check.status.success(), "a cluster where Airlock may not create Jobs fails the check:\n{report}");
     let real = row(&report, "real-fra");
     assert!(real.contains("yes") && real.contains(" v") && !real.contains(" no "), "reachable, with its version: {real}");
+    assert!(real.contains("cluster-wide"), "may list and watch Deployments and Jobs across the cluster: {real}");
     let powerless = row(&report, "powerless-fra");
     assert!(powerless.contains(" no ") && powerless.contains("may not create Jobs in tenant-"), "{powerless}");
+    assert!(powerless.contains(" NO ") && powerless.contains("Deployments and Jobs: no: may not list and watch in tenant-"), "{powerless}");
     assert!(row(&report, "prod-fra-1").contains("simulated"));
     assert!(!report.contains(POWERLESS_TOKEN), "a credential was printed");
 
