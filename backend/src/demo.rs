@@ -49,6 +49,8 @@ fn environment(name: &str, position: i32, required_approvals: i32, rollout: Roll
         creates_namespaces: true,
         rollback: Default::default(),
         approval_ttl_seconds: None,
+        bake_seconds: None,
+        rollback_on: None,
         checklist: airlock_domain::gate::default_checklist(required_approvals > 0),
         freezes: Vec::new(),
     }

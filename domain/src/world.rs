@@ -33,6 +33,13 @@ pub struct Environment {
     /// When dispatches here are refused (break-glass aside).
     #[serde(default)]
     pub freezes: Vec<crate::freeze::Freeze>,
+    /// How long each target's health is watched after its deploy succeeded
+    /// before the next wave starts (`None`: not at all).
+    #[serde(default)]
+    pub bake_seconds: Option<u64>,
+    /// What makes a baking target roll back on its own.
+    #[serde(default)]
+    pub rollback_on: Option<crate::dispatch::RollbackOn>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -34,3 +34,15 @@ CREATE TABLE observed_transitions (
     intended_version TEXT
 );
 CREATE INDEX observed_transitions_by_tenant ON observed_transitions (tenant, id);
+
+-- Verifying after deploy: how long a target's observed health is watched
+-- after its Job succeeded before the next wave starts, and whether turning
+-- degraded (or missing) meanwhile rolls it back on its own.
+ALTER TABLE environments ADD COLUMN bake_seconds BIGINT CHECK (bake_seconds IS NULL OR bake_seconds > 0);
+ALTER TABLE environments ADD COLUMN rollback_on TEXT CHECK (rollback_on IS NULL OR (rollback_on = 'degraded' AND bake_seconds IS NOT NULL));
+-- Each succeeded deploy's bake: until when, when it ended and how. A bake
+-- ends once (the verifier only ends one that has not ended).
+ALTER TABLE jobs ADD COLUMN bake_until TIMESTAMPTZ;
+ALTER TABLE jobs ADD COLUMN baked_at TIMESTAMPTZ;
+ALTER TABLE jobs ADD COLUMN bake_outcome TEXT;
+CREATE INDEX jobs_baking ON jobs (bake_until) WHERE baked_at IS NULL AND bake_until IS NOT NULL;

@@ -56,7 +56,7 @@ pub fn Jobs(
                     <td class="mono small">{format!("{}/{}", job.namespace, job.name)}</td>
                     <td class="mono">{job.version.clone()}</td>
                     <td><JobStateBadge state=job.state/></td>
-                    <td class="reason">{job.reason.clone()}{(job.attempts > 1).then(|| format!(" ({} attempts)", job.attempts))}</td>
+                    <td class="reason">{job.reason.clone()}{(job.attempts > 1).then(|| format!(" ({} attempts)", job.attempts))}{bake(job)}</td>
                     <td>{last_change(job).map(|at| view! { <Time at/> })}</td>
                     <td>{button}</td>
                 </tr>
@@ -120,6 +120,17 @@ fn dispatch_offer(dossier: &ReleaseDossier, dispatched: bool, now: DateTime<Utc>
         return Err("The release can be dispatched once its gate is open.".into());
     }
     authorize(viewer, Action::Dispatch).map_err(|denied| denied.to_string())
+}
+
+/// A succeeded deploy's bake: until when its health is watched, or how the bake ended.
+fn bake(job: &JobView) -> Option<impl IntoView + use<>> {
+    let until = job.bake_until?;
+    let words = match (job.baked_at, job.bake_outcome.clone()) {
+        (Some(_), Some(outcome)) => outcome,
+        _ => format!("baking until {} UTC: the next wave waits for its health", until.format("%H:%M:%S")),
+    };
+    let state = if job.baked_at.is_some() { "ended" } else { "baking" };
+    Some(view! { <div class="bake" data-bake=state data-bake-until=until.to_rfc3339()>{words}</div> })
 }
 
 fn last_change(job: &JobView) -> Option<DateTime<Utc>> {

@@ -14,6 +14,7 @@ mod recorded_manifest;
 pub mod runtime;
 pub(crate) mod scoped_watch;
 pub mod template;
+pub mod verify;
 mod watcher;
 mod worker;
 
@@ -27,7 +28,7 @@ use crate::{Backend, Missing};
 use airlock_domain::access::Action;
 use airlock_domain::audit::AuditAction;
 use airlock_domain::dispatch::{EARLIER_WAVE_FAILED, JobKind, JobState, JobView, TenantJob};
-use airlock_domain::gate::Target;
+use airlock_domain::gate::{ReleaseDossier, Target};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -108,6 +109,27 @@ pub async fn rollback(
     let services = backend.store.services().await?;
     let mut tx = backend.store.begin().await?;
     let (dossier, now) = locked_dossier(tx.as_mut(), id, now).await?;
+    let dispatched = rollback_in(tx.as_mut(), &services, &dossier, by.name(), targets.as_deref(), now, None).await?;
+    tx.commit().await?;
+    backend.announce(id);
+    backend.wake_dispatch();
+    Ok(dispatched)
+}
+
+/// Records the rollback of release `id`'s `targets` (all: `None`) in `tx`,
+/// which holds the release's lock, as `by`; `condition` says what triggered
+/// it when no person asked (the verifier).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn rollback_in(
+    tx: &mut dyn StoreTx,
+    services: &[airlock_domain::Service],
+    dossier: &ReleaseDossier,
+    by: &str,
+    targets: Option<&[Target]>,
+    now: DateTime<Utc>,
+    condition: Option<&str>,
+) -> Result<Dispatched, Refusal> {
+    let id = dossier.release.id;
     let jobs = tx.release_jobs(id).await?;
     let revision =
         jobs.iter().filter(|j| j.view.kind == JobKind::Deploy).map(|j| j.view.revision).max().ok_or(Refusal::NotDispatched(id))?;
@@ -116,10 +138,10 @@ pub async fn rollback(
     if setup.rollback == airlock_domain::dispatch::RollbackPolicy::ThroughTheGate {
         return Err(Refusal::RollbackThroughTheGate { environment: content.environment.clone() });
     }
-    let before = images_before(&services, tx.as_mut(), &content.service, &content.environment).await?;
-    let planned = plan::rollback(id, revision, content, &jobs, targets.as_deref(), &before, &setup)?;
+    let before = images_before(services, tx, &content.service, &content.environment).await?;
+    let planned = plan::rollback(id, revision, content, &jobs, targets, &before, &setup)?;
     let entry = audit(
-        by.name(),
+        by,
         AuditAction::RollbackRequested,
         &format!("release/{id}"),
         None,
@@ -129,13 +151,11 @@ pub async fn rollback(
             "jobs": planned.iter().map(|j| &j.name).collect::<Vec<_>>(),
             (recorded_manifest::MANIFEST_DIGESTS): recorded_manifest::digests(planned.iter().map(|j| (j.name.as_str(), j.manifest.as_str()))),
             "restores": planned.iter().map(|j| &j.version).collect::<Vec<_>>(),
+            "condition": condition,
         }))),
         now,
     );
-    let recorded = plan::record(tx.as_mut(), id, revision, content, JobKind::Rollback, by.name(), now, entry, planned).await?;
-    tx.commit().await?;
-    backend.announce(id);
-    backend.wake_dispatch();
+    let recorded = plan::record(tx, id, revision, content, JobKind::Rollback, by, now, entry, planned).await?;
     Ok(Dispatched { release_id: id, revision, kind: JobKind::Rollback, jobs: recorded })
 }
 

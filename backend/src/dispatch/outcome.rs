@@ -19,6 +19,8 @@ pub const SYSTEM_ACTOR: &str = "system:dispatch";
 /// the job was already there or past it (nothing is written).
 #[tracing::instrument(skip_all, fields(job_id = id, state = progress.state.as_str()))]
 pub async fn record_progress(backend: &Backend, id: i64, progress: JobProgress) -> Result<bool, Refusal> {
+    // Read before the transaction: it must not wait for a second connection.
+    let snapshot = backend.status_snapshot().await?;
     let mut tx = backend.store.begin().await?;
     let Some(job) = tx.job_for_update(id).await? else { return Ok(false) };
     if !job.view.state.advances_to(progress.state) {
@@ -39,7 +41,15 @@ pub async fn record_progress(backend: &Backend, id: i64, progress: JobProgress) 
         let subject = format!("release/{}", job.release_id);
         tx.append_audit(audit(SYSTEM_ACTOR, action, &subject, None, Some(json(&after)), progress.at)).await?;
         match progress.state {
-            JobState::Succeeded => tx.put_deployment(&job, progress.at).await?,
+            JobState::Succeeded => {
+                tx.put_deployment(&job, progress.at).await?;
+                // In an environment that bakes, the target's health is watched now (`verify`).
+                let bake = snapshot.world.environments.iter().find(|e| e.name == job.environment).and_then(|e| e.bake_seconds);
+                if let Some(seconds) = bake.filter(|_| job.view.kind == airlock_domain::dispatch::JobKind::Deploy) {
+                    let seconds = i64::try_from(seconds).unwrap_or(i64::MAX);
+                    tx.start_bake(id, progress.at + chrono::Duration::seconds(seconds)).await?;
+                }
+            }
             _ => {
                 let reason = airlock_domain::dispatch::earlier_wave_failed(job.view.wave, &job.view.tenant, &job.view.region);
                 tx.skip_later_waves(job.dispatch_id, job.view.wave, &reason, progress.at).await?;

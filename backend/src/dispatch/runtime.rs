@@ -67,6 +67,7 @@ async fn run_clusters(backend: Backend, clients: Clients, mut stop: watch::Recei
         for cluster in &simulated {
             watcher::simulate(&backend, cluster).await;
         }
+        super::verify::check_bakes(&backend).await;
         tokio::select! {
             () = tokio::time::sleep(SIMULATE_EVERY) => {}
             _ = stop.changed() => break,

@@ -41,13 +41,16 @@ fn chrono_time(time: &k8s_openapi::apimachinery::pkg::apis::meta::v1::Time) -> O
     DateTime::from_timestamp(time.0.as_second(), time.0.subsec_nanosecond().max(0) as u32)
 }
 
+/// A listing under way: the Jobs (namespace, name) it held so far, and when it began.
+type Listing = (BTreeSet<(String, String)>, DateTime<Utc>);
+
 /// Watches `cluster`'s Airlock Jobs until the stream ends (the caller restarts it).
 pub(super) async fn watch(backend: &Backend, cluster: &airlock_domain::Cluster, client: kube::Client) {
     let selector = format!("{}={}", MANAGED_BY.0, MANAGED_BY.1);
     let stream = super::scoped_watch::watch::<Job>(backend, cluster, client, &selector).await;
     futures::pin_mut!(stream);
     let name = cluster.name.as_str();
-    let mut listings: HashMap<Scope, (BTreeSet<(String, String)>, DateTime<Utc>)> = HashMap::new();
+    let mut listings: HashMap<Scope, Listing> = HashMap::new();
     while let Some((scope, event)) = stream.next().await {
         match event {
             Ok(Event::Init) => drop(listings.insert(scope, (BTreeSet::new(), Utc::now()))),

@@ -121,7 +121,8 @@ macro_rules! impl_dispatch_tx {
                      FROM jobs j \
                      WHERE j.state = 'queued' AND j.next_attempt_at <= $1 AND (j.claimed_until IS NULL OR j.claimed_until < $1) \
                      AND NOT EXISTS (SELECT 1 FROM jobs p WHERE p.dispatch_id = j.dispatch_id AND p.wave < j.wave \
-                     AND p.state <> 'succeeded') ORDER BY j.id LIMIT $2", $claim_lock))
+                     AND (p.state <> 'succeeded' OR (p.bake_until IS NOT NULL AND p.baked_at IS NULL))) \
+                     ORDER BY j.id LIMIT $2", $claim_lock))
                 .bind(now).bind(limit as i64).fetch_all(&mut *self.0).await?;
                 for (id, ..) in &rows {
                     sqlx::query("UPDATE jobs SET claimed_until = $2 WHERE id = $1").bind(id).bind(until).execute(&mut *self.0).await?;

@@ -107,6 +107,7 @@ pub trait StoreTx:
     + super::WorldTx
     + super::BreakGlassTx
     + super::ObservedTx
+    + super::BakeTx
     + super::DispatchTx
     + Send
 {

@@ -16,6 +16,7 @@ mod auth_sql;
 mod dispatch_sql;
 mod accounts;
 mod auth_types;
+mod bake;
 mod break_glass;
 mod changes;
 mod dialect;
@@ -34,6 +35,7 @@ mod world_tx;
 
 pub use accounts::{AccountStore, AccountTx, MergedInto};
 pub use auth_types::{AuthStore, AuthTx, Person, PersonRecord, SessionRow};
+pub use bake::{BakeStore, BakeTx};
 pub use break_glass::BreakGlassTx;
 pub use changes::ChangeFeed;
 pub use dispatch_types::{
@@ -71,10 +73,13 @@ pub struct DeploymentScope {
 /// Everything the backend stores: the world, releases with their gate and
 /// audit log, and people with their sessions. Both databases implement all.
 pub trait Store:
-    WorldStore + ReleaseStore + AuthStore + AccountStore + WorldRecordStore + DispatchStore + ObservedStore + ChangeFeed
+    WorldStore + ReleaseStore + AuthStore + AccountStore + WorldRecordStore + DispatchStore + ObservedStore + BakeStore + ChangeFeed
 {
 }
-impl<T: WorldStore + ReleaseStore + AuthStore + AccountStore + WorldRecordStore + DispatchStore + ObservedStore + ChangeFeed> Store for T {}
+impl<T: WorldStore + ReleaseStore + AuthStore + AccountStore + WorldRecordStore + DispatchStore + ObservedStore + BakeStore + ChangeFeed>
+    Store for T
+{
+}
 
 /// The world Airlock ships into: environments, regions, clusters, tenants,
 /// services and what runs where.

@@ -23,7 +23,7 @@ pub type References = Vec<String>;
 
 pub(crate) struct WorldSql<'c, D: Dialect>(pub &'c mut D::Connection);
 
-type EnvironmentRow = (String, i32, bool, i32, String, bool, String, Option<i64>, String);
+type EnvironmentRow = (String, i32, bool, i32, String, bool, String, Option<i64>, String, Option<i64>, Option<String>);
 type TenantRow = (String, String, String, String, String);
 
 fn corrupt(what: String) -> StoreError {
@@ -53,7 +53,7 @@ where
     pub async fn environments(&mut self) -> Result<Vec<Environment>, StoreError> {
         let rows: Vec<EnvironmentRow> = sqlx::query_as(
             "SELECT name, position, protected, required_approvals, rollout, creates_namespaces, rollback, \
-             approval_ttl_seconds, freezes FROM environments ORDER BY position, name",
+             approval_ttl_seconds, freezes, bake_seconds, rollback_on FROM environments ORDER BY position, name",
         )
         .fetch_all(&mut *self.0)
         .await?;
@@ -66,22 +66,38 @@ where
             checklists.entry(environment).or_default().push(text);
         }
         rows.into_iter()
-            .map(|(name, position, protected, required_approvals, rollout, creates_namespaces, rollback, ttl, freezes)| {
-                let freezes: Vec<Freeze> =
-                    serde_json::from_str(&freezes).map_err(|_| corrupt(format!("environment {name} has freezes {freezes:?}")))?;
-                Ok(Environment {
-                    checklist: checklists.remove(&name).unwrap_or_default(),
-                    rollout: airlock_domain::dispatch::Rollout::parse(&rollout).unwrap_or_default(),
-                    rollback: airlock_domain::dispatch::RollbackPolicy::parse(&rollback).unwrap_or_default(),
-                    approval_ttl_seconds: ttl.and_then(|s| u64::try_from(s).ok()),
+            .map(
+                |(
                     name,
                     position,
                     protected,
                     required_approvals,
+                    rollout,
                     creates_namespaces,
+                    rollback,
+                    ttl,
                     freezes,
-                })
-            })
+                    bake,
+                    rollback_on,
+                )| {
+                    let freezes: Vec<Freeze> =
+                        serde_json::from_str(&freezes).map_err(|_| corrupt(format!("environment {name} has freezes {freezes:?}")))?;
+                    Ok(Environment {
+                        checklist: checklists.remove(&name).unwrap_or_default(),
+                        rollout: airlock_domain::dispatch::Rollout::parse(&rollout).unwrap_or_default(),
+                        rollback: airlock_domain::dispatch::RollbackPolicy::parse(&rollback).unwrap_or_default(),
+                        approval_ttl_seconds: ttl.and_then(|s| u64::try_from(s).ok()),
+                        bake_seconds: bake.and_then(|s| u64::try_from(s).ok()),
+                        rollback_on: rollback_on.as_deref().and_then(airlock_domain::dispatch::RollbackOn::parse),
+                        name,
+                        position,
+                        protected,
+                        required_approvals,
+                        creates_namespaces,
+                        freezes,
+                    })
+                },
+            )
             .collect()
     }
 
@@ -195,10 +211,12 @@ where
         let freezes = freezes_json(&e.freezes);
         sqlx::query(
             "INSERT INTO environments (name, position, protected, required_approvals, rollout, creates_namespaces, rollback, \
-             approval_ttl_seconds, freezes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (name) DO UPDATE SET \
+             approval_ttl_seconds, freezes, bake_seconds, rollback_on) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+             ON CONFLICT (name) DO UPDATE SET \
              position = excluded.position, protected = excluded.protected, required_approvals = excluded.required_approvals, \
              rollout = excluded.rollout, creates_namespaces = excluded.creates_namespaces, rollback = excluded.rollback, \
-             approval_ttl_seconds = excluded.approval_ttl_seconds, freezes = excluded.freezes",
+             approval_ttl_seconds = excluded.approval_ttl_seconds, freezes = excluded.freezes, bake_seconds = excluded.bake_seconds, \
+             rollback_on = excluded.rollback_on",
         )
         .bind(e.name.as_str())
         .bind(e.position)
@@ -209,6 +227,8 @@ where
         .bind(e.rollback.as_str())
         .bind(e.approval_ttl_seconds.and_then(|s| i64::try_from(s).ok()))
         .bind(freezes)
+        .bind(e.bake_seconds.and_then(|s| i64::try_from(s).ok()))
+        .bind(e.rollback_on.map(|r| r.as_str()))
         .execute(&mut *self.0)
         .await?;
         sqlx::query("DELETE FROM checklist_templates WHERE environment = $1").bind(e.name.as_str()).execute(&mut *self.0).await?;

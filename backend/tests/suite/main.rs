@@ -8,6 +8,7 @@ mod support;
 mod audit_chain;
 mod audit_integrity;
 mod auth_conformance;
+mod bake;
 mod dispatch;
 mod dispatch_bench;
 mod dispatch_faults;

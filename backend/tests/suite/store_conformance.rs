@@ -88,6 +88,8 @@ async fn a_protected_environment_without_required_approvals_is_refused(store: &d
             creates_namespaces: false,
             rollback: Default::default(),
             approval_ttl_seconds: None,
+            bake_seconds: None,
+            rollback_on: None,
             checklist: airlock_domain::gate::default_checklist(true),
             freezes: Vec::new(),
         }],

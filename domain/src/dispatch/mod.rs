@@ -2,9 +2,11 @@
 //! Kubernetes name it gets, and the waves a rollout goes in. The server's
 //! outbox, worker and watchers apply these; the browser shows them.
 
+mod bake;
 mod job_name;
 mod waves;
 
+pub use bake::{BakeVerdict, RollbackOn, bake_verdict};
 pub use job_name::{MAX_JOB_NAME_LEN, job_name};
 pub use waves::{RollbackPolicy, Rollout, waves};
 
@@ -112,6 +114,15 @@ pub struct JobView {
     pub created_at: Option<DateTime<Utc>>,
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
+    /// A succeeded deploy in an environment that bakes: until when its
+    /// health is watched before the next wave may start.
+    #[serde(default)]
+    pub bake_until: Option<DateTime<Utc>>,
+    /// When its bake ended, and how (`baked healthy`, or why it stopped).
+    #[serde(default)]
+    pub baked_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub bake_outcome: Option<String>,
 }
 
 /// A job as a tenant's page lists it. A tenant admin may see their tenant's

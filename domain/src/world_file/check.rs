@@ -148,6 +148,16 @@ fn environment(c: &mut Checker, place: &Place, e: &EnvironmentEntry, index: usiz
             None
         }
     });
+    let bake_seconds = e.bake.as_deref().and_then(|text| match parse_duration(text) {
+        Ok(seconds) => Some(seconds),
+        Err(message) => {
+            c.problem(place.key("bake"), format!("{message}."));
+            None
+        }
+    });
+    if e.rollback_on.is_some() && e.bake.is_none() {
+        c.problem(place.key("rollback_on"), format!("{} rolls back only what bakes: give it a bake time too.", e.name));
+    }
     let mut items = HashSet::new();
     for (i, item) in e.checklist.iter().enumerate() {
         if item.trim().is_empty() {
@@ -169,6 +179,8 @@ fn environment(c: &mut Checker, place: &Place, e: &EnvironmentEntry, index: usiz
         approval_ttl_seconds,
         checklist: e.checklist.clone(),
         freezes,
+        bake_seconds,
+        rollback_on: e.rollback_on,
     }
 }
 

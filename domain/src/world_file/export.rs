@@ -65,6 +65,8 @@ fn environment(e: &Environment, template: Option<&String>) -> EnvironmentEntry {
         creates_namespaces: Some(e.creates_namespaces),
         job_template: template.cloned(),
         freezes: e.freezes.iter().map(freeze).collect(),
+        bake: e.bake_seconds.map(format_duration),
+        rollback_on: e.rollback_on,
     }
 }
 

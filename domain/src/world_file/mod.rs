@@ -61,6 +61,13 @@ pub struct EnvironmentEntry {
     pub job_template: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub freezes: Vec<FreezeEntry>,
+    /// `15m`: how long each target's health is watched after its deploy
+    /// succeeded before the next wave starts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bake: Option<String>,
+    /// `degraded`: a target that turns degraded or missing while baking rolls back on its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollback_on: Option<crate::dispatch::RollbackOn>,
 }
 
 /// A fixed window (`from`, `until`) or a recurring one (`cron`, `duration`, `time_zone`).

@@ -149,6 +149,8 @@ fn environment_fields(e: &Environment, template: Option<&String>) -> Fields {
         ("creates_namespaces", e.creates_namespaces.to_string()),
         ("job_template", template.cloned().unwrap_or_default()),
         ("freezes", e.freezes.iter().map(freeze_words).collect::<Vec<_>>().join("; ")),
+        ("bake", e.bake_seconds.map(format_duration).unwrap_or_default()),
+        ("rollback_on", e.rollback_on.map(|r| r.as_str().to_owned()).unwrap_or_default()),
     ]
 }
 

@@ -73,6 +73,12 @@ pub struct JobWire {
     pub created_at: Option<DateTime<Utc>>,
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
+    /// A succeeded deploy in an environment that bakes: until when its
+    /// observed health is watched before the next wave starts.
+    pub bake_until: Option<DateTime<Utc>>,
+    /// When its bake ended; `bake_outcome` says how (`baked healthy`, or why it stopped).
+    pub baked_at: Option<DateTime<Utc>>,
+    pub bake_outcome: Option<String>,
 }
 
 impl From<JobView> for JobWire {
@@ -97,6 +103,9 @@ impl From<JobView> for JobWire {
             created_at,
             started_at,
             finished_at,
+            bake_until,
+            baked_at,
+            bake_outcome,
         } = job;
         let state = match state {
             JobState::Queued => JobStateView::Queued,
@@ -126,6 +135,9 @@ impl From<JobView> for JobWire {
             created_at,
             started_at,
             finished_at,
+            bake_until,
+            baked_at,
+            bake_outcome,
         }
     }
 }

@@ -35,6 +35,13 @@ pub struct EnvironmentView {
     pub checklist: Vec<String>,
     /// Its freeze windows, each in words (name, when, reason).
     pub freezes: Vec<String>,
+    /// How many seconds each target's observed health is watched after its
+    /// deploy succeeded before the next wave starts; absent: not at all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bake_seconds: Option<u64>,
+    /// `degraded`: a target that turns degraded or missing while it bakes rolls back on its own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rollback_on: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -96,6 +103,8 @@ pub async fn environments(State(state): State<AppState>, Caller(caller): Caller)
                     approval_ttl_seconds,
                     checklist,
                     freezes,
+                    bake_seconds,
+                    rollback_on,
                 } = environment;
                 EnvironmentView {
                     name,
@@ -108,6 +117,8 @@ pub async fn environments(State(state): State<AppState>, Caller(caller): Caller)
                     approval_ttl_seconds,
                     checklist,
                     freezes: freezes.iter().map(airlock_domain::world_file::freeze_words).collect(),
+                    bake_seconds,
+                    rollback_on: rollback_on.map(|r| r.as_str().to_owned()),
                 }
             })
             .collect(),

@@ -37,15 +37,32 @@ async fn wait_for(app: &TestApp, id: i64, what: &str, done: impl Fn(&[Value]) ->
     panic!("timed out waiting for {what}: {:?}", jobs(app, id).await);
 }
 
-/// What api runs for acme in production, frankfurt.
-async fn frankfurt_version(app: &TestApp) -> String {
+/// Acme's api in production, frankfurt, as its status shows it.
+async fn frankfurt(app: &TestApp) -> Value {
     let (_, status) = api(app.get("/api/v1/tenants/acme/status").await).await;
     let workloads = status["workloads"].as_array().expect("workloads");
     let cell = workloads
         .iter()
         .find(|w| w["environment"] == "production" && w["region"] == "frankfurt" && w["service"] == "api")
         .expect("acme runs api in production, frankfurt");
-    cell["version"].as_str().unwrap_or_default().to_owned()
+    cell.clone()
+}
+
+/// What Airlock released for acme's api in production, frankfurt.
+async fn frankfurt_version(app: &TestApp) -> String {
+    frankfurt(app).await["version"].as_str().unwrap_or_default().to_owned()
+}
+
+/// Waits until the simulated cluster reports acme's frankfurt api running `version`.
+async fn observed_in_frankfurt(app: &TestApp, version: &str) -> Value {
+    for _ in 0..50 {
+        let cell = frankfurt(app).await;
+        if cell["actual_version"] == version {
+            return cell;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the cluster never reported {version}: {}", frankfurt(app).await);
 }
 
 /// Waits until the tenant's status shows `wanted` (or, with `shown == false`,
@@ -83,6 +100,10 @@ async fn a_release_manager_dispatches_once_and_rolls_back_through_the_api(app: T
     let done = wait_for(&app, id, "the deploy to succeed", |jobs| jobs.iter().all(|j| j["state"] == "succeeded")).await;
     assert_eq!(done.len(), 1, "one job, however many calls");
     assert_eq!(until_frankfurt(&app, "2.15.0", true).await, "2.15.0", "acme in frankfurt now runs the release");
+    let observed = observed_in_frankfurt(&app, "2.15.0").await;
+    assert_eq!((observed["intended_version"].as_str(), observed["health"].as_str()), (Some("2.15.0"), Some("healthy")), "{observed}");
+    assert_eq!((observed["drift"].as_bool(), observed["replicas"]["ready"].as_u64()), (Some(false), Some(2)), "{observed}");
+    assert!(observed["observed_at"].is_string(), "{observed}");
 
     let rollback = format!("/api/v1/releases/{id}/rollback");
     let targets = json!({"targets": [{"tenant": "acme", "region": "frankfurt"}]});
@@ -90,7 +111,9 @@ async fn a_release_manager_dispatches_once_and_rolls_back_through_the_api(app: T
     assert_eq!(status, 202, "{rolled}");
     assert_eq!(rolled["jobs"][0]["kind"], "rollback");
     wait_for(&app, id, "the rollback to succeed", |jobs| jobs.iter().any(|j| j["kind"] == "rollback" && j["state"] == "succeeded")).await;
-    assert_ne!(until_frankfurt(&app, "2.15.0", false).await, "2.15.0", "rolled back to what ran before");
+    let restored = until_frankfurt(&app, "2.15.0", false).await;
+    assert_ne!(restored, "2.15.0", "rolled back to what ran before");
+    assert_eq!(observed_in_frankfurt(&app, &restored).await["drift"], false, "the cluster runs the restored version");
     let (status, again) = api(app.post_json(&rollback, Some(&rita), &targets).await).await;
     assert_eq!((status, again["code"].as_str()), (409, Some("nothing_to_roll_back")), "{again}");
 

@@ -63,6 +63,8 @@ pub fn world(api: &KubeApi, prefix: &str, count: usize, rollout: Rollout) -> Wor
             creates_namespaces: true,
             rollback: Default::default(),
             approval_ttl_seconds: None,
+            bake_seconds: None,
+            rollback_on: None,
             checklist: airlock_domain::gate::default_checklist(true),
             freezes: Vec::new(),
         }],
