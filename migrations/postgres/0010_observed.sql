@@ -46,3 +46,7 @@ ALTER TABLE jobs ADD COLUMN bake_until TIMESTAMPTZ;
 ALTER TABLE jobs ADD COLUMN baked_at TIMESTAMPTZ;
 ALTER TABLE jobs ADD COLUMN bake_outcome TEXT;
 CREATE INDEX jobs_baking ON jobs (bake_until) WHERE baked_at IS NULL AND bake_until IS NOT NULL;
+
+-- A failed Job's Pod events and the end of its log, as read from the
+-- cluster when it failed (capped in size): kept with the job's record only.
+ALTER TABLE jobs ADD COLUMN failure_detail TEXT;

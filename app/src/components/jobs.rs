@@ -56,7 +56,7 @@ pub fn Jobs(
                     <td class="mono small">{format!("{}/{}", job.namespace, job.name)}</td>
                     <td class="mono">{job.version.clone()}</td>
                     <td><JobStateBadge state=job.state/></td>
-                    <td class="reason">{job.reason.clone()}{(job.attempts > 1).then(|| format!(" ({} attempts)", job.attempts))}{bake(job)}</td>
+                    <td class="reason">{job.reason.clone()}{(job.attempts > 1).then(|| format!(" ({} attempts)", job.attempts))}{bake(job)}{failure_detail(job)}</td>
                     <td>{last_change(job).map(|at| view! { <Time at/> })}</td>
                     <td>{button}</td>
                 </tr>
@@ -131,6 +131,17 @@ fn bake(job: &JobView) -> Option<impl IntoView + use<>> {
     };
     let state = if job.baked_at.is_some() { "ended" } else { "baking" };
     Some(view! { <div class="bake" data-bake=state data-bake-until=until.to_rfc3339()>{words}</div> })
+}
+
+/// What the cluster said of a failed Job: its Pod's events and the end of its log.
+fn failure_detail(job: &JobView) -> Option<impl IntoView + use<>> {
+    let detail = job.failure_detail.clone()?;
+    Some(view! {
+        <details class="failure-detail" data-testid="failure-detail">
+            <summary>"Pod events and log"</summary>
+            <pre>{detail}</pre>
+        </details>
+    })
 }
 
 fn last_change(job: &JobView) -> Option<DateTime<Utc>> {

@@ -8,6 +8,7 @@ pub mod access;
 pub mod admin;
 mod clients;
 pub mod credentials;
+mod failure_detail;
 mod outcome;
 mod plan;
 mod recorded_manifest;

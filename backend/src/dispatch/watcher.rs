@@ -47,7 +47,7 @@ type Listing = (BTreeSet<(String, String)>, DateTime<Utc>);
 /// Watches `cluster`'s Airlock Jobs until the stream ends (the caller restarts it).
 pub(super) async fn watch(backend: &Backend, cluster: &airlock_domain::Cluster, client: kube::Client) {
     let selector = format!("{}={}", MANAGED_BY.0, MANAGED_BY.1);
-    let stream = super::scoped_watch::watch::<Job>(backend, cluster, client, &selector).await;
+    let stream = super::scoped_watch::watch::<Job>(backend, cluster, client.clone(), &selector).await;
     futures::pin_mut!(stream);
     let name = cluster.name.as_str();
     let mut listings: HashMap<Scope, Listing> = HashMap::new();
@@ -55,7 +55,7 @@ pub(super) async fn watch(backend: &Backend, cluster: &airlock_domain::Cluster, 
         match event {
             Ok(Event::Init) => drop(listings.insert(scope, (BTreeSet::new(), Utc::now()))),
             Ok(Event::InitApply(job)) => {
-                see(backend, name, &job).await;
+                see(backend, &client, name, &job).await;
                 if let Some((listed, _)) = listings.get_mut(&scope) {
                     listed.extend(place(&job));
                 }
@@ -65,10 +65,10 @@ pub(super) async fn watch(backend: &Backend, cluster: &airlock_domain::Cluster, 
                     gone_while_unwatched(backend, name, &scope, &listed, since).await;
                 }
             }
-            Ok(Event::Apply(job)) => see(backend, name, &job).await,
+            Ok(Event::Apply(job)) => see(backend, &client, name, &job).await,
             Ok(Event::Delete(job)) => {
                 // The watch's last word on it may be older than its end: see that first.
-                see(backend, name, &job).await;
+                see(backend, &client, name, &job).await;
                 if let Some((namespace, job_name)) = place(&job) {
                     deleted(backend, name, &namespace, &job_name).await;
                 }
@@ -111,10 +111,28 @@ async fn gone_while_unwatched(backend: &Backend, cluster: &str, scope: &Scope, l
     }
 }
 
+/// Reads what the cluster says of the failed Job and keeps it with the job.
+async fn keep_failure_detail(backend: &Backend, client: &kube::Client, id: i64, namespace: &str, name: &str) {
+    let detail = super::failure_detail::read(client, namespace, name).await;
+    let kept = async {
+        let mut tx = backend.store.begin().await?;
+        let release = tx.job_for_update(id).await?.map(|job| job.release_id);
+        tx.set_failure_detail(id, &detail).await?;
+        tx.commit().await?;
+        Ok::<_, crate::StoreError>(release)
+    }
+    .await;
+    match kept {
+        Ok(Some(release)) => backend.announce(release),
+        Ok(None) => {}
+        Err(error) => tracing::warn!(job = name, error = %error, "could not keep the failed Job's events and log"),
+    }
+}
+
 /// Why a job whose Job was deleted before it finished failed.
 pub const DELETED: &str = "deleted before it finished";
 
-async fn see(backend: &Backend, cluster: &str, job: &Job) {
+async fn see(backend: &Backend, client: &kube::Client, cluster: &str, job: &Job) {
     let Some((namespace, name)) = place(job) else { return };
     let id = match backend.store.begin().await {
         Ok(mut tx) => tx.job_named(cluster, &namespace, &name).await,
@@ -127,8 +145,10 @@ async fn see(backend: &Backend, cluster: &str, job: &Job) {
     };
     let (state, reason, at) = observed(job);
     let progress = JobProgress { state, reason, at: at.unwrap_or_else(Utc::now) };
-    if let Err(error) = record_progress(backend, id, progress).await {
-        tracing::warn!(job = %name, error = %error, "could not record the Job's progress");
+    match record_progress(backend, id, progress).await {
+        Ok(true) if state == JobState::Failed => keep_failure_detail(backend, client, id, &namespace, &name).await,
+        Ok(_) => {}
+        Err(error) => tracing::warn!(job = %name, error = %error, "could not record the Job's progress"),
     }
     // Being deleted (a finalizer may hold it a while): it will not finish.
     if job.metadata.deletion_timestamp.is_some() && !state.is_final() {

@@ -1,5 +1,6 @@
-//! Bakes of succeeded deploys, once for both databases: started with the
-//! job's success, ended once (healthy, or why it stopped).
+//! What is learnt about a job after it finished, once for both databases:
+//! the bake of a succeeded deploy (started with its success, ended once,
+//! healthy or why it stopped), and what the cluster said of a failed one.
 
 use super::StoreError;
 use super::dialect::{Dialect, Pooled, Time};
@@ -17,6 +18,8 @@ pub trait BakeTx: Send {
     async fn start_bake(&mut self, job: i64, until: Time) -> Result<(), StoreError>;
     /// Ends job `job`'s bake; `false` when it had ended already (nothing is written).
     async fn end_bake(&mut self, job: i64, at: Time, outcome: &str) -> Result<bool, StoreError>;
+    /// Keeps what the cluster said about a failed job (its Pod's events and log's end).
+    async fn set_failure_detail(&mut self, job: i64, detail: &str) -> Result<(), StoreError>;
 }
 
 #[async_trait]
@@ -58,5 +61,10 @@ where
                 .execute(&mut *self.0)
                 .await?;
         Ok(D::rows_affected(&done) == 1)
+    }
+
+    async fn set_failure_detail(&mut self, job: i64, detail: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE jobs SET failure_detail = $2 WHERE id = $1").bind(job).bind(detail).execute(&mut *self.0).await?;
+        Ok(())
     }
 }

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 /// The columns [`JobRow`] reads, for a `jobs` table aliased `j`.
 pub(crate) const JOB_COLUMNS: &str = "j.id, j.dispatch_id, j.release_id, j.revision, j.kind, j.environment, j.service, \
      j.tenant, j.region, j.cluster, j.namespace, j.name, j.version, j.image, j.previous_image, j.wave, j.state, j.reason, j.attempts, \
-     j.queued_at, j.created_at, j.started_at, j.finished_at, j.bake_until, j.baked_at, j.bake_outcome, \
+     j.queued_at, j.created_at, j.started_at, j.finished_at, j.bake_until, j.baked_at, j.bake_outcome, j.failure_detail, \
      (SELECT c.credentials_ref = 'simulated' FROM clusters c WHERE c.name = j.cluster) AS simulated";
 
 #[derive(sqlx::FromRow)]
@@ -39,6 +39,7 @@ pub(crate) struct JobRow {
     pub bake_until: Option<DateTime<Utc>>,
     pub baked_at: Option<DateTime<Utc>>,
     pub bake_outcome: Option<String>,
+    pub failure_detail: Option<String>,
     pub simulated: Option<bool>,
 }
 
@@ -76,6 +77,7 @@ impl TryFrom<JobRow> for JobRecord {
                 bake_until: row.bake_until,
                 baked_at: row.baked_at,
                 bake_outcome: row.bake_outcome,
+                failure_detail: row.failure_detail,
             },
         })
     }

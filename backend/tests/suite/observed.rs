@@ -214,8 +214,53 @@ async fn a_job_deleted_before_it_finished_fails_and_says_so(db: &TestStore) {
     }
 }
 
+async fn a_failed_job_keeps_its_pods_events_and_says_why_its_log_could_not_be_read(db: &TestStore) {
+    let api = KubeApi::shared();
+    let client = api.client().await;
+    let prefix = prefix();
+    db.store.import_world(&world(api, &prefix, 1, Rollout::AllAtOnce)).await.expect("world");
+    let backend = Backend::new(db.store.clone());
+    let _runtime = run(&backend);
+    wait_reachable(&backend).await;
+    let id = open_release(&backend, &targets(&prefix, 1)).await;
+    dispatch::dispatch(&backend, Some(&rita()), id, None, Utc::now()).await.expect("dispatched");
+    wait_jobs(&backend, id, &[JobState::Created]).await;
+
+    // Plays the Job controller and the kubelet's reports: a Pod that crashed, and its event.
+    let tenant = format!("{prefix}-1");
+    let namespace = format!("tenant-{tenant}");
+    let name = job_name(id, 1, JobKind::Deploy, &tenant, "frankfurt");
+    let pods: kube::Api<k8s_openapi::api::core::v1::Pod> = kube::Api::namespaced(client.clone(), &namespace);
+    let pod = serde_json::from_value(json!({"metadata": {"name": "deploy-pod-1", "labels": {"job-name": name}},
+        "spec": {"containers": [{"name": "deploy", "image": "registry.example.com/api:2.0.0"}]}}))
+    .expect("pod");
+    pods.create(&PostParams::default(), &pod).await.expect("create the Pod");
+    let events: kube::Api<k8s_openapi::api::core::v1::Event> = kube::Api::namespaced(client.clone(), &namespace);
+    let event = serde_json::from_value(json!({"metadata": {"name": "deploy-pod-1.backoff"},
+        "involvedObject": {"kind": "Pod", "name": "deploy-pod-1", "namespace": namespace},
+        "type": "Warning", "reason": "BackOff", "message": "Back-off restarting failed container"}))
+    .expect("event");
+    events.create(&PostParams::default(), &event).await.expect("create the Event");
+    crate::support::kube::finish_job(&client, &namespace, &name, false, "Job has reached the specified backoff limit").await;
+
+    eventually("the failure's detail kept", || async {
+        jobs(&backend, id).await.iter().any(|j| j.name == name && j.failure_detail.is_some())
+    })
+    .await;
+    let failed = jobs(&backend, id).await.into_iter().find(|j| j.name == name).expect("the job");
+    let detail = failed.failure_detail.unwrap_or_default();
+    assert!(detail.contains("Warning BackOff: Back-off restarting failed container"), "{detail}");
+    // No kubelet runs here: the API server has no log to give, and the detail says so.
+    assert!(
+        detail.contains("The log of Pod deploy-pod-1 is empty") || detail.contains("The log of Pod deploy-pod-1 could not be read"),
+        "{detail}"
+    );
+    assert!(detail.len() <= 16 * 1024);
+}
+
 on_both_test_stores!(
     a_deployments_life_reaches_the_status_beside_what_was_released,
     restarts_of_the_portal_and_the_api_server_lose_nothing_and_double_nothing,
     a_job_deleted_before_it_finished_fails_and_says_so,
+    a_failed_job_keeps_its_pods_events_and_says_why_its_log_could_not_be_read,
 );

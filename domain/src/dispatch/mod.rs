@@ -123,6 +123,10 @@ pub struct JobView {
     pub baked_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub bake_outcome: Option<String>,
+    /// A failed Job's Pod events and the last lines of its log, as the
+    /// cluster gave them when it failed.
+    #[serde(default)]
+    pub failure_detail: Option<String>,
 }
 
 /// A job as a tenant's page lists it. A tenant admin may see their tenant's

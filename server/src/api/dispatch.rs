@@ -79,6 +79,8 @@ pub struct JobWire {
     /// When its bake ended; `bake_outcome` says how (`baked healthy`, or why it stopped).
     pub baked_at: Option<DateTime<Utc>>,
     pub bake_outcome: Option<String>,
+    /// A failed Job's Pod events and the last lines of its log (at most 16 KiB).
+    pub failure_detail: Option<String>,
 }
 
 impl From<JobView> for JobWire {
@@ -106,6 +108,7 @@ impl From<JobView> for JobWire {
             bake_until,
             baked_at,
             bake_outcome,
+            failure_detail,
         } = job;
         let state = match state {
             JobState::Queued => JobStateView::Queued,
@@ -138,6 +141,7 @@ impl From<JobView> for JobWire {
             bake_until,
             baked_at,
             bake_outcome,
+            failure_detail,
         }
     }
 }
