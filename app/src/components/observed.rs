@@ -50,7 +50,7 @@ pub fn unreleased(observed: Observation) -> Workload {
         released: None,
         previous: None,
         health: observed.seen.health,
-        drift: observed.seen.version.is_some(),
+        drift: airlock_domain::observed::drifts_from(None, &observed.seen),
         cluster: Some(observed.cluster.clone()),
         namespace: None,
         changed_at: observed.changed_at,

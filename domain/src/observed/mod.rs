@@ -193,5 +193,12 @@ pub fn drifts(intended: Option<&str>, actual: Option<&str>) -> bool {
     }
 }
 
+/// Drift once the workload has settled: a rollout under way (Airlock's own,
+/// before its Job reports success) runs a new version on its way, not a
+/// different one.
+pub fn drifts_from(intended: Option<&str>, seen: &Seen) -> bool {
+    seen.health != Health::Progressing && drifts(intended, seen.version.as_deref())
+}
+
 #[cfg(test)]
 mod tests;

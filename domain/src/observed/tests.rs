@@ -102,3 +102,13 @@ fn drift_is_another_version_than_released_or_one_never_released() {
     assert!(drifts(None, Some("2.1.0")));
     assert!(!drifts(Some("2.0.0"), None), "a missing workload is its health, not drift");
 }
+
+#[test]
+fn a_rollout_under_way_is_not_drift_until_it_settles() {
+    let mut seen = rolled_out(2).seen();
+    seen.version = Some("2.2.0".into());
+    seen.health = Health::Progressing;
+    assert!(!drifts_from(Some("2.1.0"), &seen));
+    seen.health = Health::Healthy;
+    assert!(drifts_from(Some("2.1.0"), &seen));
+}

@@ -1,7 +1,7 @@
 //! Detail pages: one tenant, one environment, one region. Each returns `None`
 //! when the named thing does not exist, so the page can answer 404.
 
-use crate::observed::{Observation, Transition, drifts};
+use crate::observed::{Observation, Transition, drifts_from};
 use crate::{ClusterSummary, Deployment, Environment, Health, HealthCounts, Region, Tenant, World};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -87,7 +87,7 @@ fn place(world: &World, deployment: &Deployment) -> PlacedDeployment {
     let observed = world.observation_of(deployment).cloned();
     PlacedDeployment {
         health: world.health_of(deployment),
-        drift: drifts(Some(&deployment.version), observed.as_ref().and_then(|o| o.seen.version.as_deref())),
+        drift: observed.as_ref().is_some_and(|o| drifts_from(Some(&deployment.version), &o.seen)),
         deployment: deployment.clone(),
         cluster: cluster.map(|c| c.name.clone()),
         namespace: cluster.map(|c| c.namespace_strategy.namespace_for(&deployment.tenant)),

@@ -1,7 +1,7 @@
 //! The tenants matrix: one row per tenant, one column per environment × region
 //! that a cluster serves, each cell the version and health of one service.
 
-use crate::observed::drifts;
+use crate::observed::drifts_from;
 use crate::{Deployment, Health, World};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -87,12 +87,12 @@ pub fn tenant_matrix(world: &World, service: Option<&str>) -> TenantMatrix {
                     match running.get(&(tenant.slug.as_str(), column.environment.as_str(), column.region.as_str())) {
                         None => MatrixCell::NotDeployed,
                         Some(d) => {
-                            let actual = world.observation_of(d).and_then(|o| o.seen.version.as_deref());
+                            let drifted = world.observation_of(d).filter(|o| drifts_from(Some(&d.version), &o.seen));
                             MatrixCell::Running {
                                 version: d.version.clone(),
                                 health: world.health_of(d),
                                 drift: reference(&column.environment) != Some(d.version.as_str()),
-                                actual: actual.filter(|a| drifts(Some(&d.version), Some(a))).map(str::to_owned),
+                                actual: drifted.and_then(|o| o.seen.version.clone()),
                             }
                         }
                     }

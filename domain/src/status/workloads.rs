@@ -1,7 +1,7 @@
 //! Each workload as released and as observed, side by side: what the API's
 //! tenant status and drift list return.
 
-use crate::observed::{Observation, Replicas, drifts};
+use crate::observed::{Observation, Replicas, drifts_from};
 use crate::{Deployment, Health, World};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -46,7 +46,7 @@ impl WorkloadState {
             environment: deployment.environment.clone(),
             region: deployment.region.clone(),
             service: deployment.service.clone(),
-            drift: drifts(Some(&deployment.version), actual.as_deref()),
+            drift: observed.is_some_and(|o| drifts_from(Some(&deployment.version), &o.seen)),
             intended_version: Some(deployment.version.clone()),
             actual_version: actual,
             health: observed.map_or(deployment.health, |o| o.seen.health),
@@ -72,7 +72,7 @@ impl WorkloadState {
             health: observed.seen.health,
             health_reason: observed.seen.reason.clone(),
             replicas: Some(observed.seen.replicas),
-            drift: drifts(None, observed.seen.version.as_deref()),
+            drift: drifts_from(None, &observed.seen),
             observed_at: Some(observed.observed_at),
         }
     }
@@ -113,7 +113,7 @@ pub fn drifting(world: &World) -> Vec<WorkloadState> {
     let released = released_keys(world);
     let unreleased =
         world.observed.iter().filter(|o| o.seen.version.is_some() && known.contains(o.tenant.as_str()) && !released.contains(&o.key()));
-    states.extend(unreleased.map(|o| WorkloadState::unreleased(world, o)));
+    states.extend(unreleased.map(|o| WorkloadState::unreleased(world, o)).filter(|s| s.drift));
     states
 }
 

@@ -172,13 +172,18 @@ async fn open_status_pages_are_told_when_a_job_moves_a_cell(app: TestApp) {
     assert_eq!(events.status().as_u16(), 200);
     let (status, _) = api(app.post_json(&format!("/api/v1/releases/{id}/dispatch"), Some(&rita), &json!({})).await).await;
     assert_eq!(status, 202);
-    let chunk = tokio::time::timeout(Duration::from_secs(15), events.chunk())
-        .await
-        .expect("a push once the simulated job succeeds")
-        .expect("readable")
-        .expect("a chunk");
-    assert!(String::from_utf8_lossy(&chunk).contains("data: changed"));
-    assert_eq!(frankfurt_version(&app).await, "2.15.0", "and the refetch shows the new version");
+    // The cell moves twice (the cluster reports the rollout, then the job
+    // succeeds): after some push, a refetch shows the new version.
+    let told = async {
+        loop {
+            let chunk = events.chunk().await.expect("readable").expect("a chunk");
+            assert!(String::from_utf8_lossy(&chunk).contains("data: changed"));
+            if frankfurt_version(&app).await == "2.15.0" {
+                return;
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(15), told).await.expect("a push after which the refetch shows the new version");
     let (status, html) = app.page("/tenants/acme").await;
     assert_eq!(status, 200);
     let recent = html.split("data-testid=\"tenant-jobs\"").nth(1).expect("the tenant page lists its recent jobs");
