@@ -55,43 +55,22 @@ async fn set_health(deployments: &kube::Api<Deployment>, failure: Option<&str>) 
     deployments.patch_status("api", &PatchParams::default(), &Patch::Merge(&status)).await.expect("status");
 }
 
-async fn the_next_wave_starts_only_after_the_first_baked_healthy(db: &TestStore) {
-    let api = KubeApi::shared();
-    let client = api.client().await;
-    let prefix = prefix();
-    let backend = baking_backend(db, api, &prefix, 3).await;
-    let tenant = format!("{prefix}-1");
-    let namespace = format!("tenant-{tenant}");
-    running_api(&client, &namespace).await;
-    let _runtime = run(&backend);
-    wait_reachable(&backend).await;
-    let id = open_release(&backend, &targets(&prefix, 1)).await;
-    dispatch::dispatch(&backend, Some(&rita()), id, None, Utc::now()).await.expect("dispatched");
-    let frankfurt = job_name(id, 1, JobKind::Deploy, &tenant, "frankfurt");
-    eventually("the first wave sent", || async {
-        jobs(&backend, id).await.iter().any(|j| j.name == frankfurt && j.state == JobState::Created)
-    })
-    .await;
-    finish_job(&client, &namespace, &frankfurt, true, "done").await;
-    eventually("the first wave baking", || async { jobs(&backend, id).await.iter().any(|j| j.bake_until.is_some()) }).await;
-    let baking = jobs(&backend, id).await;
-    let ashburn = baking.iter().find(|j| j.region == "ashburn").expect("the second wave");
-    assert_eq!(ashburn.state, JobState::Queued, "the second wave waits while the first bakes: {baking:?}");
-
-    eventually("the second wave sent after the bake", || async {
-        jobs(&backend, id).await.iter().any(|j| j.region == "ashburn" && j.state == JobState::Created)
-    })
-    .await;
-    let first = jobs(&backend, id).await.into_iter().find(|j| j.name == frankfurt).expect("first");
-    assert_eq!(first.bake_outcome.as_deref(), Some("baked healthy"));
-    assert!(first.baked_at.expect("ended") >= first.bake_until.expect("baked"), "not before its bake time was up");
+/// A release of one tenant, rolled out by region in an environment baking
+/// `seconds`, whose first wave (frankfurt) succeeded and bakes.
+struct Baking {
+    backend: Backend,
+    id: i64,
+    tenant: String,
+    frankfurt: String,
+    deployments: kube::Api<Deployment>,
+    _runtime: tokio::sync::watch::Sender<bool>,
 }
 
-async fn a_target_degrading_while_it_bakes_is_rolled_back_once_even_across_a_restart(db: &TestStore) {
+async fn first_wave_baking(db: &TestStore, seconds: u64) -> Baking {
     let api = KubeApi::shared();
     let client = api.client().await;
     let prefix = prefix();
-    let backend = baking_backend(db, api, &prefix, 600).await;
+    let backend = baking_backend(db, api, &prefix, seconds).await;
     let tenant = format!("{prefix}-1");
     let namespace = format!("tenant-{tenant}");
     let deployments = running_api(&client, &namespace).await;
@@ -106,6 +85,26 @@ async fn a_target_degrading_while_it_bakes_is_rolled_back_once_even_across_a_res
     .await;
     finish_job(&client, &namespace, &frankfurt, true, "done").await;
     eventually("the first wave baking", || async { jobs(&backend, id).await.iter().any(|j| j.bake_until.is_some()) }).await;
+    Baking { backend, id, tenant, frankfurt, deployments, _runtime: runtime }
+}
+
+async fn the_next_wave_starts_only_after_the_first_baked_healthy(db: &TestStore) {
+    let Baking { backend, id, frankfurt, _runtime, .. } = first_wave_baking(db, 3).await;
+    let baking = jobs(&backend, id).await;
+    let ashburn = baking.iter().find(|j| j.region == "ashburn").expect("the second wave");
+    assert_eq!(ashburn.state, JobState::Queued, "the second wave waits while the first bakes: {baking:?}");
+
+    eventually("the second wave sent after the bake", || async {
+        jobs(&backend, id).await.iter().any(|j| j.region == "ashburn" && j.state == JobState::Created)
+    })
+    .await;
+    let first = jobs(&backend, id).await.into_iter().find(|j| j.name == frankfurt).expect("first");
+    assert_eq!(first.bake_outcome.as_deref(), Some("baked healthy"));
+    assert!(first.baked_at.expect("ended") >= first.bake_until.expect("baked"), "not before its bake time was up");
+}
+
+async fn a_target_degrading_while_it_bakes_is_rolled_back_once_even_across_a_restart(db: &TestStore) {
+    let Baking { id, frankfurt, deployments, tenant, _runtime: runtime, .. } = first_wave_baking(db, 600).await;
 
     // The portal restarts mid-bake; the target degrades while it is down.
     drop(runtime);

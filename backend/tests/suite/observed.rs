@@ -181,17 +181,31 @@ async fn restarts_of_the_portal_and_the_api_server_lose_nothing_and_double_nothi
     );
 }
 
-async fn a_job_deleted_before_it_finished_fails_and_says_so(db: &TestStore) {
+/// A release of `tenants` tenants whose Jobs were created in the shared API server.
+struct Sent {
+    client: kube::Client,
+    prefix: String,
+    backend: Backend,
+    id: i64,
+    _runtime: tokio::sync::watch::Sender<bool>,
+}
+
+async fn sent(db: &TestStore, tenants: usize) -> Sent {
     let api = KubeApi::shared();
     let client = api.client().await;
     let prefix = prefix();
-    db.store.import_world(&world(api, &prefix, 2, Rollout::AllAtOnce)).await.expect("world");
+    db.store.import_world(&world(api, &prefix, tenants, Rollout::AllAtOnce)).await.expect("world");
     let backend = Backend::new(db.store.clone());
-    let _runtime = run(&backend);
+    let runtime = run(&backend);
     wait_reachable(&backend).await;
-    let id = open_release(&backend, &targets(&prefix, 2)).await;
+    let id = open_release(&backend, &targets(&prefix, tenants)).await;
     dispatch::dispatch(&backend, Some(&rita()), id, None, Utc::now()).await.expect("dispatched");
     wait_jobs(&backend, id, &[JobState::Created]).await;
+    Sent { client, prefix, backend, id, _runtime: runtime }
+}
+
+async fn a_job_deleted_before_it_finished_fails_and_says_so(db: &TestStore) {
+    let Sent { client, prefix, backend, id, _runtime } = sent(db, 2).await;
 
     let tenant = format!("{prefix}-1");
     let jobs_api: kube::Api<k8s_openapi::api::batch::v1::Job> = kube::Api::namespaced(client.clone(), &format!("tenant-{tenant}"));
@@ -215,16 +229,7 @@ async fn a_job_deleted_before_it_finished_fails_and_says_so(db: &TestStore) {
 }
 
 async fn a_failed_job_keeps_its_pods_events_and_says_why_its_log_could_not_be_read(db: &TestStore) {
-    let api = KubeApi::shared();
-    let client = api.client().await;
-    let prefix = prefix();
-    db.store.import_world(&world(api, &prefix, 1, Rollout::AllAtOnce)).await.expect("world");
-    let backend = Backend::new(db.store.clone());
-    let _runtime = run(&backend);
-    wait_reachable(&backend).await;
-    let id = open_release(&backend, &targets(&prefix, 1)).await;
-    dispatch::dispatch(&backend, Some(&rita()), id, None, Utc::now()).await.expect("dispatched");
-    wait_jobs(&backend, id, &[JobState::Created]).await;
+    let Sent { client, prefix, backend, id, _runtime } = sent(db, 1).await;
 
     // Plays the Job controller and the kubelet's reports: a Pod that crashed, and its event.
     let tenant = format!("{prefix}-1");
