@@ -32,17 +32,15 @@ where
     let scope = watch_scope(&client, &namespaces).await;
     let config = watcher::Config::default().labels(selector);
     let watches: Vec<(Scope, kube::Api<K>)> = match scope {
-        WatchScope::ClusterWide => vec![(None, kube::Api::all(client))],
-        WatchScope::PerNamespace(namespaces) | WatchScope::Denied(namespaces) if namespaces.is_empty() => {
-            vec![(None, kube::Api::all(client))]
-        }
-        WatchScope::PerNamespace(namespaces) => {
+        WatchScope::PerNamespace(namespaces) if !namespaces.is_empty() => {
             tracing::info!(cluster = %cluster.name, namespaces = namespaces.len(), "may not list across the cluster; watching per namespace");
             namespaces.into_iter().map(|n| (Some(n.clone()), kube::Api::namespaced(client.clone(), &n))).collect()
         }
-        // Watched anyway: the errors say what is missing, and a grant later is picked up.
-        WatchScope::Denied(namespaces) => {
-            tracing::warn!(cluster = %cluster.name, denied = %namespaces.join(", "), "may not list and watch where tenants run");
+        other => {
+            // Denied: watched anyway; the errors say what is missing, and a grant later is picked up.
+            if let WatchScope::Denied(namespaces) = &other {
+                tracing::warn!(cluster = %cluster.name, denied = %namespaces.join(", "), "may not list and watch where tenants run");
+            }
             vec![(None, kube::Api::all(client))]
         }
     };

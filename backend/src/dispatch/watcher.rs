@@ -84,11 +84,7 @@ fn place(job: &Job) -> Option<(String, String)> {
 
 /// A Job deleted before it finished never finishes: it failed.
 async fn deleted(backend: &Backend, cluster: &str, namespace: &str, name: &str) {
-    let id = match backend.store.begin().await {
-        Ok(mut tx) => tx.job_named(cluster, namespace, name).await,
-        Err(error) => Err(error),
-    };
-    let Ok(Some(id)) = id else { return };
+    let Ok(Some(id)) = job_id(backend, cluster, namespace, name).await else { return };
     let progress = JobProgress { state: JobState::Failed, reason: Some(DELETED.to_owned()), at: Utc::now() };
     if let Err(error) = record_progress(backend, id, progress).await {
         tracing::warn!(job = name, error = %error, "could not record the Job's deletion");
@@ -129,16 +125,18 @@ async fn keep_failure_detail(backend: &Backend, client: &kube::Client, id: i64, 
     }
 }
 
+/// The job Airlock recorded for the Job `name` in `namespace` of `cluster`
+/// (`None`: another Airlock's Job, or one made by hand).
+async fn job_id(backend: &Backend, cluster: &str, namespace: &str, name: &str) -> Result<Option<i64>, crate::StoreError> {
+    backend.store.begin().await?.job_named(cluster, namespace, name).await
+}
+
 /// Why a job whose Job was deleted before it finished failed.
 pub const DELETED: &str = "deleted before it finished";
 
 async fn see(backend: &Backend, client: &kube::Client, cluster: &str, job: &Job) {
     let Some((namespace, name)) = place(job) else { return };
-    let id = match backend.store.begin().await {
-        Ok(mut tx) => tx.job_named(cluster, &namespace, &name).await,
-        Err(error) => Err(error),
-    };
-    let id = match id {
+    let id = match job_id(backend, cluster, &namespace, &name).await {
         Ok(Some(id)) => id,
         Ok(None) => return, // another Airlock's Job, or one made by hand
         Err(error) => return tracing::warn!(error = %error, "could not look the Job up"),

@@ -14,6 +14,7 @@ use crate::read_model::Change;
 use airlock_domain::World;
 use airlock_domain::observed::{Observation, Seen};
 use chrono::Utc;
+use std::collections::BTreeSet;
 
 /// Records what was seen of a workload, and shows it on the pages when it
 /// differs from what they show. `true` when it was a transition.
@@ -71,10 +72,7 @@ pub(crate) async fn cluster_unreachable(backend: &Backend, cluster: &str, why: &
     let Ok(snapshot) = backend.status_snapshot().await else { return };
     let Some(config) = snapshot.world.clusters.iter().find(|c| c.name == cluster) else { return };
     let why = format!("cluster {cluster} cannot be reached: {why}");
-    let mut expected = expected_in(&snapshot.world, config);
-    expected.sort();
-    expected.dedup();
-    for (tenant, service) in expected {
+    for (tenant, service) in expected_in(&snapshot.world, config) {
         let last = snapshot.world.observation(&service, &tenant, &config.environment, &config.region).map(|o| &o.seen);
         if last.is_some_and(|s| s.health == airlock_domain::Health::Unknown) {
             continue;
@@ -87,7 +85,7 @@ pub(crate) async fn cluster_unreachable(backend: &Backend, cluster: &str, why: &
 }
 
 /// Every (tenant, service) that should run, or was seen running, in `cluster`.
-pub(crate) fn expected_in(world: &World, cluster: &airlock_domain::Cluster) -> Vec<(String, String)> {
+pub(crate) fn expected_in(world: &World, cluster: &airlock_domain::Cluster) -> BTreeSet<(String, String)> {
     let here = |environment: &str, region: &str| environment == cluster.environment && region == cluster.region;
     let released = world.deployments.iter().filter(|d| here(&d.environment, &d.region)).map(|d| (d.tenant.clone(), d.service.clone()));
     let seen = world.observed.iter().filter(|o| o.cluster == cluster.name).map(|o| (o.tenant.clone(), o.service.clone()));

@@ -106,11 +106,9 @@ pub fn tenant_detail(world: &World, slug: &str) -> Option<TenantDetail> {
         let d = &p.deployment;
         (position(&world.environments, |e| e.name == d.environment), position(&world.regions, |r| r.name == d.region), d.service.clone())
     });
+    // Against the tenant's own deployments: the world's are many more.
     let released = |o: &Observation| {
-        world
-            .deployments
-            .iter()
-            .any(|d| d.tenant == o.tenant && d.environment == o.environment && d.region == o.region && d.service == o.service)
+        deployments.iter().map(|p| &p.deployment).any(|d| d.environment == o.environment && d.region == o.region && d.service == o.service)
     };
     let unreleased: Vec<Observation> = world.observed.iter().filter(|o| o.tenant == slug && !released(o)).cloned().collect();
     let health = deployments.iter().map(|p| p.health).chain(unreleased.iter().map(|o| o.seen.health)).collect();

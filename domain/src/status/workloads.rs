@@ -83,13 +83,9 @@ impl WorkloadState {
 pub fn workload_states(world: &World, tenant: Option<&str>) -> Vec<WorkloadState> {
     let wanted = |slug: &str| tenant.is_none_or(|t| t == slug);
     let known = |slug: &str| world.tenants.iter().any(|t| t.slug == slug);
-    let mut states: Vec<WorkloadState> = world
-        .deployments
-        .iter()
-        .filter(|d| wanted(&d.tenant))
-        .map(|d| WorkloadState::released(world, d, world.observation_of(d)))
-        .collect();
-    let released = released_keys(world);
+    let mine: Vec<&Deployment> = world.deployments.iter().filter(|d| wanted(&d.tenant)).collect();
+    let released = released_keys(mine.iter().copied());
+    let mut states: Vec<WorkloadState> = mine.iter().map(|d| WorkloadState::released(world, d, world.observation_of(d))).collect();
     let unreleased: Vec<WorkloadState> = world
         .observed
         .iter()
@@ -110,16 +106,16 @@ pub fn drifting(world: &World) -> Vec<WorkloadState> {
         .filter(|s| s.drift)
         .collect::<Vec<_>>();
     let known: HashSet<&str> = world.tenants.iter().map(|t| t.slug.as_str()).collect();
-    let released = released_keys(world);
+    let released = released_keys(world.deployments.iter());
     let unreleased =
         world.observed.iter().filter(|o| o.seen.version.is_some() && known.contains(o.tenant.as_str()) && !released.contains(&o.key()));
     states.extend(unreleased.map(|o| WorkloadState::unreleased(world, o)).filter(|s| s.drift));
     states
 }
 
-/// The (service, tenant, environment, region) of every release in the world.
-fn released_keys(world: &World) -> HashSet<(&str, &str, &str, &str)> {
-    world.deployments.iter().map(|d| (d.service.as_str(), d.tenant.as_str(), d.environment.as_str(), d.region.as_str())).collect()
+/// The (service, tenant, environment, region) of each of `deployments`.
+fn released_keys<'w>(deployments: impl Iterator<Item = &'w Deployment>) -> HashSet<(&'w str, &'w str, &'w str, &'w str)> {
+    deployments.map(|d| (d.service.as_str(), d.tenant.as_str(), d.environment.as_str(), d.region.as_str())).collect()
 }
 
 #[cfg(test)]
