@@ -111,7 +111,11 @@ fn clusters(development_regions: &[&str]) -> Vec<Cluster> {
 fn services() -> Vec<Service> {
     SERVICES
         .iter()
-        .map(|(name, _)| Service { name: (*name).into(), image_repository: format!("registry.airlock.internal/{name}") })
+        .map(|(name, _)| Service {
+            name: (*name).into(),
+            image_repository: format!("registry.airlock.internal/{name}"),
+            workload_label: None,
+        })
         .collect()
 }
 

@@ -10,7 +10,7 @@ mod derived_views;
 pub mod dispatch;
 mod freeze_clock;
 pub mod live;
-mod observe;
+pub mod observe;
 pub mod read_model;
 mod refusal;
 pub mod releases;

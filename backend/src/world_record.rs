@@ -113,7 +113,12 @@ pub(crate) fn removal(kind: &str, name: &str, newest: &HashMap<String, String>, 
 }
 
 pub(crate) fn service(s: &Service) -> WorldRecord {
-    world_record(AuditAction::ServiceSet, "service", &s.name, json!({ "image_repository": s.image_repository }))
+    // Recorded only where set, so services recorded before the key existed still verify.
+    let record = match &s.workload_label {
+        Some(label) => json!({ "image_repository": s.image_repository, "workload_label": label }),
+        None => json!({ "image_repository": s.image_repository }),
+    };
+    world_record(AuditAction::ServiceSet, "service", &s.name, record)
 }
 
 pub(crate) fn cluster(c: &Cluster, action: AuditAction) -> WorldRecord {

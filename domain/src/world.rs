@@ -122,6 +122,16 @@ impl Tenant {
 pub struct Service {
     pub name: String,
     pub image_repository: String,
+    /// The label that finds this service's Deployments, where it is not the default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workload_label: Option<crate::observed::WorkloadLabel>,
+}
+
+impl Service {
+    /// The label that finds this service's Deployments in a cluster.
+    pub fn workload_label(&self) -> crate::observed::WorkloadLabel {
+        self.workload_label.clone().unwrap_or_else(|| crate::observed::WorkloadLabel::default_for(&self.name))
+    }
 }
 
 /// What runs for one tenant × environment × region × service.

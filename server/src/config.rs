@@ -77,6 +77,11 @@ pub struct Settings {
     /// demo people instead of an identity provider. Refused unless the server
     /// listens on a loopback address; every page shows a banner while it is on.
     pub demo_sign_in: bool,
+    /// FOR TRYING AIRLOCK ALONE (`AIRLOCK_LIVELY_SIMULATED_CLUSTERS`):
+    /// simulated clusters report every released workload running and now and
+    /// then stage an incident (failing replicas, a hand edit, a restart), so
+    /// the status pages change as a real estate's do. `scripts/demo` sets it.
+    pub lively_simulated_clusters: bool,
     /// A session ends after this many minutes without a request (`AIRLOCK_SESSION_IDLE_MINUTES`).
     pub session_idle_minutes: u32,
     /// …and this many hours after sign-in, however active (`AIRLOCK_SESSION_MAX_HOURS`).
@@ -111,6 +116,7 @@ impl Default for Settings {
             oidc_groups_claim: "groups".into(),
             oidc_role_map: String::new(),
             demo_sign_in: false,
+            lively_simulated_clusters: false,
             session_idle_minutes: 8 * 60,
             session_max_hours: 24,
             live_streams_max: 2_000,

@@ -17,7 +17,9 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tower::ServiceExt;
 
-/// How long a client may take to send a request's headers.
+/// How long a client may take to send a request's headers. hyper counts an
+/// idle kept-alive connection's wait for its next request too, so this is
+/// also how long an idle connection stays open.
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long in-flight requests may run on after a stop was asked for.
 pub const DRAIN_DEADLINE: Duration = Duration::from_secs(20);

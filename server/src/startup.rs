@@ -7,6 +7,7 @@ use crate::config::Settings;
 use crate::live_slots::LiveSlots;
 use crate::metrics;
 use crate::state::{AppState, Shared, Stopping};
+use airlock_backend::observe::simulated::SimulatedWorkloads;
 use airlock_backend::{Backend, DatabaseTarget, LocalOperator, StoreError};
 use airlock_domain::audit::AuditKey;
 use axum::Router;
@@ -16,6 +17,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+
+/// With lively simulated clusters: how often one of their workloads meets an incident.
+const LIVELY_INCIDENT_EVERY: std::time::Duration = std::time::Duration::from_secs(20);
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -204,7 +208,12 @@ impl Application {
         spawn_session_sweeper(&state.backend, state.stopping.clone());
         spawn_failed_sign_in_writer(&state.backend, state.stopping.clone());
         // The outbox worker, cluster checks and watchers: nothing in a request talks to a cluster.
-        airlock_backend::dispatch::runtime::spawn(state.backend.clone(), stop.subscribe());
+        let simulated = if settings.lively_simulated_clusters {
+            SimulatedWorkloads::Lively { incident_every: LIVELY_INCIDENT_EVERY }
+        } else {
+            SimulatedWorkloads::Quiet
+        };
+        airlock_backend::dispatch::runtime::spawn(state.backend.clone(), stop.subscribe(), simulated);
         // Changes made through other replicas reach the pages this one serves.
         airlock_backend::live::spawn_listener(state.backend.clone(), stop.subscribe());
         metrics::install();

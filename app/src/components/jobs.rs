@@ -56,7 +56,7 @@ pub fn Jobs(
                     <td class="mono small">{format!("{}/{}", job.namespace, job.name)}</td>
                     <td class="mono">{job.version.clone()}</td>
                     <td><JobStateBadge state=job.state/></td>
-                    <td class="reason">{job.reason.clone()}{(job.attempts > 1).then(|| format!(" ({} attempts)", job.attempts))}{bake(job)}{failure_detail(job)}</td>
+                    <td class="reason">{job.reason.clone()}{(job.attempts > 1).then(|| format!(" ({} attempts)", job.attempts))}{bake(job, now)}{failure_detail(job)}</td>
                     <td>{last_change(job).map(|at| view! { <Time at/> })}</td>
                     <td>{button}</td>
                 </tr>
@@ -122,15 +122,34 @@ fn dispatch_offer(dossier: &ReleaseDossier, dispatched: bool, now: DateTime<Utc>
     authorize(viewer, Action::Dispatch).map_err(|denied| denied.to_string())
 }
 
-/// A succeeded deploy's bake: until when its health is watched, or how the bake ended.
-fn bake(job: &JobView) -> Option<impl IntoView + use<>> {
+/// A succeeded deploy's bake: how long its health is still watched (counted
+/// down in the browser from the server's figure), or how the bake ended.
+fn bake(job: &JobView, now: DateTime<Utc>) -> Option<AnyView> {
     let until = job.bake_until?;
-    let words = match (job.baked_at, job.bake_outcome.clone()) {
-        (Some(_), Some(outcome)) => outcome,
-        _ => format!("baking until {} UTC: the next wave waits for its health", until.format("%H:%M:%S")),
-    };
-    let state = if job.baked_at.is_some() { "ended" } else { "baking" };
-    Some(view! { <div class="bake" data-bake=state data-bake-until=until.to_rfc3339()>{words}</div> })
+    if let (Some(_), Some(outcome)) = (job.baked_at, job.bake_outcome.clone()) {
+        return Some(view! { <div class="bake" data-bake="ended">{outcome}</div> }.into_any());
+    }
+    let left = (until - now).num_seconds().max(0);
+    Some(
+        view! {
+            <div class="bake" data-bake="baking" data-bake-until=until.to_rfc3339()>
+                "baking until "{until.format("%H:%M:%S").to_string()}" UTC ("
+                <span class="bake-left" data-seconds-left=left>{bake_left(left)}</span>
+                "): the next wave waits for its health"
+            </div>
+        }
+        .into_any(),
+    )
+}
+
+/// `12:34 left`, `1:02:03 left`; at zero, the verifier is about to decide.
+pub fn bake_left(seconds: i64) -> String {
+    let (h, m, s) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
+    match seconds {
+        ..=0 => "ending now".to_owned(),
+        ..3600 => format!("{m}:{s:02} left"),
+        _ => format!("{h}:{m:02}:{s:02} left"),
+    }
 }
 
 /// What the cluster said of a failed Job: its Pod's events and the end of its log.

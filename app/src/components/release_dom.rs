@@ -60,6 +60,9 @@ pub fn follow(live: Live) {
             leptos::task::spawn_local(redraw_from(None, Keep::Comment));
         }
     });
+    // Between pushes, bakes count down from the seconds the server rendered
+    // (the browser reads no clock); the push at a bake's end redraws it.
+    let _ = set_interval(count_bakes_down, std::time::Duration::from_secs(1));
     // (A push redraw keeps `data-revision` on the page, an answer to a form moves it.)
     let Some(page) = page() else { return };
     // One listener on the page's container: it outlives every redraw of
@@ -86,6 +89,17 @@ pub fn follow(live: Live) {
     let _ = page.add_event_listener_with_callback("submit", on_submit.as_ref().unchecked_ref());
     // The page lives as long as the document; so does its listener.
     on_submit.forget();
+}
+
+fn count_bakes_down() {
+    let Ok(counters) = document().query_selector_all(".bake-left[data-seconds-left]") else { return };
+    for n in 0..counters.length() {
+        let Some(counter) = counters.item(n).and_then(|node| node.dyn_into::<Element>().ok()) else { continue };
+        let Some(left) = counter.get_attribute("data-seconds-left").and_then(|s| s.parse::<i64>().ok()) else { continue };
+        let left = (left - 1).max(0);
+        let _ = counter.set_attribute("data-seconds-left", &left.to_string());
+        counter.set_text_content(Some(&crate::components::jobs::bake_left(left)));
+    }
 }
 
 /// What a redraw keeps of what is being typed.

@@ -6,9 +6,10 @@
 use super::clients::Clients;
 use super::{watcher, worker};
 use crate::Backend;
+use crate::observe::simulated::{SimulatedWorkloads, Stage};
 use crate::read_model::Change;
 use crate::store::ClusterStatus;
-use airlock_domain::Cluster;
+use airlock_domain::{Cluster, Service};
 use chrono::Utc;
 use std::collections::HashMap;
 use std::time::Duration;
@@ -22,10 +23,10 @@ const POLL_EVERY: Duration = Duration::from_millis(500);
 const SIMULATE_EVERY: Duration = Duration::from_millis(250);
 
 /// Starts everything; it all stops when `stop` turns true.
-pub fn spawn(backend: Backend, stop: watch::Receiver<bool>) {
+pub fn spawn(backend: Backend, stop: watch::Receiver<bool>, simulated: SimulatedWorkloads) {
     let clients = Clients::default();
     tokio::spawn(run_worker(backend.clone(), clients.clone(), stop.clone()));
-    tokio::spawn(run_clusters(backend, clients, stop));
+    tokio::spawn(run_clusters(backend, clients, stop, Stage::new(simulated)));
 }
 
 async fn run_worker(backend: Backend, clients: Clients, mut stop: watch::Receiver<bool>) {
@@ -45,7 +46,7 @@ async fn run_worker(backend: Backend, clients: Clients, mut stop: watch::Receive
 #[derive(Default)]
 struct Watchers {
     jobs: HashMap<String, JoinHandle<()>>,
-    workloads: HashMap<String, (Cluster, Vec<String>, JoinHandle<()>)>,
+    workloads: HashMap<String, (Cluster, Vec<Service>, JoinHandle<()>)>,
 }
 
 impl Watchers {
@@ -55,7 +56,7 @@ impl Watchers {
     }
 }
 
-async fn run_clusters(backend: Backend, clients: Clients, mut stop: watch::Receiver<bool>) {
+async fn run_clusters(backend: Backend, clients: Clients, mut stop: watch::Receiver<bool>, mut stage: Stage) {
     let mut watchers = Watchers::default();
     let mut simulated: Vec<String> = Vec::new();
     let mut next_check = tokio::time::Instant::now();
@@ -67,6 +68,7 @@ async fn run_clusters(backend: Backend, clients: Clients, mut stop: watch::Recei
         for cluster in &simulated {
             watcher::simulate(&backend, cluster).await;
         }
+        stage.play(&backend, &simulated).await;
         super::verify::check_bakes(&backend).await;
         tokio::select! {
             () = tokio::time::sleep(SIMULATE_EVERY) => {}
@@ -91,8 +93,8 @@ async fn check_all(backend: &Backend, clients: &Clients, watchers: &mut Watchers
     if backend.status.clusters_differ(&clusters.iter().map(|c| c.name.as_str()).collect()) {
         backend.status_changed(Change::Everything).await;
     }
-    let services: Vec<String> = match backend.status_snapshot().await {
-        Ok(snapshot) => snapshot.world.services.iter().map(|s| s.name.clone()).collect(),
+    let services: Vec<Service> = match backend.status_snapshot().await {
+        Ok(snapshot) => snapshot.world.services.clone(),
         Err(_) => Vec::new(),
     };
     let mut simulated = Vec::new();
@@ -116,8 +118,8 @@ async fn check_all(backend: &Backend, clients: &Clients, watchers: &mut Watchers
             if let Some((_, _, old)) = watchers.workloads.remove(&name) {
                 old.abort();
             }
-            let (backend, watched) = (backend.clone(), cluster.clone());
-            let handle = tokio::spawn(async move { crate::observe::workloads::watch(&backend, watched, client).await });
+            let (backend, watched, watched_services) = (backend.clone(), cluster.clone(), services.clone());
+            let handle = tokio::spawn(async move { crate::observe::workloads::watch(&backend, watched, client, watched_services).await });
             watchers.workloads.insert(name, (cluster, services.clone(), handle));
         }
     }

@@ -168,7 +168,7 @@ pub(super) async fn simulate(backend: &Backend, cluster: &str) {
     for job in jobs {
         let Some(next) = simulated_next(&job, now) else { continue };
         match record_progress(backend, job.view.id, JobProgress { state: next, reason: None, at: now }).await {
-            Ok(true) => crate::observe::simulated_job(backend, &job, next).await,
+            Ok(true) => crate::observe::simulated::job_moved(backend, &job, next).await,
             Ok(false) => {}
             Err(error) => tracing::warn!(cluster, error = %error, "could not move a simulated job on"),
         }

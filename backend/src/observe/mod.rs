@@ -4,8 +4,10 @@
 //!
 //! Real clusters are watched (`workloads`: one watch of Deployments per
 //! cluster); a cluster that cannot be reached turns its workloads
-//! `unknown`; simulated clusters report what their simulated jobs do.
+//! `unknown`; simulated clusters report what their simulated jobs do, and
+//! lively ones stage incidents (`simulated`).
 
+pub mod simulated;
 pub(crate) mod workloads;
 
 use crate::Backend;
@@ -90,30 +92,4 @@ pub(crate) fn expected_in(world: &World, cluster: &airlock_domain::Cluster) -> B
     let released = world.deployments.iter().filter(|d| here(&d.environment, &d.region)).map(|d| (d.tenant.clone(), d.service.clone()));
     let seen = world.observed.iter().filter(|o| o.cluster == cluster.name).map(|o| (o.tenant.clone(), o.service.clone()));
     released.chain(seen).collect()
-}
-
-/// A simulated cluster reports what its simulated job does to the workload:
-/// progressing while the job runs, healthy on the new version once it succeeded.
-pub(crate) async fn simulated_job(backend: &Backend, job: &crate::store::JobRecord, state: airlock_domain::dispatch::JobState) {
-    use airlock_domain::dispatch::JobState;
-    use airlock_domain::observed::Replicas;
-    let Ok(snapshot) = backend.status_snapshot().await else { return };
-    let Some(cluster) = snapshot.world.clusters.iter().find(|c| c.name == job.view.cluster).cloned() else { return };
-    drop(snapshot);
-    let replicas = |updated| Replicas { desired: 2, updated, ready: 2, available: 2 };
-    let seen = match state {
-        JobState::Running => Seen {
-            version: Some(job.view.version.clone()),
-            health: airlock_domain::Health::Progressing,
-            reason: Some("1 of 2 replicas updated, 2 available".into()),
-            replicas: replicas(1),
-        },
-        JobState::Succeeded => {
-            Seen { version: Some(job.view.version.clone()), health: airlock_domain::Health::Healthy, reason: None, replicas: replicas(2) }
-        }
-        _ => return,
-    };
-    if let Err(error) = record(backend, observation(&cluster, &job.view.tenant, &job.service, seen)).await {
-        tracing::warn!(cluster = %cluster.name, error = %error, "could not record what the simulated cluster reports");
-    }
 }

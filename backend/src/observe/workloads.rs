@@ -1,6 +1,7 @@
 //! Watching a cluster's workloads: one watch of `apps/v1` Deployments across
 //! the cluster (or one per tenant namespace where Airlock may not list
-//! across it), narrowed by the label that names a service. Each Deployment
+//! across it), narrowed by the label that names a service
+//! (`app.kubernetes.io/name=<service>`, or the service's `workload_label`). Each Deployment
 //! is recorded as its tenant's (from its namespace, or from the
 //! `airlock.dev/tenant` label in a namespace tenants share). Once a listing
 //! is complete, every workload expected there and not listed is recorded
@@ -11,27 +12,51 @@
 use super::{expected_in, observation, record};
 use crate::Backend;
 use crate::dispatch::scoped_watch::{self, Scope, covers};
-use airlock_domain::observed::{Condition, DEFAULT_SERVICE_LABEL, DeploymentFacts, Replicas, Seen, TENANT_LABEL, VERSION_LABEL};
-use airlock_domain::{Cluster, NamespaceStrategy};
+use airlock_domain::observed::{Condition, DeploymentFacts, Replicas, Seen, TENANT_LABEL, VERSION_LABEL};
+use airlock_domain::{Cluster, NamespaceStrategy, Service};
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::Deployment;
 use kube::runtime::watcher::Event;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-/// Watches `cluster`'s Deployments until the stream ends (the caller restarts it).
-pub(crate) async fn watch(backend: &Backend, cluster: Cluster, client: kube::Client) {
-    let services = match backend.status_snapshot().await {
-        Ok(snapshot) => snapshot.world.services.iter().map(|s| s.name.clone()).collect::<Vec<_>>(),
-        Err(error) => return tracing::warn!(cluster = %cluster.name, error = %error, "cannot read the services to watch"),
-    };
-    if services.is_empty() {
-        return;
+/// Which service each label finds: label key → label value → service.
+struct FoundBy(BTreeMap<String, BTreeMap<String, String>>);
+
+impl FoundBy {
+    fn of(services: &[Service]) -> Self {
+        let mut by_key: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+        for service in services {
+            let label = service.workload_label();
+            by_key.entry(label.key).or_default().insert(label.value, service.name.clone());
+        }
+        Self(by_key)
     }
-    let selector = format!("{DEFAULT_SERVICE_LABEL} in ({})", services.join(","));
-    let stream = scoped_watch::watch::<Deployment>(backend, &cluster, client, &selector).await;
-    futures::pin_mut!(stream);
-    let mut listed: HashMap<Scope, BTreeSet<(String, String)>> = HashMap::new();
-    while let Some((scope, event)) = stream.next().await {
+
+    /// The service whose label (`key`) a Deployment's `labels` carry.
+    fn service(&self, key: &str, labels: &BTreeMap<String, String>) -> Option<String> {
+        self.0.get(key)?.get(labels.get(key)?).cloned()
+    }
+
+    fn finds(&self, key: &str, service: &str) -> bool {
+        self.0.get(key).is_some_and(|values| values.values().any(|s| s == service))
+    }
+}
+
+/// Watches `cluster`'s Deployments of `services` until the stream ends (the
+/// caller restarts it): one watch per label key the services use (one,
+/// unless the world names other labels), merged.
+pub(crate) async fn watch(backend: &Backend, cluster: Cluster, client: kube::Client, services: Vec<Service>) {
+    let found_by = FoundBy::of(&services);
+    let mut streams = Vec::new();
+    for (key, values) in &found_by.0 {
+        let selector = format!("{key} in ({})", values.keys().cloned().collect::<Vec<_>>().join(","));
+        let stream = scoped_watch::watch::<Deployment>(backend, &cluster, client.clone(), &selector).await;
+        let key = key.clone();
+        streams.push(stream.map(move |(scope, event)| ((key.clone(), scope), event)).boxed());
+    }
+    let mut merged = futures::stream::select_all(streams);
+    let mut listed: HashMap<(String, Scope), BTreeSet<(String, String)>> = HashMap::new();
+    while let Some(((key, scope), event)) = merged.next().await {
         let event = match event {
             Ok(event) => event,
             Err(error) => {
@@ -39,17 +64,21 @@ pub(crate) async fn watch(backend: &Backend, cluster: Cluster, client: kube::Cli
                 continue;
             }
         };
+        let watch = Watch { backend, cluster: &cluster, found_by: &found_by, key: &key };
         match event {
-            Event::Init => drop(listed.insert(scope, BTreeSet::new())),
+            Event::Init => drop(listed.insert((key, scope), BTreeSet::new())),
             Event::InitApply(deployment) => {
-                if let Some(key) = see(backend, &cluster, &deployment).await {
-                    listed.entry(scope).or_default().insert(key);
+                if let Some(workload) = watch.see(&deployment).await {
+                    listed.entry((key, scope)).or_default().insert(workload);
                 }
             }
-            Event::InitDone => missing_after_listing(backend, &cluster, &scope, &listed.remove(&scope).unwrap_or_default()).await,
-            Event::Apply(deployment) => drop(see(backend, &cluster, &deployment).await),
+            Event::InitDone => {
+                let seen = listed.remove(&(key.clone(), scope.clone())).unwrap_or_default();
+                watch.missing_after_listing(&scope, &seen).await;
+            }
+            Event::Apply(deployment) => drop(watch.see(&deployment).await),
             Event::Delete(deployment) => {
-                if let Some((tenant, service)) = workload_of(&cluster, &deployment) {
+                if let Some((tenant, service)) = watch.workload_of(&deployment) {
                     keep(backend, &cluster, &tenant, &service, Seen::missing()).await;
                 }
             }
@@ -57,42 +86,54 @@ pub(crate) async fn watch(backend: &Backend, cluster: Cluster, client: kube::Cli
     }
 }
 
-/// Records what `deployment` says; its (tenant, service) when it is a tenant's workload.
-async fn see(backend: &Backend, cluster: &Cluster, deployment: &Deployment) -> Option<(String, String)> {
-    let (tenant, service) = workload_of(cluster, deployment)?;
-    keep(backend, cluster, &tenant, &service, facts(deployment).seen()).await;
-    Some((tenant, service))
+/// One watch of a cluster's Deployments: those carrying label `key`.
+struct Watch<'w> {
+    backend: &'w Backend,
+    cluster: &'w Cluster,
+    found_by: &'w FoundBy,
+    key: &'w str,
+}
+
+impl Watch<'_> {
+    /// Records what `deployment` says; its (tenant, service) when it is a tenant's workload.
+    async fn see(&self, deployment: &Deployment) -> Option<(String, String)> {
+        let (tenant, service) = self.workload_of(deployment)?;
+        keep(self.backend, self.cluster, &tenant, &service, facts(deployment).seen()).await;
+        Some((tenant, service))
+    }
+
+    /// Every workload this watch should find in what `scope` covers that
+    /// its listing did not hold.
+    async fn missing_after_listing(&self, scope: &Scope, listed: &BTreeSet<(String, String)>) {
+        let Ok(snapshot) = self.backend.status_snapshot().await else { return };
+        let covered = |(tenant, service): &(String, String)| {
+            covers(scope, &self.cluster.namespace_strategy.namespace_for(tenant)) && self.found_by.finds(self.key, service)
+        };
+        let expected: BTreeSet<(String, String)> = expected_in(&snapshot.world, self.cluster).into_iter().filter(covered).collect();
+        drop(snapshot);
+        for (tenant, service) in expected.difference(listed) {
+            keep(self.backend, self.cluster, tenant, service, Seen::missing()).await;
+        }
+    }
+
+    /// Whose workload a Deployment is, and of which service.
+    fn workload_of(&self, deployment: &Deployment) -> Option<(String, String)> {
+        let labels = deployment.metadata.labels.as_ref()?;
+        let service = self.found_by.service(self.key, labels)?;
+        let namespace = deployment.metadata.namespace.as_deref()?;
+        let tenant = match &self.cluster.namespace_strategy {
+            NamespaceStrategy::PerTenant => namespace.strip_prefix("tenant-")?.to_owned(),
+            NamespaceStrategy::Shared { namespace: shared } if shared == namespace => labels.get(TENANT_LABEL)?.clone(),
+            NamespaceStrategy::Shared { .. } => return None,
+        };
+        Some((tenant, service))
+    }
 }
 
 async fn keep(backend: &Backend, cluster: &Cluster, tenant: &str, service: &str, seen: Seen) {
     if let Err(error) = record(backend, observation(cluster, tenant, service, seen)).await {
         tracing::warn!(cluster = %cluster.name, tenant, service, error = %error, "could not record what the cluster reports");
     }
-}
-
-/// Every workload expected in what the watch `scope` covers of `cluster`
-/// that its listing did not hold.
-async fn missing_after_listing(backend: &Backend, cluster: &Cluster, scope: &Scope, listed: &BTreeSet<(String, String)>) {
-    let Ok(snapshot) = backend.status_snapshot().await else { return };
-    let covered = |(tenant, _): &(String, String)| covers(scope, &cluster.namespace_strategy.namespace_for(tenant));
-    let expected: BTreeSet<(String, String)> = expected_in(&snapshot.world, cluster).into_iter().filter(covered).collect();
-    drop(snapshot);
-    for (tenant, service) in expected.difference(listed) {
-        keep(backend, cluster, tenant, service, Seen::missing()).await;
-    }
-}
-
-/// Whose workload a Deployment is, and of which service.
-fn workload_of(cluster: &Cluster, deployment: &Deployment) -> Option<(String, String)> {
-    let labels = deployment.metadata.labels.as_ref()?;
-    let service = labels.get(DEFAULT_SERVICE_LABEL)?.clone();
-    let namespace = deployment.metadata.namespace.as_deref()?;
-    let tenant = match &cluster.namespace_strategy {
-        NamespaceStrategy::PerTenant => namespace.strip_prefix("tenant-")?.to_owned(),
-        NamespaceStrategy::Shared { namespace: shared } if shared == namespace => labels.get(TENANT_LABEL)?.clone(),
-        NamespaceStrategy::Shared { .. } => return None,
-    };
-    Some((tenant, service))
 }
 
 /// The facts a Deployment's labels, spec and status give.

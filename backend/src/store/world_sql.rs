@@ -6,6 +6,7 @@ use super::StoreError;
 use super::dialect::{Dialect, Time};
 use super::rows::strategy_columns;
 use airlock_domain::freeze::Freeze;
+use airlock_domain::observed::WorkloadLabel;
 use airlock_domain::world_file::Access;
 use airlock_domain::{Cluster, Deployment, Environment, Region, Service, Tenant};
 use std::collections::{BTreeMap, HashMap};
@@ -124,9 +125,14 @@ where
     }
 
     pub async fn services(&mut self) -> Result<Vec<Service>, StoreError> {
-        let rows: Vec<(String, String)> =
-            sqlx::query_as("SELECT name, image_repository FROM services ORDER BY name").fetch_all(&mut *self.0).await?;
-        Ok(rows.into_iter().map(|(name, image_repository)| Service { name, image_repository }).collect())
+        let rows: Vec<(String, String, Option<String>)> =
+            sqlx::query_as("SELECT name, image_repository, workload_label FROM services ORDER BY name").fetch_all(&mut *self.0).await?;
+        rows.into_iter()
+            .map(|(name, image_repository, label)| {
+                let workload_label = label.map(|text| WorkloadLabel::parse(&text)).transpose().map_err(StoreError::Corrupt)?;
+                Ok(Service { name, image_repository, workload_label })
+            })
+            .collect()
     }
 
     pub async fn tenants(&mut self) -> Result<Vec<Tenant>, StoreError> {
@@ -277,12 +283,14 @@ where
     }
 
     pub async fn put_service(&mut self, s: &Service) -> Result<(), StoreError> {
+        let workload_label = s.workload_label.as_ref().map(ToString::to_string);
         sqlx::query(
-            "INSERT INTO services (name, image_repository) VALUES ($1, $2) \
-             ON CONFLICT (name) DO UPDATE SET image_repository = excluded.image_repository",
+            "INSERT INTO services (name, image_repository, workload_label) VALUES ($1, $2, $3) \
+             ON CONFLICT (name) DO UPDATE SET image_repository = excluded.image_repository, workload_label = excluded.workload_label",
         )
         .bind(s.name.as_str())
         .bind(s.image_repository.as_str())
+        .bind(workload_label.as_deref())
         .execute(&mut *self.0)
         .await?;
         Ok(())

@@ -21,6 +21,7 @@ mod held_accounts;
 mod live_across_processes;
 mod observed;
 mod read_model;
+mod simulated_clusters;
 mod store_conformance;
 mod world_audit;
 mod world_file;

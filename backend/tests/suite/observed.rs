@@ -15,6 +15,7 @@ use crate::support::kube::KubeApi;
 use airlock_backend::{Backend, dispatch, status};
 use airlock_domain::Health;
 use airlock_domain::dispatch::{JobKind, JobState, Rollout, job_name};
+use airlock_domain::observed::WorkloadLabel;
 use airlock_domain::status::WorkloadState;
 use chrono::Utc;
 use k8s_openapi::api::apps::v1::Deployment;
@@ -34,8 +35,12 @@ fn deployments(client: &kube::Client, namespace: &str) -> kube::Api<Deployment> 
 
 /// Creates the tenant's `api` Deployment running `image`, as its team's pipeline would.
 async fn create_api(client: &kube::Client, namespace: &str, image: &str) {
+    create_labelled_api(client, namespace, json!({"app.kubernetes.io/name": "api"}), image).await;
+}
+
+async fn create_labelled_api(client: &kube::Client, namespace: &str, labels: serde_json::Value, image: &str) {
     let deployment = serde_json::from_value(json!({
-        "metadata": {"name": "api", "labels": {"app.kubernetes.io/name": "api"}},
+        "metadata": {"name": "api", "labels": labels},
         "spec": {
             "replicas": 2,
             "selector": {"matchLabels": {"app": "api"}},
@@ -141,6 +146,31 @@ async fn a_deployments_life_reaches_the_status_beside_what_was_released(db: &Tes
     assert!(seen.contains(&(v("1.0.1-hotfix"), Health::Healthy)));
     let detail = status::tenant_detail(&backend, Some(&root()), &tenant).await.expect("detail").expect("exists");
     assert!(detail.history.iter().all(|t| t.intended_version.as_deref() == Some("1.0.0")), "what was released then is kept");
+}
+
+async fn a_service_labelled_otherwise_is_found_by_the_label_the_world_names(db: &TestStore) {
+    let api = KubeApi::shared();
+    let client = api.client().await;
+    let prefix = prefix();
+    let mut world = world(api, &prefix, 2, Rollout::AllAtOnce);
+    world.services[0].workload_label = Some(WorkloadLabel::parse("app=payments-api").expect("label"));
+    db.store.import_world(&world).await.expect("world");
+    let backend = Backend::new(db.store.clone());
+    let _runtime = run(&backend);
+    let (ours, defaults) = (format!("{prefix}-1"), format!("{prefix}-2"));
+    for tenant in [&ours, &defaults] {
+        create_namespace(&client, &format!("tenant-{tenant}")).await;
+    }
+    create_labelled_api(&client, &format!("tenant-{ours}"), json!({"app": "payments-api"}), "registry.example.com/api:1.0.0").await;
+    // Labelled the default way, which this world does not use for api.
+    create_api(&client, &format!("tenant-{defaults}"), "registry.example.com/api:1.0.0").await;
+
+    let found = until(&backend, &ours, "the Deployment found by app=payments-api", |w| w.health == Health::Progressing).await;
+    assert_eq!(found.actual_version.as_deref(), Some("1.0.0"));
+    set_status(&client, &format!("tenant-{ours}"), 2, None).await;
+    until(&backend, &ours, "its rollout seen to the end", |w| w.health == Health::Healthy).await;
+    let unfound = until(&backend, &defaults, "the other one not taken for api", |w| w.health == Health::Missing).await;
+    assert_eq!(unfound.actual_version, None);
 }
 
 async fn restarts_of_the_portal_and_the_api_server_lose_nothing_and_double_nothing(db: &TestStore) {
@@ -265,6 +295,7 @@ async fn a_failed_job_keeps_its_pods_events_and_says_why_its_log_could_not_be_re
 
 on_both_test_stores!(
     a_deployments_life_reaches_the_status_beside_what_was_released,
+    a_service_labelled_otherwise_is_found_by_the_label_the_world_names,
     restarts_of_the_portal_and_the_api_server_lose_nothing_and_double_nothing,
     a_job_deleted_before_it_finished_fails_and_says_so,
     a_failed_job_keeps_its_pods_events_and_says_why_its_log_could_not_be_read,

@@ -8,6 +8,10 @@
 //! simulated clusters make them up); turning facts into a health is pure,
 //! so the rules are tested here without a cluster.
 
+mod workload_label;
+
+pub use workload_label::WorkloadLabel;
+
 use crate::Health;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

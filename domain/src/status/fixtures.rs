@@ -87,7 +87,7 @@ pub(crate) fn small_world() -> World {
             tenant("globex", "ashburn", "us", &["frankfurt", "ashburn"]),
             tenant("initech", "ashburn", "us", &["ashburn"]),
         ],
-        services: vec![Service { name: "api".into(), image_repository: "registry.example.test/api".into() }],
+        services: vec![Service { name: "api".into(), image_repository: "registry.example.test/api".into(), workload_label: None }],
         deployments: vec![
             deployment("acme", "staging", "frankfurt", "2.1.0", Health::Healthy),
             deployment("acme", "production", "frankfurt", "2.0.0", Health::Healthy),

@@ -2,8 +2,9 @@
 //! at its place in the file. What needs the server (a cluster's connection,
 //! a cron schedule's time zone, a job template's file) is checked there.
 
-use super::{Access, ClusterEntry, EnvironmentEntry, FreezeEntry, Place, TenantEntry, WorldDocument, parse_duration};
+use super::{Access, ClusterEntry, EnvironmentEntry, FreezeEntry, Place, ServiceEntry, TenantEntry, WorldDocument, parse_duration};
 use crate::freeze::{Freeze, FreezeWindow};
+use crate::observed::WorkloadLabel;
 use crate::{Cluster, Environment, NamespaceStrategy, Region, Service, Slug, Tenant, World};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
@@ -99,15 +100,7 @@ impl WorldDocument {
             .collect();
         let known = Known { environments: &env_names, regions: &region_names };
         let clusters = self.clusters.iter().enumerate().map(|(i, x)| cluster(&mut c, &root.key("clusters").index(i), x, &known)).collect();
-        let services = self
-            .services
-            .iter()
-            .enumerate()
-            .map(|(i, s)| {
-                c.name(root.key("services").index(i).key("name"), "service", &s.name);
-                Service { name: s.name.clone(), image_repository: s.image_repository.clone() }
-            })
-            .collect();
+        let services = services(&mut c, &root.key("services"), &self.services);
         let tenants = self.tenants.iter().enumerate().map(|(i, t)| tenant(&mut c, &root.key("tenants").index(i), t, &known)).collect();
         if let Some(access) = &self.access {
             check_access(&mut c, &root.key("access"), access);
@@ -127,6 +120,37 @@ impl WorldDocument {
         };
         Ok(CheckedWorld { world, job_templates })
     }
+}
+
+/// Each service, with the label that finds its Deployments: no two
+/// services may be found by the same label.
+fn services(c: &mut Checker, list: &Place, entries: &[ServiceEntry]) -> Vec<Service> {
+    let mut claimed: HashMap<WorkloadLabel, &str> = HashMap::new();
+    let mut services = Vec::new();
+    for (i, s) in entries.iter().enumerate() {
+        let place = list.index(i);
+        c.name(place.key("name"), "service", &s.name);
+        let workload_label = s.workload_label.as_deref().and_then(|text| match WorkloadLabel::parse(text) {
+            Ok(label) => Some(label),
+            Err(why) => {
+                c.problem(place.key("workload_label"), format!("The workload label of service \u{201c}{}\u{201d}: {why}.", s.name));
+                None
+            }
+        });
+        // The default written out is the default: one world, one record.
+        let workload_label = workload_label.filter(|label| *label != WorkloadLabel::default_for(&s.name));
+        let service = Service { name: s.name.clone(), image_repository: s.image_repository.clone(), workload_label };
+        if let Some(other) = claimed.insert(service.workload_label(), &s.name) {
+            let message = format!(
+                "Services \u{201c}{other}\u{201d} and \u{201c}{}\u{201d} would find the same Deployments ({}).",
+                s.name,
+                service.workload_label()
+            );
+            c.problem(place.key("workload_label"), message);
+        }
+        services.push(service);
+    }
+    services
 }
 
 struct Known<'k> {

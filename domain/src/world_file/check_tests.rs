@@ -31,7 +31,7 @@ pub(crate) fn document() -> WorldDocument {
             api_url: Some("https://prod-fra-1.example:6443".into()),
             namespaces: None,
         }],
-        services: vec![ServiceEntry { name: "api".into(), image_repository: "registry.example.com/api".into() }],
+        services: vec![ServiceEntry { name: "api".into(), image_repository: "registry.example.com/api".into(), workload_label: None }],
         tenants: vec![TenantEntry {
             slug: "acme".into(),
             name: "Acme Corp".into(),
@@ -101,4 +101,25 @@ fn a_freeze_is_either_fixed_or_recurring_never_half_of_each() {
     doc.environments[1].freezes[0].from = Some(chrono::DateTime::parse_from_rfc3339("2026-12-20T00:00:00+01:00").expect("time"));
     let problems = doc.check().expect_err("refused");
     assert_eq!(places(&problems), ["environments[1].freezes[0]"]);
+}
+
+#[test]
+fn a_service_may_name_the_label_its_deployments_carry_but_not_anothers() {
+    let mut doc = document();
+    doc.services[0].workload_label = Some("app=payments-api".into());
+    let checked = doc.check().expect("a custom label");
+    assert_eq!(checked.world.services[0].workload_label().to_string(), "app=payments-api");
+    assert_eq!(WorldDocument::of(&checked.world, &Default::default()).services[0].workload_label.as_deref(), Some("app=payments-api"));
+
+    doc.services[0].workload_label = Some("app payments".into());
+    let problems = doc.check().expect_err("not a label");
+    assert_eq!(places(&problems), ["services[0].workload_label"]);
+    assert!(problems[0].message.contains("write key=value"), "{}", problems[0].message);
+
+    doc.services[0].workload_label = None;
+    let worker = "app.kubernetes.io/name=api".to_owned();
+    doc.services.push(ServiceEntry { name: "worker".into(), image_repository: "r/worker".into(), workload_label: Some(worker) });
+    let problems = doc.check().expect_err("two services, one label");
+    assert_eq!(places(&problems), ["services[1].workload_label"]);
+    assert!(problems[0].message.contains("would find the same Deployments"), "{}", problems[0].message);
 }

@@ -34,7 +34,11 @@ impl WorldDocument {
             services: world
                 .services
                 .iter()
-                .map(|s| ServiceEntry { name: s.name.clone(), image_repository: s.image_repository.clone() })
+                .map(|s| ServiceEntry {
+                    name: s.name.clone(),
+                    image_repository: s.image_repository.clone(),
+                    workload_label: s.workload_label.as_ref().map(ToString::to_string),
+                })
                 .collect(),
             tenants: world
                 .tenants

@@ -117,6 +117,10 @@ pub struct ClusterEntry {
 pub struct ServiceEntry {
     pub name: String,
     pub image_repository: String,
+    /// `key=value`: the label that finds this service's Deployments, where
+    /// it is not `app.kubernetes.io/name=<name>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workload_label: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -184,7 +184,7 @@ fn cluster(c: &Cluster) -> (String, Fields) {
 }
 
 fn service(s: &Service) -> (String, Fields) {
-    (s.name.clone(), vec![("image_repository", s.image_repository.clone())])
+    (s.name.clone(), vec![("image_repository", s.image_repository.clone()), ("workload_label", s.workload_label().to_string())])
 }
 
 fn tenant(t: &Tenant) -> (String, Fields) {

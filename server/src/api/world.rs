@@ -83,6 +83,8 @@ pub struct ConnectionView {
 pub struct ServiceView {
     pub name: String,
     pub image_repository: String,
+    /// `key=value`: the label that finds this service's Deployments in a cluster.
+    pub workload_label: String,
 }
 
 #[utoipa::path(get, path = "/environments", operation_id = "list_environments", tag = "world", security(("bearer" = [])),
@@ -143,7 +145,9 @@ pub async fn clusters(State(state): State<AppState>, Caller(caller): Caller) -> 
     responses((status = 200, description = "Every service and its image repository.", body = Vec<ServiceView>)))]
 pub async fn services(State(state): State<AppState>, Caller(caller): Caller) -> Result<Json<Vec<ServiceView>>, ApiError> {
     let all = world::services(&state.backend, caller.as_ref()).await?;
-    Ok(Json(all.into_iter().map(|Service { name, image_repository }| ServiceView { name, image_repository }).collect()))
+    let view =
+        |s: Service| ServiceView { workload_label: s.workload_label().to_string(), name: s.name, image_repository: s.image_repository };
+    Ok(Json(all.into_iter().map(view).collect()))
 }
 
 fn cluster_view(cluster: airlock_backend::dispatch::ClusterView) -> ClusterView {

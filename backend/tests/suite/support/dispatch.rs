@@ -7,6 +7,7 @@ use super::gate::{approver, check_all, rita, root};
 use super::kube::KubeApi;
 use airlock_backend::Backend;
 use airlock_backend::dispatch;
+use airlock_backend::observe::simulated::SimulatedWorkloads;
 use airlock_backend::releases;
 use airlock_domain::dispatch::{JobState, JobView, Rollout};
 use airlock_domain::gate::{Decision, ReleaseDraft, Target};
@@ -78,7 +79,7 @@ pub fn world(api: &KubeApi, prefix: &str, count: usize, rollout: Rollout) -> Wor
             cluster("ashburn", format!("kubeconfig:{}", api.kubeconfig.display())),
         ],
         tenants,
-        services: vec![Service { name: "api".into(), image_repository: "registry.example.com/api".into() }],
+        services: vec![Service { name: "api".into(), image_repository: "registry.example.com/api".into(), workload_label: None }],
         deployments,
     }
 }
@@ -91,7 +92,7 @@ pub fn prefix() -> String {
 /// Starts the dispatch runtime; it stops when the returned sender is dropped.
 pub fn run(backend: &Backend) -> tokio::sync::watch::Sender<bool> {
     let (stop, stopping) = tokio::sync::watch::channel(false);
-    dispatch::runtime::spawn(backend.clone(), stopping);
+    dispatch::runtime::spawn(backend.clone(), stopping, SimulatedWorkloads::Quiet);
     stop
 }
 

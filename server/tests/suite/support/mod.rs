@@ -66,12 +66,18 @@ impl Browser {
 }
 
 pub fn cookie_client() -> reqwest::Client {
+    client_builder().cookie_store(true).build().expect("client")
+}
+
+/// The test clients' common settings. The server closes a connection that
+/// sent no request for its header-read timeout; browsers retry a request
+/// that met such a close, reqwest does not, so idle connections are
+/// dropped well before the server would close them.
+fn client_builder() -> reqwest::ClientBuilder {
     reqwest::Client::builder()
-        .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .timeout(std::time::Duration::from_secs(30))
-        .build()
-        .expect("client")
+        .pool_idle_timeout(airlock_server::serve::HEADER_READ_TIMEOUT / 2)
 }
 
 impl TestApp {
@@ -115,11 +121,7 @@ pub async fn run(settings: &Settings) -> String {
 
 async fn start(settings: Settings, dir: tempfile::TempDir, postgres: Option<(String, String)>) -> TestApp {
     let address = run(&settings).await;
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(std::time::Duration::from_secs(30))
-        .build()
-        .expect("client");
+    let client = client_builder().build().expect("client");
     let placeholder = Browser { address: address.clone(), client: client.clone() };
     let mut app = TestApp { address, client, postgres, reader: placeholder, reader_token: String::new(), _dir: dir };
     if settings.demo_sign_in {
