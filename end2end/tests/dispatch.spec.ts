@@ -103,13 +103,29 @@ test.describe('dispatch', () => {
     await expect(vic.locator('tbody tr:not([hidden])')).toHaveCount(1);
     const frankfurt = vic.locator('tr[data-tenant="acme"] td[title^="production · frankfurt"]');
     await expect(frankfurt).not.toContainText(version);
-    // No navigation may happen on the matrix page from here on.
-    await vic.evaluate(() => ((window as unknown as { stayed: boolean }).stayed = true));
+    // No navigation may happen on the matrix page from here on; every look
+    // the cell takes on the way is kept (the rollout is over in seconds).
+    await vic.evaluate(() => {
+      const w = window as unknown as { stayed: boolean; looks: string[] };
+      w.stayed = true;
+      w.looks = [];
+      const cell = () => document.querySelector('tr[data-tenant="acme"] td[title^="production · frankfurt"]');
+      new MutationObserver(() => w.looks.push(cell()?.getAttribute('title') ?? '')).observe(document.querySelector('tbody')!, {
+        subtree: true,
+        childList: true,
+        attributes: true,
+        characterData: true,
+      });
+    });
 
     await page.getByRole('button', { name: /Dispatch revision 1 to 1 targets/ }).click();
     await expect(page).toHaveURL(new RegExp(`${path}(#jobs)?$`));
+    const escaped = version.replace(/\./g, '\\.');
     await expect(frankfurt).toContainText(version, { timeout: 20_000 });
-    await expect(frankfurt).toHaveAttribute('title', new RegExp(version.replace(/\./g, '\\.')));
+    await expect(frankfurt).toHaveAttribute('title', new RegExp(`${escaped}, healthy`));
+    // What the cluster reported on the way: the new version rolling out, then healthy.
+    const looks = await vic.evaluate(() => (window as unknown as { looks: string[] }).looks);
+    expect(looks.some((look) => /, progressing(,|$)/.test(look)), looks.join('\n')).toBe(true);
     await expect(vic.locator('#tenant-filter')).toHaveValue('acm');
     await expect(vic.locator('tbody tr:not([hidden])')).toHaveCount(1);
     expect(await vic.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).toBe(true);

@@ -69,6 +69,19 @@ async fn an_admin_token_plans_applies_and_exports_the_world_and_the_portal_shows
     let (status, html) = app.browser("vic").await.page("/tenants/newco").await;
     assert_eq!(status, 200, "{html}");
     assert!(html.contains("NewCo"));
+
+    // A service found by another label than its name: planned, applied, shown and exported.
+    let (_, mut world) = send(&app, reqwest::Method::GET, "/api/v1/world", Some(&admin), None).await;
+    world["services"][0]["workload_label"] = json!("app=payments-api");
+    let (_, plan) = send(&app, reqwest::Method::POST, "/api/v1/world/plan", Some(&admin), Some(world.to_string())).await;
+    assert_eq!((plan["changed"].clone(), plan["items"][0]["kind"].clone()), (json!(1), json!("service")), "{plan}");
+    assert_eq!(send(&app, reqwest::Method::PUT, "/api/v1/world", Some(&admin), Some(world.to_string())).await.0, 200);
+    let (_, services) = send(&app, reqwest::Method::GET, "/api/v1/services", Some(&reader), None).await;
+    let labels: Vec<&str> = services.as_array().expect("services").iter().filter_map(|s| s["workload_label"].as_str()).collect();
+    assert_eq!(labels[0], "app=payments-api");
+    assert!(labels[1..].iter().all(|l| l.starts_with("app.kubernetes.io/name=")), "{labels:?}");
+    let (_, exported) = send(&app, reqwest::Method::GET, "/api/v1/world", Some(&admin), None).await;
+    assert_eq!(exported["services"][0]["workload_label"], "app=payments-api");
 }
 
 async fn a_refused_world_names_its_line(app: TestApp) {
