@@ -147,7 +147,7 @@ pub fn bake_left(seconds: i64) -> String {
     let (h, m, s) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
     match seconds {
         ..=0 => "ending now".to_owned(),
-        ..3600 => format!("{m}:{s:02} left"),
+        1..3600 => format!("{m}:{s:02} left"),
         _ => format!("{h}:{m:02}:{s:02} left"),
     }
 }
@@ -181,4 +181,17 @@ fn counts(jobs: &[JobView]) -> String {
 #[component]
 pub fn JobStateBadge(state: JobState) -> impl IntoView {
     view! { <span class=format!("badge job-state job-{}", state.as_str()) data-state=state.as_str()>{state.as_str()}</span> }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bake_left;
+
+    #[test]
+    fn a_bake_counts_down_in_minutes_then_hours_and_never_below_zero() {
+        assert_eq!(bake_left(754), "12:34 left");
+        assert_eq!(bake_left(59), "0:59 left");
+        assert_eq!(bake_left(3723), "1:02:03 left");
+        assert_eq!((bake_left(0), bake_left(-5)), ("ending now".to_owned(), "ending now".to_owned()));
+    }
 }

@@ -62,7 +62,7 @@ pub fn follow(live: Live) {
     });
     // Between pushes, bakes count down from the seconds the server rendered
     // (the browser reads no clock); the push at a bake's end redraws it.
-    let _ = set_interval(count_bakes_down, std::time::Duration::from_secs(1));
+    set_interval(count_bakes_down, std::time::Duration::from_secs(1));
     // (A push redraw keeps `data-revision` on the page, an answer to a form moves it.)
     let Some(page) = page() else { return };
     // One listener on the page's container: it outlives every redraw of

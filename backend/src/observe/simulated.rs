@@ -74,7 +74,7 @@ impl Stage {
                 return false; // a job took over the workload
             }
             let due = incident.steps.iter().take_while(|(at, _)| *at <= now).count();
-            if let Some((_, seen)) = incident.steps.drain(..due).last() {
+            if let Some((_, seen)) = incident.steps.drain(..due).next_back() {
                 reports.push((incident.workload.clone(), seen));
             }
             !incident.steps.is_empty()
