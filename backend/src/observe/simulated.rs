@@ -104,8 +104,12 @@ impl Stage {
             return;
         }
         self.turn += 1;
-        // A stride prime to most estate sizes: consecutive incidents land far apart.
-        let (workload, deployment) = candidates[(self.turn * 7919) % candidates.len()];
+        // The turn, scrambled (splitmix64's finaliser): consecutive incidents
+        // land on unrelated workloads, not on one tenant cluster after cluster.
+        let mut x = (self.turn as u64) ^ 0x9E37_79B9_7F4A_7C15;
+        x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        let (workload, deployment) = candidates[((x ^ (x >> 31)) % candidates.len() as u64) as usize];
         let steps = match self.turn % 3 {
             0 => restart(deployment, now, every),
             1 => replicas_failing(deployment, now, every),

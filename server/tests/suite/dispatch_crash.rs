@@ -3,15 +3,15 @@
 //! portal processes on the same PostgreSQL finishing the work: every Job
 //! exists exactly once, none is missing, every job is recorded as sent.
 
-use crate::support::DEFAULT_POSTGRES_URL;
 use crate::support::dispatch::{open_release, prefix, targets, world};
 use crate::support::gate::rita;
 use crate::support::kube::KubeApi;
+use crate::support::{DEFAULT_POSTGRES_URL, serve_process};
 use airlock_backend::{Backend, DatabaseTarget, connect, dispatch};
 use airlock_domain::dispatch::{JobState, Rollout};
 use k8s_openapi::api::batch::v1::Job;
 use sqlx::Connection;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::Duration;
 
 const TENANTS: usize = 50; // × 2 regions = 100 targets
@@ -27,18 +27,7 @@ async fn fresh_postgres() -> String {
 }
 
 fn portal(database_url: &str, data_dir: &std::path::Path) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_airlock"))
-        .arg("serve")
-        .env("DATABASE_URL", database_url)
-        .env("AIRLOCK_ADDR", "127.0.0.1:0")
-        .env("AIRLOCK_DATA_DIR", data_dir)
-        .env("AIRLOCK_LOG_FILTER", "warn")
-        // Some way to sign in must be configured; nobody signs in here.
-        .env("AIRLOCK_DEMO_SIGN_IN", "true")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the airlock binary")
+    serve_process(data_dir, "127.0.0.1:0", &[("DATABASE_URL", database_url)])
 }
 
 /// A delay in [100, 1500) ms, different each time (no crate needed for that).

@@ -9,17 +9,17 @@
 //!
 //! `cargo test --release -p airlock-server --test suite observe_bench -- --ignored --nocapture`
 
-use crate::support::dispatch::{prefix, world};
+use crate::support::dispatch::{prefix, released, world};
 use crate::support::kube::KubeApi;
-use crate::support::{Browser, cookie_client};
+use crate::support::{Browser, cookie_client, serve_process};
 use airlock_backend::{DatabaseTarget, connect};
 use airlock_domain::dispatch::Rollout;
-use airlock_domain::{Cluster, Deployment, Health, NamespaceStrategy, Region, World};
+use airlock_domain::{Cluster, Health, NamespaceStrategy, Region, World};
 use k8s_openapi::api::apps::v1::Deployment as KubeDeployment;
 use k8s_openapi::api::core::v1::Namespace;
 use kube::api::{Patch, PatchParams, PostParams};
 use serde_json::{Value, json};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 const TENANTS: usize = 1_000;
@@ -46,16 +46,6 @@ fn bench_world(api: &KubeApi, prefix: &str) -> World {
     for tenant in &mut world.tenants {
         tenant.allowed_regions = REGIONS.map(String::from).to_vec();
     }
-    let released = |tenant: &str, region: &str| Deployment {
-        tenant: tenant.to_owned(),
-        environment: "production".into(),
-        region: region.into(),
-        service: "api".into(),
-        version: "1.0.0".into(),
-        previous_version: Some("0.9.0".into()),
-        health: Health::Healthy,
-        changed_at: chrono::Utc::now(),
-    };
     world.deployments = world.tenants.iter().flat_map(|t| REGIONS.map(|r| released(&t.slug, r))).collect();
     world
 }
@@ -91,17 +81,7 @@ fn free_address() -> String {
 }
 
 fn portal(data_dir: &std::path::Path, address: &str) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_airlock"))
-        .arg("serve")
-        .env("AIRLOCK_DATA_DIR", data_dir)
-        .env("AIRLOCK_ADDR", address)
-        .env("LEPTOS_SITE_ADDR", address)
-        .env("AIRLOCK_LOG_FILTER", "warn")
-        .env("AIRLOCK_DEMO_SIGN_IN", "true")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the airlock binary")
+    serve_process(data_dir, address, &[("LEPTOS_SITE_ADDR", address)])
 }
 
 fn token(data_dir: &std::path::Path) -> String {

@@ -38,20 +38,7 @@ pub fn world(api: &KubeApi, prefix: &str, count: usize, rollout: Rollout) -> Wor
             admin_groups: Vec::new(),
         })
         .collect();
-    let deployments = tenants
-        .iter()
-        .flat_map(|t| REGIONS.map(|region| (t.slug.clone(), region)))
-        .map(|(tenant, region)| Deployment {
-            tenant,
-            environment: "production".into(),
-            region: region.into(),
-            service: "api".into(),
-            version: "1.0.0".into(),
-            previous_version: Some("0.9.0".into()),
-            health: Health::Healthy,
-            changed_at: Utc::now(),
-        })
-        .collect();
+    let deployments = tenants.iter().flat_map(|t| REGIONS.map(|region| released(&t.slug, region))).collect();
     World {
         access: None,
         observed: Vec::new(),
@@ -81,6 +68,20 @@ pub fn world(api: &KubeApi, prefix: &str, count: usize, rollout: Rollout) -> Wor
         tenants,
         services: vec![Service { name: "api".into(), image_repository: "registry.example.com/api".into(), workload_label: None }],
         deployments,
+    }
+}
+
+/// api 1.0.0 (after 0.9.0), released to `tenant` in production in `region`, healthy.
+pub fn released(tenant: &str, region: &str) -> Deployment {
+    Deployment {
+        tenant: tenant.to_owned(),
+        environment: "production".into(),
+        region: region.into(),
+        service: "api".into(),
+        version: "1.0.0".into(),
+        previous_version: Some("0.9.0".into()),
+        health: Health::Healthy,
+        changed_at: Utc::now(),
     }
 }
 

@@ -296,3 +296,20 @@ macro_rules! on_both_apps {
         }
     };
 }
+
+/// `airlock serve` as its own process, quiet, on `data_dir` at `address`,
+/// with `extra` settings. The demo sign-in is on because some way to sign in
+/// must be configured; tests that need none simply do not use it.
+pub fn serve_process(data_dir: &std::path::Path, address: &str, extra: &[(&str, &str)]) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_airlock"))
+        .arg("serve")
+        .env("AIRLOCK_DATA_DIR", data_dir)
+        .env("AIRLOCK_ADDR", address)
+        .env("AIRLOCK_LOG_FILTER", "warn")
+        .env("AIRLOCK_DEMO_SIGN_IN", "true")
+        .envs(extra.iter().copied())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start the airlock binary")
+}
