@@ -66,6 +66,17 @@ impl NamespaceStrategy {
             NamespaceStrategy::Shared { namespace } => namespace.clone(),
         }
     }
+
+    /// Whose a workload in `namespace` is: the tenant its namespace names,
+    /// or in the shared namespace the tenant its `tenant_label` names.
+    /// `None` for a namespace that is no tenant's.
+    pub fn tenant_in(&self, namespace: &str, tenant_label: Option<&str>) -> Option<String> {
+        match self {
+            NamespaceStrategy::PerTenant => namespace.strip_prefix("tenant-").map(str::to_owned),
+            NamespaceStrategy::Shared { namespace: shared } if shared == namespace => tenant_label.map(str::to_owned),
+            NamespaceStrategy::Shared { .. } => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -228,6 +239,8 @@ mod tests {
     #[test]
     fn per_tenant_clusters_put_each_tenant_in_its_own_namespace() {
         assert_eq!(NamespaceStrategy::PerTenant.namespace_for("acme"), "tenant-acme");
+        assert_eq!(NamespaceStrategy::PerTenant.tenant_in("tenant-acme", None).as_deref(), Some("acme"));
+        assert_eq!(NamespaceStrategy::PerTenant.tenant_in("kube-system", None), None);
         let shared = NamespaceStrategy::Shared { namespace: "airlock-dev".into() };
         assert_eq!(shared.namespace_for("acme"), "airlock-dev");
     }

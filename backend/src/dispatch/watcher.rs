@@ -158,21 +158,35 @@ async fn see(backend: &Backend, client: &kube::Client, cluster: &str, job: &Job)
 const SIMULATED_START: Duration = Duration::milliseconds(800);
 const SIMULATED_RUN: Duration = Duration::milliseconds(1500);
 
-/// Plays a simulated cluster: its created jobs start, then succeed.
-pub(super) async fn simulate(backend: &Backend, cluster: &str) {
+/// Plays a simulated cluster: its created jobs start, then succeed. Returns
+/// the jobs still unfinished afterwards (`None`: they could not be read).
+pub(super) async fn simulate(backend: &Backend, cluster: &str) -> Option<Vec<JobRecord>> {
     let jobs = match backend.store.unfinished_jobs(cluster).await {
         Ok(jobs) => jobs,
-        Err(error) => return tracing::warn!(cluster, error = %error, "could not read the simulated cluster's jobs"),
+        Err(error) => {
+            tracing::warn!(cluster, error = %error, "could not read the simulated cluster's jobs");
+            return None;
+        }
     };
     let now = Utc::now();
+    let mut unfinished = Vec::new();
     for job in jobs {
-        let Some(next) = simulated_next(&job, now) else { continue };
-        match record_progress(backend, job.view.id, JobProgress { state: next, reason: None, at: now }).await {
-            Ok(true) => crate::observe::simulated::job_moved(backend, &job, next).await,
-            Ok(false) => {}
-            Err(error) => tracing::warn!(cluster, error = %error, "could not move a simulated job on"),
+        let mut finished = false;
+        if let Some(next) = simulated_next(&job, now) {
+            match record_progress(backend, job.view.id, JobProgress { state: next, reason: None, at: now }).await {
+                Ok(true) => {
+                    crate::observe::simulated::job_moved(backend, &job, next).await;
+                    finished = next.is_final();
+                }
+                Ok(false) => {}
+                Err(error) => tracing::warn!(cluster, error = %error, "could not move a simulated job on"),
+            }
+        }
+        if !finished {
+            unfinished.push(job);
         }
     }
+    Some(unfinished)
 }
 
 fn simulated_next(job: &JobRecord, now: DateTime<Utc>) -> Option<JobState> {

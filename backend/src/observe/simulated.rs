@@ -8,6 +8,7 @@
 
 use super::{observation, record};
 use crate::Backend;
+use crate::store::JobRecord;
 use airlock_domain::observed::{Replicas, Seen};
 use airlock_domain::{Cluster, Deployment, Health};
 use std::collections::BTreeSet;
@@ -48,21 +49,22 @@ impl Stage {
     /// Moves every incident on, and starts the next when it is time. Each
     /// released workload not under an incident or a job reports what was
     /// released, as recorded (so a restart of the portal settles any
-    /// incident it cut short).
-    pub(crate) async fn play(&mut self, backend: &Backend, simulated: &[String]) {
+    /// incident it cut short). `running`: the simulated clusters' unfinished
+    /// jobs, as their clock just left them (what a job reports wins).
+    pub(crate) async fn play(&mut self, backend: &Backend, simulated: &[String], running: &[JobRecord]) {
         let SimulatedWorkloads::Lively { incident_every } = self.mode else { return };
-        // Jobs first: one that finishes after this read has its new version in the snapshot below.
-        let busy = busy_with_jobs(backend, simulated).await;
+        let busy: BTreeSet<Workload> = running.iter().map(|j| (j.view.tenant.clone(), j.service.clone(), j.view.cluster.clone())).collect();
+        // Read after the clock moved the jobs on: a job that just finished has its new version here.
         let Ok(snapshot) = backend.status_snapshot().await else { return };
-        let clusters: Vec<Cluster> = snapshot.world.clusters.iter().filter(|c| simulated.contains(&c.name)).cloned().collect();
-        let mut released: Vec<(Workload, Deployment)> = Vec::new();
+        let world = &snapshot.world;
+        let clusters: Vec<&Cluster> = world.clusters.iter().filter(|c| simulated.contains(&c.name)).collect();
+        let mut released: Vec<(Workload, &Deployment)> = Vec::new();
         for cluster in &clusters {
             let here = |d: &&Deployment| d.environment == cluster.environment && d.region == cluster.region;
-            for d in snapshot.world.deployments.iter().filter(here) {
-                released.push(((d.tenant.clone(), d.service.clone(), cluster.name.clone()), d.clone()));
+            for d in world.deployments.iter().filter(here) {
+                released.push(((d.tenant.clone(), d.service.clone(), cluster.name.clone()), d));
             }
         }
-        drop(snapshot);
         let now = Instant::now();
         if now >= self.next_incident {
             self.next_incident = now + incident_every;
@@ -81,8 +83,13 @@ impl Stage {
         });
         let staged: BTreeSet<&Workload> = self.incidents.iter().map(|i| &i.workload).collect();
         for (workload, deployment) in &released {
-            if !busy.contains(workload) && !staged.contains(workload) && !reports.iter().any(|(w, _)| w == workload) {
-                reports.push((workload.clone(), as_released(deployment)));
+            if busy.contains(workload) || staged.contains(workload) || reports.iter().any(|(w, _)| w == workload) {
+                continue;
+            }
+            let settled = as_released(deployment);
+            // Most ticks, every other workload already shows what was released.
+            if world.observation_of(deployment).is_none_or(|o| o.seen != settled || o.cluster != workload.2) {
+                reports.push((workload.clone(), settled));
             }
         }
         for ((tenant, service, cluster), seen) in reports {
@@ -95,8 +102,8 @@ impl Stage {
 
     /// Picks the next healthy, idle workload (spread across the estate) and
     /// stages the next kind of incident on it.
-    fn start_incident(&mut self, released: &[(Workload, Deployment)], busy: &BTreeSet<Workload>, now: Instant, every: Duration) {
-        let candidates: Vec<&(Workload, Deployment)> = released
+    fn start_incident(&mut self, released: &[(Workload, &Deployment)], busy: &BTreeSet<Workload>, now: Instant, every: Duration) {
+        let candidates: Vec<&(Workload, &Deployment)> = released
             .iter()
             .filter(|(w, d)| d.health == Health::Healthy && !busy.contains(w) && !self.incidents.iter().any(|i| i.workload == *w))
             .collect();
@@ -117,18 +124,6 @@ impl Stage {
         };
         self.incidents.push(Incident { workload: workload.clone(), steps });
     }
-}
-
-/// The workloads whose jobs are not finished: what the job reports wins.
-async fn busy_with_jobs(backend: &Backend, simulated: &[String]) -> BTreeSet<Workload> {
-    let mut busy = BTreeSet::new();
-    for cluster in simulated {
-        match backend.store.unfinished_jobs(cluster).await {
-            Ok(jobs) => busy.extend(jobs.into_iter().map(|j| (j.view.tenant, j.service, cluster.clone()))),
-            Err(error) => tracing::warn!(cluster, error = %error, "could not read the simulated cluster's jobs"),
-        }
-    }
-    busy
 }
 
 fn replicas(ready: u32, updated: u32) -> Replicas {
@@ -180,7 +175,7 @@ fn restart(d: &Deployment, now: Instant, every: Duration) -> Vec<(Instant, Seen)
 
 /// A simulated cluster reports what its simulated job does to the workload:
 /// progressing while the job runs, healthy on the new version once it succeeded.
-pub(crate) async fn job_moved(backend: &Backend, job: &crate::store::JobRecord, state: airlock_domain::dispatch::JobState) {
+pub(crate) async fn job_moved(backend: &Backend, job: &JobRecord, state: airlock_domain::dispatch::JobState) {
     use airlock_domain::dispatch::JobState;
     let Ok(snapshot) = backend.status_snapshot().await else { return };
     let Some(cluster) = snapshot.world.clusters.iter().find(|c| c.name == job.view.cluster).cloned() else { return };

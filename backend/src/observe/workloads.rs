@@ -13,7 +13,7 @@ use super::{expected_in, observation, record};
 use crate::Backend;
 use crate::dispatch::scoped_watch::{self, Scope, covers};
 use airlock_domain::observed::{Condition, DeploymentFacts, Replicas, Seen, TENANT_LABEL, VERSION_LABEL};
-use airlock_domain::{Cluster, NamespaceStrategy, Service};
+use airlock_domain::{Cluster, Service};
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::Deployment;
 use kube::runtime::watcher::Event;
@@ -121,11 +121,7 @@ impl Watch<'_> {
         let labels = deployment.metadata.labels.as_ref()?;
         let service = self.found_by.service(self.key, labels)?;
         let namespace = deployment.metadata.namespace.as_deref()?;
-        let tenant = match &self.cluster.namespace_strategy {
-            NamespaceStrategy::PerTenant => namespace.strip_prefix("tenant-")?.to_owned(),
-            NamespaceStrategy::Shared { namespace: shared } if shared == namespace => labels.get(TENANT_LABEL)?.clone(),
-            NamespaceStrategy::Shared { .. } => return None,
-        };
+        let tenant = self.cluster.namespace_strategy.tenant_in(namespace, labels.get(TENANT_LABEL).map(String::as_str))?;
         Some((tenant, service))
     }
 }

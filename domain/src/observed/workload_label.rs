@@ -39,15 +39,16 @@ impl WorkloadLabel {
                 ));
             }
         }
+        let part_rule = |what: &str, text: &str| {
+            format!(
+                "the label {what} \u{201c}{text}\u{201d} must be 1 to 63 letters, digits, \u{2018}-\u{2019}, \u{2018}_\u{2019} or \u{2018}.\u{2019}, starting and ending with a letter or digit"
+            )
+        };
         if !is_label_part(name) {
-            return Err(format!(
-                "the label key \u{201c}{key}\u{201d} must be 1 to 63 letters, digits, \u{2018}-\u{2019}, \u{2018}_\u{2019} or \u{2018}.\u{2019}, starting and ending with a letter or digit"
-            ));
+            return Err(part_rule("key", key));
         }
         if !is_label_part(value) {
-            return Err(format!(
-                "the label value \u{201c}{value}\u{201d} must be 1 to 63 letters, digits, \u{2018}-\u{2019}, \u{2018}_\u{2019} or \u{2018}.\u{2019}, starting and ending with a letter or digit"
-            ));
+            return Err(part_rule("value", value));
         }
         Ok(Self { key: key.to_owned(), value: value.to_owned() })
     }
