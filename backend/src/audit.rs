@@ -55,8 +55,10 @@ async fn world_records(backend: &Backend) -> Result<Vec<world_record::WorldRecor
     let store = &backend.store;
     let (environments, regions, clusters) = (store.environments().await?, store.regions().await?, store.clusters().await?);
     let (services, tenants, access) = (store.services().await?, store.tenants().await?, store.access().await?);
+    let notifications = store.notifications().await?;
     let rows = world_record::WorldRows {
         access: access.as_ref(),
+        notifications: notifications.as_ref(),
         environments: &environments,
         regions: &regions,
         clusters: &clusters,

@@ -226,6 +226,7 @@ pub fn synthetic_world(tenants: usize) -> World {
     }
     World {
         access: None,
+        notifications: None,
         environments: environments(),
         regions: regions(),
         clusters,

@@ -10,6 +10,7 @@ mod derived_views;
 pub mod dispatch;
 mod freeze_clock;
 pub mod live;
+pub mod notify;
 pub mod observe;
 pub mod read_model;
 mod refusal;
@@ -79,6 +80,8 @@ pub struct Backend {
     verified: Arc<Mutex<Option<(Checkpoint, u64)>>>,
     /// Wakes the dispatch worker when jobs were just recorded.
     dispatch_wake: Arc<tokio::sync::Notify>,
+    /// Wakes the notification worker when a change may have recorded deliveries.
+    notify_wake: Arc<tokio::sync::Notify>,
     /// Tells this process's own changes apart on the change feed (`live`).
     instance: Arc<str>,
     /// What status views are served from (`read_model`).
@@ -118,6 +121,7 @@ impl Backend {
             events,
             verified: Arc::default(),
             dispatch_wake: Arc::default(),
+            notify_wake: Arc::default(),
             instance,
             status: Arc::default(),
             session_memory: Arc::default(),
@@ -212,7 +216,13 @@ impl Backend {
         self.dispatch_wake.clone()
     }
 
+    pub(crate) fn notify_wake(&self) -> Arc<tokio::sync::Notify> {
+        self.notify_wake.clone()
+    }
+
     pub(crate) fn announce(&self, id: i64) {
+        // Every committed change to a release passes here: its events may be waiting.
+        self.notify_wake.notify_one();
         // No subscribers is normal (nobody has the page open).
         let _ = self.events.send(LiveEvent::ReleaseChanged { id });
         live::publish(self, &id.to_string());

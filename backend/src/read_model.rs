@@ -163,6 +163,8 @@ async fn load(store: &dyn Store) -> Result<Snapshot, StoreError> {
         services: store.services().await?,
         deployments: store.deployments(&DeploymentScope::default()).await?,
         access: store.access().await?,
+        // Status views show no webhooks.
+        notifications: None,
         observed: store.observed(None).await?,
     };
     // Lookups rely on Rust's order; a database's collation may differ from it.

@@ -27,6 +27,8 @@ pub enum Missing {
         issuer: String,
         subject: String,
     },
+    /// A notification delivery (`notify`).
+    Delivery(String),
 }
 
 impl fmt::Display for Missing {
@@ -39,6 +41,7 @@ impl fmt::Display for Missing {
             Missing::Region(name) => write!(f, "region \"{name}\""),
             Missing::Resource(path) => write!(f, "resource at {path}"),
             Missing::HeldAccount { issuer, subject } => write!(f, "account {subject} of {issuer} waiting for a decision"),
+            Missing::Delivery(id) => write!(f, "delivery {id}"),
         }
     }
 }

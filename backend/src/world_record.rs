@@ -11,7 +11,7 @@
 
 use crate::dispatch::credentials::Credentials;
 use airlock_domain::audit::{AuditAction, AuditDraft};
-use airlock_domain::world_file::Access;
+use airlock_domain::world_file::{Access, Notifications};
 use airlock_domain::{Cluster, Environment, Region, Service, Tenant};
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -20,7 +20,7 @@ use std::collections::HashMap;
 
 /// The actions whose newest entry per subject is a world row's record (a
 /// removal's entry records nothing: the row is gone).
-pub(crate) const ACTIONS: [&str; 14] = [
+pub(crate) const ACTIONS: [&str; 16] = [
     "environment.set",
     "region.set",
     "tenant.set",
@@ -35,6 +35,8 @@ pub(crate) const ACTIONS: [&str; 14] = [
     "service.removed",
     "tenant.removed",
     "access.removed",
+    "notifications.set",
+    "notifications.removed",
 ];
 
 /// One world row as the log records it.
@@ -99,6 +101,17 @@ pub(crate) fn access(a: &Access) -> WorldRecord {
     WorldRecord { action: AuditAction::AccessSet, subject: "access".into(), named: "the access map".into(), record: record.to_string() }
 }
 
+/// The webhooks the world file's `notifications` names (their secrets only by where they are).
+pub(crate) fn notifications(n: &Notifications) -> WorldRecord {
+    let record = serde_json::to_value(n).unwrap_or_default();
+    WorldRecord {
+        action: AuditAction::NotificationsSet,
+        subject: "notifications".into(),
+        named: "the notifications".into(),
+        record: record.to_string(),
+    }
+}
+
 /// The entry that records the removal of the row whose record `subject` was.
 pub(crate) fn removal(kind: &str, name: &str, newest: &HashMap<String, String>, actor: &str, now: DateTime<Utc>) -> AuditDraft {
     let (action, subject) = match kind {
@@ -107,6 +120,7 @@ pub(crate) fn removal(kind: &str, name: &str, newest: &HashMap<String, String>, 
         "cluster" => (AuditAction::ClusterRemoved, format!("cluster/{name}")),
         "service" => (AuditAction::ServiceRemoved, format!("service/{name}")),
         "access" => (AuditAction::AccessRemoved, "access".to_owned()),
+        "notifications" => (AuditAction::NotificationsRemoved, "notifications".to_owned()),
         _ => (AuditAction::TenantRemoved, format!("tenant/{name}")),
     };
     AuditDraft { at: now, actor: actor.to_owned(), action, before: newest.get(&subject).cloned(), subject, after: None }
@@ -139,6 +153,7 @@ pub(crate) struct WorldRows<'w> {
     pub services: &'w [Service],
     pub tenants: &'w [Tenant],
     pub access: Option<&'w Access>,
+    pub notifications: Option<&'w Notifications>,
 }
 
 /// Every record of these rows, in a stable order.
@@ -149,7 +164,15 @@ pub(crate) fn records(rows: WorldRows<'_>) -> Vec<WorldRecord> {
     let services = rows.services.iter().map(service);
     let checklists = rows.environments.iter().map(checklist);
     let tenants = rows.tenants.iter().map(tenant);
-    environments.chain(checklists).chain(regions).chain(clusters).chain(services).chain(tenants).chain(rows.access.map(access)).collect()
+    environments
+        .chain(checklists)
+        .chain(regions)
+        .chain(clusters)
+        .chain(services)
+        .chain(tenants)
+        .chain(rows.access.map(access))
+        .chain(rows.notifications.map(notifications))
+        .collect()
 }
 
 /// The records the log does not hold as they are (`newest`: each subject's

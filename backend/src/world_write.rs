@@ -25,9 +25,12 @@ pub(crate) async fn import(tx: &mut dyn StoreTx, world: &World, now: DateTime<Ut
     tx.lock_world(SYSTEM_ACTOR, now).await?;
     let (current, _) = tx.configured_world().await?;
     let mut merged = world.clone();
-    // An import says nothing about access unless it carries a map.
+    // An import says nothing about access or webhooks unless it carries them.
     if merged.access.is_none() {
         merged.access = current.access.clone();
+    }
+    if merged.notifications.is_none() {
+        merged.notifications = current.notifications.clone();
     }
     write_rows(tx, &current, &merged, &[]).await?;
     for d in &world.deployments {
@@ -59,6 +62,9 @@ pub(crate) async fn write_rows(tx: &mut dyn StoreTx, current: &World, desired: &
     }
     if desired.access != current.access {
         tx.put_access(desired.access.as_ref()).await?;
+    }
+    if desired.notifications != current.notifications {
+        tx.put_notifications(desired.notifications.as_ref()).await?;
     }
     for kind in ["cluster", "tenant", "service", "region", "environment"] {
         for removal in removals.iter().filter(|r| r.kind == kind) {
@@ -100,6 +106,7 @@ pub(crate) async fn record(
         services: &world.services,
         tenants: &world.tenants,
         access: world.access.as_ref(),
+        notifications: world.notifications.as_ref(),
     });
     for record in world_record::unrecorded(records, &newest) {
         tx.append_audit(world_record::entry(record, actor, &newest, now)).await?;

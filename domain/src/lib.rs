@@ -9,6 +9,7 @@ pub mod freeze;
 pub mod gate;
 pub mod health;
 pub mod names;
+pub mod notify;
 pub mod observed;
 pub mod status;
 pub mod world;

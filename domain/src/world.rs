@@ -173,6 +173,9 @@ pub struct World {
     /// server's configured role map applies).
     #[serde(default)]
     pub access: Option<crate::world_file::Access>,
+    /// The webhooks the world file names (`None`: it names none).
+    #[serde(default)]
+    pub notifications: Option<crate::world_file::Notifications>,
     /// What the clusters report runs, in the deployments' order (service,
     /// tenant, environment, region): kept beside what Airlock released,
     /// never merged into it.
@@ -194,6 +197,7 @@ impl World {
             services: self.services.clone(),
             deployments: self.deployments.iter().filter(|d| scope.includes(&d.tenant)).cloned().collect(),
             access: self.access.clone(),
+            notifications: None,
             observed: self.observed.iter().filter(|o| scope.includes(&o.tenant)).cloned().collect(),
         }
     }

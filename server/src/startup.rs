@@ -214,6 +214,8 @@ impl Application {
             SimulatedWorkloads::Quiet
         };
         airlock_backend::dispatch::runtime::spawn(state.backend.clone(), stop.subscribe(), simulated);
+        // Webhooks are told from their own worker: a slow receiver never slows a change.
+        airlock_backend::notify::worker::spawn(state.backend.clone(), stop.subscribe(), state.auth.public_url.clone());
         // Changes made through other replicas reach the pages this one serves.
         airlock_backend::live::spawn_listener(state.backend.clone(), stop.subscribe());
         metrics::install();

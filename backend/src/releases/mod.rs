@@ -18,7 +18,7 @@ use crate::store::{Recorded, ReleaseFilter, ReleaseSummary, StoreTx};
 use crate::{Backend, Missing, Refusal};
 use airlock_domain::access::{Action, TenantScope};
 use airlock_domain::audit::{AuditAction, AuditDraft};
-use airlock_domain::gate::{ReleaseDossier, ReleaseDraft, UNCHECKED_BY_EDIT};
+use airlock_domain::gate::{ReleaseDossier, ReleaseDraft, ReleaseState, UNCHECKED_BY_EDIT};
 use chrono::{DateTime, Utc};
 
 /// A release, when `actor` may see it: a tenant admin sees only releases
@@ -188,9 +188,11 @@ pub(crate) async fn finish(
     recorded: Option<Recorded>,
 ) -> Result<ReleaseDossier, Refusal> {
     let appended = tx.append_audit(entry).await?;
-    let id = match &changed {
-        Changed::Everything(id) => *id,
-        Changed::Reviews(dossier) | Changed::ChecklistAndReviews(dossier) => dossier.release.id,
+    let (id, was_open) = match &changed {
+        Changed::Everything(id) => (*id, None),
+        Changed::Reviews(dossier) | Changed::ChecklistAndReviews(dossier) => {
+            (dossier.release.id, Some(dossier.state(now) == ReleaseState::Ready))
+        }
     };
     if let Some(recorded) = &recorded {
         tx.link_audit(id, recorded, appended.seq).await?;
@@ -207,7 +209,13 @@ pub(crate) async fn finish(
             dossier
         }
     };
-    tx.set_state(id, dossier.state(now)).await?;
+    let state = dossier.state(now);
+    tx.set_state(id, state).await?;
+    crate::notify::outbox::after_audit(tx.as_mut(), id, &appended).await?;
+    // A review or a tick that completed the gate: release managers are told.
+    if was_open == Some(false) && state == ReleaseState::Ready {
+        crate::notify::outbox::gate_opened(tx.as_mut(), id, now).await?;
+    }
     tx.commit().await?;
     backend.announce(id);
     Ok(dossier)

@@ -9,17 +9,23 @@ use chrono::{DateTime, Utc};
 /// needs (binding and reading its column types) are written on the impl:
 /// Rust does not carry a trait's where clauses over to its users.
 pub trait Dialect: sqlx::Database {
+    /// What ends a claim's `SELECT` so that two replicas never claim one row:
+    /// PostgreSQL skips rows another transaction holds; SQLite's write
+    /// transaction already holds the whole database.
+    const SKIP_LOCKED: &'static str;
     /// How many rows a statement changed (each driver's result has its own method).
     fn rows_affected(done: &Self::QueryResult) -> u64;
 }
 
 impl Dialect for sqlx::Sqlite {
+    const SKIP_LOCKED: &'static str = "";
     fn rows_affected(done: &sqlx::sqlite::SqliteQueryResult) -> u64 {
         done.rows_affected()
     }
 }
 
 impl Dialect for sqlx::Postgres {
+    const SKIP_LOCKED: &'static str = " FOR UPDATE SKIP LOCKED";
     fn rows_affected(done: &sqlx::postgres::PgQueryResult) -> u64 {
         done.rows_affected()
     }

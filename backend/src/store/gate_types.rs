@@ -109,6 +109,7 @@ pub trait StoreTx:
     + super::ObservedTx
     + super::BakeTx
     + super::DispatchTx
+    + super::DeliveryTx
     + Send
 {
     /// Locks the release's row until commit (PostgreSQL: a row lock; SQLite:

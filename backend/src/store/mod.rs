@@ -19,6 +19,7 @@ mod auth_types;
 mod bake;
 mod break_glass;
 mod changes;
+mod deliveries;
 mod dialect;
 mod dispatch_rows;
 mod dispatch_types;
@@ -38,6 +39,7 @@ pub use auth_types::{AuthStore, AuthTx, Person, PersonRecord, SessionRow};
 pub use bake::{BakeStore, BakeTx};
 pub use break_glass::BreakGlassTx;
 pub use changes::ChangeFeed;
+pub use deliveries::{Attempt, ClaimedDelivery, Delivery, DeliveryStore, DeliveryTx, NewDelivery, ReleaseBrief};
 pub use dispatch_types::{
     ClaimedJob, ClusterStatus, DispatchSetup, DispatchStore, DispatchTx, ImagePutInPlace, JobProgress, JobRecord, NewJob,
 };
@@ -73,11 +75,30 @@ pub struct DeploymentScope {
 /// Everything the backend stores: the world, releases with their gate and
 /// audit log, and people with their sessions. Both databases implement all.
 pub trait Store:
-    WorldStore + ReleaseStore + AuthStore + AccountStore + WorldRecordStore + DispatchStore + ObservedStore + BakeStore + ChangeFeed
+    WorldStore
+    + ReleaseStore
+    + AuthStore
+    + AccountStore
+    + WorldRecordStore
+    + DispatchStore
+    + ObservedStore
+    + BakeStore
+    + DeliveryStore
+    + ChangeFeed
 {
 }
-impl<T: WorldStore + ReleaseStore + AuthStore + AccountStore + WorldRecordStore + DispatchStore + ObservedStore + BakeStore + ChangeFeed>
-    Store for T
+impl<
+    T: WorldStore
+        + ReleaseStore
+        + AuthStore
+        + AccountStore
+        + WorldRecordStore
+        + DispatchStore
+        + ObservedStore
+        + BakeStore
+        + DeliveryStore
+        + ChangeFeed,
+> Store for T
 {
 }
 
@@ -101,6 +122,8 @@ pub trait WorldStore: Send + Sync + 'static {
     async fn world_applied_at(&self) -> Result<Option<chrono::DateTime<chrono::Utc>>, StoreError>;
     /// The world file's `access` section, once a world with one was applied.
     async fn access(&self) -> Result<Option<airlock_domain::world_file::Access>, StoreError>;
+    /// The world file's `notifications` section, once a world with one was applied.
+    async fn notifications(&self) -> Result<Option<airlock_domain::world_file::Notifications>, StoreError>;
     async fn deployments(&self, scope: &DeploymentScope) -> Result<Vec<Deployment>, StoreError>;
 
     /// Creates or updates every item of `world` in one transaction: either all

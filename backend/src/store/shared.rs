@@ -57,6 +57,11 @@ macro_rules! impl_shared_store {
                 $crate::store::world_sql::WorldSql::<$db>(&mut *conn).access().await
             }
 
+            async fn notifications(&self) -> Result<Option<airlock_domain::world_file::Notifications>, $crate::store::StoreError> {
+                let mut conn = self.pool.acquire().await?;
+                $crate::store::world_sql::WorldSql::<$db>(&mut *conn).notifications().await
+            }
+
             async fn deployments(
                 &self,
                 scope: &$crate::store::DeploymentScope,

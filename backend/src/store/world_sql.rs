@@ -7,7 +7,7 @@ use super::dialect::{Dialect, Time};
 use super::rows::strategy_columns;
 use airlock_domain::freeze::Freeze;
 use airlock_domain::observed::WorkloadLabel;
-use airlock_domain::world_file::Access;
+use airlock_domain::world_file::{Access, Notifications};
 use airlock_domain::{Cluster, Deployment, Environment, Region, Service, Tenant};
 use std::collections::{BTreeMap, HashMap};
 
@@ -165,12 +165,29 @@ where
 
     /// The world file's `access`, once one was applied with it.
     pub async fn access(&mut self) -> Result<Option<Access>, StoreError> {
-        let row: Option<(Option<String>,)> =
-            sqlx::query_as("SELECT access FROM world_settings WHERE singleton = 1").fetch_optional(&mut *self.0).await?;
-        match row.and_then(|(access,)| access) {
+        self.section("access", "access map").await
+    }
+
+    /// The world file's `notifications`, once one was applied with them.
+    pub async fn notifications(&mut self) -> Result<Option<Notifications>, StoreError> {
+        self.section("notifications", "notifications").await
+    }
+
+    /// A world file section kept whole as JSON in `world_settings.<column>`.
+    async fn section<T: serde::de::DeserializeOwned>(&mut self, column: &'static str, what: &str) -> Result<Option<T>, StoreError> {
+        let sql = format!("SELECT {column} FROM world_settings WHERE singleton = 1");
+        let row: Option<(Option<String>,)> = sqlx::query_as(&sql).fetch_optional(&mut *self.0).await?;
+        match row.and_then(|(text,)| text) {
             None => Ok(None),
-            Some(text) => serde_json::from_str(&text).map(Some).map_err(|_| corrupt("the stored access map is not valid JSON".into())),
+            Some(text) => serde_json::from_str(&text).map(Some).map_err(|_| corrupt(format!("the stored {what} are not valid JSON"))),
         }
+    }
+
+    async fn put_section(&mut self, column: &'static str, value: Option<&impl serde::Serialize>) -> Result<(), StoreError> {
+        let text = value.map(|v| serde_json::to_string(v).unwrap_or_default());
+        let sql = format!("UPDATE world_settings SET {column} = $1 WHERE singleton = 1");
+        sqlx::query(&sql).bind(text.as_deref()).execute(&mut *self.0).await?;
+        Ok(())
     }
 
     pub async fn templates(&mut self) -> Result<BTreeMap<String, StoredTemplate>, StoreError> {
@@ -208,9 +225,11 @@ where
     }
 
     pub async fn put_access(&mut self, access: Option<&Access>) -> Result<(), StoreError> {
-        let text = access.map(|a| serde_json::to_string(a).unwrap_or_default());
-        sqlx::query("UPDATE world_settings SET access = $1 WHERE singleton = 1").bind(text.as_deref()).execute(&mut *self.0).await?;
-        Ok(())
+        self.put_section("access", access).await
+    }
+
+    pub async fn put_notifications(&mut self, notifications: Option<&Notifications>) -> Result<(), StoreError> {
+        self.put_section("notifications", notifications).await
     }
 
     pub async fn put_environment(&mut self, e: &Environment) -> Result<(), StoreError> {

@@ -7,7 +7,7 @@ use super::StoreError;
 use super::dialect::{Dialect, Time};
 use super::gate_tx::GateTx;
 use super::world_sql::{References, StoredTemplate, WorldSql};
-use airlock_domain::world_file::Access;
+use airlock_domain::world_file::{Access, Notifications};
 use airlock_domain::{Cluster, Deployment, Environment, Region, Service, Tenant, World};
 use async_trait::async_trait;
 use std::collections::BTreeMap;
@@ -30,6 +30,9 @@ pub trait WorldTx: Send {
     /// A deployment as a seeded world says it runs (`seed`, benchmarks).
     async fn put_seeded_deployment(&mut self, d: &Deployment) -> Result<(), StoreError>;
     async fn put_access(&mut self, access: Option<&Access>) -> Result<(), StoreError>;
+    async fn put_notifications(&mut self, notifications: Option<&Notifications>) -> Result<(), StoreError>;
+    /// The world's webhooks as stored (read in a change's transaction, which records their deliveries).
+    async fn notifications(&mut self) -> Result<Option<Notifications>, StoreError>;
     async fn put_template(&mut self, environment: &str, path: &str, text: &str, by: &str, now: Time) -> Result<(), StoreError>;
     async fn remove_world_row(&mut self, kind: &str, name: &str) -> Result<(), StoreError>;
     async fn newest_policy_record(&mut self, subject: &str) -> Result<Option<String>, StoreError>;
@@ -67,6 +70,7 @@ where
             tenants: sql.tenants().await?,
             deployments: Vec::new(),
             access: sql.access().await?,
+            notifications: sql.notifications().await?,
             observed: Vec::new(),
         };
         Ok((world, sql.templates().await?))
@@ -106,6 +110,14 @@ where
 
     async fn put_access(&mut self, access: Option<&Access>) -> Result<(), StoreError> {
         WorldSql::<D>(&mut *self.0).put_access(access).await
+    }
+
+    async fn put_notifications(&mut self, notifications: Option<&Notifications>) -> Result<(), StoreError> {
+        WorldSql::<D>(&mut *self.0).put_notifications(notifications).await
+    }
+
+    async fn notifications(&mut self) -> Result<Option<Notifications>, StoreError> {
+        WorldSql::<D>(&mut *self.0).notifications().await
     }
 
     async fn put_template(&mut self, environment: &str, path: &str, text: &str, by: &str, now: Time) -> Result<(), StoreError> {

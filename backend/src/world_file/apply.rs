@@ -124,7 +124,8 @@ async fn orphans(
     lines: &Lines,
     problems: &mut Vec<WorldProblem>,
 ) -> Result<(), Refusal> {
-    for removal in removals.iter().filter(|r| r.kind != "access") {
+    // Sections kept whole name nothing and are named by nothing.
+    for removal in removals.iter().filter(|r| r.kind != "access" && r.kind != "notifications") {
         let references = tx.references(&removal.kind, &removal.name).await?;
         if !references.is_empty() {
             let section = Place::root().key(&format!("{}s", removal.kind));

@@ -37,6 +37,7 @@ fn sorted(mut deployments: Vec<Deployment>) -> Vec<Deployment> {
 async fn read_world(store: &dyn Store) -> World {
     World {
         access: None,
+        notifications: None,
         observed: Vec::new(),
         environments: store.environments().await.expect("environments"),
         regions: store.regions().await.expect("regions"),

@@ -172,6 +172,8 @@ pub enum Action {
     ManageWorld,
     /// Let one release through its environment's freeze, with a written reason.
     BreakGlass,
+    /// See every notification delivery and send one again.
+    ManageDeliveries,
 }
 
 impl Action {
@@ -182,7 +184,7 @@ impl Action {
             Action::CreateRelease | Action::EditRelease | Action::CheckItem => &[Role::ReleaseManager, Role::Admin],
             Action::Review => &[Role::Approver],
             Action::ReadAudit => &[Role::Auditor, Role::Admin],
-            Action::ManagePeople | Action::ManageWorld | Action::BreakGlass => &[Role::Admin],
+            Action::ManagePeople | Action::ManageWorld | Action::BreakGlass | Action::ManageDeliveries => &[Role::Admin],
             Action::Dispatch | Action::Rollback => &[Role::ReleaseManager],
         }
     }
@@ -208,6 +210,7 @@ impl Action {
             Action::Rollback => "roll releases back",
             Action::ManageWorld => "manage the world (environments, clusters, tenants, access)",
             Action::BreakGlass => "break the glass on a frozen release",
+            Action::ManageDeliveries => "see and redeliver notifications",
         }
     }
 }

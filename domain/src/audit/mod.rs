@@ -81,10 +81,13 @@ pub enum AuditAction {
     AccessSet,
     AccessRemoved,
     BreakGlass,
+    NotificationsSet,
+    NotificationsRemoved,
+    DeliveryRedelivered,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 39] = [
+    pub const ALL: [AuditAction; 42] = [
         AuditAction::ReleaseCreated,
         AuditAction::ReleaseEdited,
         AuditAction::ItemChecked,
@@ -123,6 +126,9 @@ impl AuditAction {
         AuditAction::ChecklistSet,
         AuditAction::AccessSet,
         AuditAction::AccessRemoved,
+        AuditAction::NotificationsSet,
+        AuditAction::NotificationsRemoved,
+        AuditAction::DeliveryRedelivered,
         AuditAction::BreakGlass,
     ];
 
@@ -166,6 +172,9 @@ impl AuditAction {
             AuditAction::ChecklistSet => "checklist.set",
             AuditAction::AccessSet => "access.set",
             AuditAction::AccessRemoved => "access.removed",
+            AuditAction::NotificationsSet => "notifications.set",
+            AuditAction::NotificationsRemoved => "notifications.removed",
+            AuditAction::DeliveryRedelivered => "delivery.redelivered",
             AuditAction::BreakGlass => "release.break_glass",
         }
     }

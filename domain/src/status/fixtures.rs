@@ -42,6 +42,7 @@ fn cluster(name: &str, environment: &str, region: &str) -> Cluster {
 pub(crate) fn small_world() -> World {
     World {
         access: None,
+        notifications: None,
         observed: Vec::new(),
         environments: vec![
             Environment {

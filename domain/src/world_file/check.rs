@@ -2,7 +2,9 @@
 //! at its place in the file. What needs the server (a cluster's connection,
 //! a cron schedule's time zone, a job template's file) is checked there.
 
-use super::{Access, ClusterEntry, EnvironmentEntry, FreezeEntry, Place, ServiceEntry, TenantEntry, WorldDocument, parse_duration};
+use super::{
+    Access, ClusterEntry, EnvironmentEntry, FreezeEntry, Notifications, Place, ServiceEntry, TenantEntry, WorldDocument, parse_duration,
+};
 use crate::freeze::{Freeze, FreezeWindow};
 use crate::observed::WorkloadLabel;
 use crate::{Cluster, Environment, NamespaceStrategy, Region, Service, Slug, Tenant, World};
@@ -105,6 +107,9 @@ impl WorldDocument {
         if let Some(access) = &self.access {
             check_access(&mut c, &root.key("access"), access);
         }
+        if let Some(notifications) = &self.notifications {
+            check_notifications(&mut c, &root.key("notifications").key("webhooks"), notifications);
+        }
         if !c.problems.is_empty() {
             return Err(c.problems);
         }
@@ -116,6 +121,7 @@ impl WorldDocument {
             services,
             deployments: Vec::new(),
             access: self.access.clone(),
+            notifications: self.notifications.clone(),
             observed: Vec::new(),
         };
         Ok(CheckedWorld { world, job_templates })
@@ -284,6 +290,50 @@ fn check_access(c: &mut Checker, place: &Place, access: &Access) {
     if access.admin.iter().all(|group| group.trim().is_empty()) {
         c.problem(place.key("admin"), "This access map leaves nobody able to administer Airlock: name at least one group under admin.");
     }
+}
+
+/// Each webhook: a name of its own, an http(s) address, exactly one place
+/// for its secret, and events Airlock sends.
+fn check_notifications(c: &mut Checker, list: &Place, notifications: &Notifications) {
+    c.unique(list, "webhook", "name", notifications.webhooks.iter().map(|w| w.name.as_str()));
+    for (i, hook) in notifications.webhooks.iter().enumerate() {
+        let place = list.index(i);
+        c.name(place.key("name"), "webhook", &hook.name);
+        if let Err(why) = webhook_url(&hook.url) {
+            c.problem(place.key("url"), format!("The address \u{201c}{}\u{201d} {why}.", hook.url));
+        }
+        match (&hook.secret_env, &hook.secret_file) {
+            (Some(_), Some(_)) => c.problem(place.key("secret_file"), "Name the secret once: secret_env or secret_file, not both."),
+            (None, None) => c.problem(place.clone(), "Name where its signing secret is: secret_env (a variable) or secret_file (a path)."),
+            _ => {}
+        }
+        if hook.events.is_empty() {
+            c.problem(place.key("events"), "Name at least one event this webhook is told of.");
+        }
+        for (j, event) in hook.events.iter().enumerate() {
+            if crate::notify::EventKind::parse(event).is_none() {
+                let known: Vec<&str> = crate::notify::EventKind::ALL.iter().map(|k| k.as_str()).collect();
+                c.problem(
+                    place.key("events").index(j),
+                    format!("Airlock sends no event \u{201c}{event}\u{201d}; it sends {}.", known.join(", ")),
+                );
+            }
+        }
+    }
+}
+
+/// An absolute http(s) address with a host and nothing a request line
+/// could be split on.
+fn webhook_url(url: &str) -> Result<(), &'static str> {
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")).ok_or("must start with https:// or http://")?;
+    if rest.chars().any(|ch| ch.is_whitespace() || ch.is_control()) {
+        return Err("must not hold spaces or control characters");
+    }
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if host.is_empty() || host.contains('@') {
+        return Err("must name a host (and no user name or password)");
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -41,6 +41,7 @@ pub(crate) fn document() -> WorldDocument {
             admin_groups: vec!["acme-ops".into()],
         }],
         access: Some(Access { admin: vec!["platform-admins".into()], ..Default::default() }),
+        notifications: None,
     }
 }
 

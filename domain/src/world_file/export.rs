@@ -53,6 +53,7 @@ impl WorldDocument {
                 })
                 .collect(),
             access: world.access.clone(),
+            notifications: world.notifications.clone(),
         }
     }
 }

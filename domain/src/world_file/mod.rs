@@ -13,11 +13,13 @@ mod access;
 pub(crate) mod check;
 mod duration;
 mod export;
+mod notifications;
 mod plan;
 
 pub use access::Access;
 pub use check::{CheckedWorld, JobTemplateFile, Problem};
 pub use duration::{format_duration, parse_duration};
+pub use notifications::{Notifications, Webhook};
 pub use plan::{FieldChange, ObjectChange, Plan, PlanItem, freeze_words, plan};
 
 use crate::dispatch::{RollbackPolicy, Rollout};
@@ -36,6 +38,9 @@ pub struct WorldDocument {
     /// Provider groups → roles; without it the server's configured role map applies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access: Option<Access>,
+    /// Webhooks told of what happens to releases.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notifications: Option<Notifications>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,7 +3,7 @@
 //! Fields are compared as the words a reviewer reads, so anything a person
 //! would call a change is one, and nothing else is.
 
-use super::{Access, format_duration};
+use super::{Access, Notifications, Webhook, format_duration};
 use crate::freeze::{Freeze, FreezeWindow};
 use crate::{Cluster, Environment, NamespaceStrategy, Region, Service, Tenant, World};
 use serde::{Deserialize, Serialize};
@@ -104,6 +104,8 @@ pub fn plan(current: &World, current_templates: &TemplateNames, desired: &World,
     diff(&mut items, "tenant", current.tenants.iter().map(tenant), desired.tenants.iter().map(tenant));
     let access = |a: &Option<Access>| a.as_ref().map(|a| ("access".to_owned(), access_fields(a)));
     diff(&mut items, "access", access(&current.access).into_iter(), access(&desired.access).into_iter());
+    let notifications = |n: &Option<Notifications>| n.as_ref().map(|n| ("notifications".to_owned(), notification_fields(n)));
+    diff(&mut items, "notifications", notifications(&current.notifications).into_iter(), notifications(&desired.notifications).into_iter());
     Plan { items }
 }
 
@@ -206,6 +208,19 @@ fn tenant(t: &Tenant) -> (String, Fields) {
 
 fn access_fields(a: &Access) -> Fields {
     a.grants().map(|(role, groups)| (role.as_str(), groups.join(", "))).collect()
+}
+
+/// One field per webhook (a field's name is static: the webhook's name is in its value).
+fn notification_fields(n: &Notifications) -> Fields {
+    let hook = |w: &Webhook| {
+        let secret = w
+            .secret_env
+            .as_ref()
+            .map(|v| format!("secret from ${v}"))
+            .or_else(|| w.secret_file.as_ref().map(|f| format!("secret from {f}")));
+        format!("{}: {} ({}, {}) on {}", w.name, w.url, w.format.as_str(), secret.unwrap_or_default(), w.events.join(", "))
+    };
+    vec![("webhooks", n.webhooks.iter().map(hook).collect::<Vec<_>>().join("; "))]
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ mod audit;
 mod break_glass;
 mod constraints;
 mod contract;
+mod deliveries;
 mod dispatch;
 mod error;
 mod extract;
@@ -58,6 +59,8 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(dispatch::jobs))
         .routes(routes!(audit::entries))
         .routes(routes!(audit::verify))
+        .routes(routes!(deliveries::list))
+        .routes(routes!(deliveries::redeliver))
         .routes(routes!(openapi::document))
         .merge(world_file_routes())
 }

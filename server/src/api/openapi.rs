@@ -33,6 +33,7 @@ pub const PREFIX: &str = "/api/v1";
         (name = "releases", description = "Releases and their gate: checklist and reviews."),
         (name = "dispatch", description = "Sending releases to their clusters as Jobs, following them, rolling back."),
         (name = "audit", description = "The tamper-evident audit log (auditors and admins)."),
+        (name = "notifications", description = "Events delivered to webhooks, attempt by attempt (admins)."),
         (name = "world", description = "Environments, regions, clusters, services and tenants; the world file that describes them."),
         (name = "meta", description = "This document."),
     )

@@ -21,6 +21,7 @@ mod health;
 mod held_accounts;
 mod kept_pages;
 mod load;
+mod notifications;
 mod observe_bench;
 mod oidc_sign_in;
 mod one_refusal;

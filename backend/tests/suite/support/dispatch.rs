@@ -41,6 +41,7 @@ pub fn world(api: &KubeApi, prefix: &str, count: usize, rollout: Rollout) -> Wor
     let deployments = tenants.iter().flat_map(|t| REGIONS.map(|region| released(&t.slug, region))).collect();
     World {
         access: None,
+        notifications: None,
         observed: Vec::new(),
         environments: vec![Environment {
             name: "production".into(),

@@ -12,6 +12,7 @@ pub mod dispatch;
 pub mod gate;
 #[path = "../../../../backend/tests/suite/support/kube.rs"]
 pub mod kube;
+pub mod receiver;
 pub mod steps;
 
 use airlock_server::config::{Secret, Settings};
@@ -113,14 +114,28 @@ fn settings(dir: &tempfile::TempDir) -> Settings {
 
 /// Starts the app with `settings` (port 0); its address.
 pub async fn run(settings: &Settings) -> String {
+    run_until(settings, std::future::pending()).await
+}
+
+/// The same, stopping as a portal that is shut down once `shutdown` resolves.
+pub async fn run_until(settings: &Settings, shutdown: impl Future<Output = ()> + Send + 'static) -> String {
     let app = Application::build(settings).await.expect("application starts");
     let address = format!("http://{}", app.local_addr());
-    tokio::spawn(app.run_until_stopped(std::future::pending()));
+    tokio::spawn(app.run_until_stopped(shutdown));
     address
 }
 
 async fn start(settings: Settings, dir: tempfile::TempDir, postgres: Option<(String, String)>) -> TestApp {
-    let address = run(&settings).await;
+    start_until(settings, dir, postgres, std::future::pending()).await
+}
+
+async fn start_until(
+    settings: Settings,
+    dir: tempfile::TempDir,
+    postgres: Option<(String, String)>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> TestApp {
+    let address = run_until(&settings, shutdown).await;
     let client = client_builder().build().expect("client");
     let placeholder = Browser { address: address.clone(), client: client.clone() };
     let mut app = TestApp { address, client, postgres, reader: placeholder, reader_token: String::new(), _dir: dir };
@@ -169,15 +184,37 @@ pub async fn spawn_app_on_postgres() -> TestApp {
 
 /// The same, with `change` applied to its settings first.
 pub async fn spawn_app_on_postgres_with(change: impl FnOnce(&mut Settings)) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (mut settings, postgres) = on_fresh_postgres(settings(&dir)).await;
+    change(&mut settings);
+    start(settings, dir, Some(postgres)).await
+}
+
+/// `settings` on a fresh PostgreSQL database, and its admin URL and name.
+async fn on_fresh_postgres(settings: Settings) -> (Settings, (String, String)) {
     let admin_url = std::env::var("AIRLOCK_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_URL.into());
     let name = format!("airlock_test_{}", uuid::Uuid::new_v4().simple());
     let mut admin = sqlx::PgConnection::connect(&admin_url).await.expect("PostgreSQL is running");
     sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("create database");
     let (server, _) = admin_url.rsplit_once('/').expect("URL names a database");
+    (Settings { database_url: Some(Secret::new(format!("{server}/{name}"))), ..settings }, (admin_url, name))
+}
+
+/// The app (on PostgreSQL or SQLite) whose server shuts down when the
+/// returned sender fires, as a portal that is stopped; `replica` starts it again.
+pub async fn spawn_stoppable_app(postgres: bool) -> (TestApp, tokio::sync::oneshot::Sender<()>) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut settings = Settings { database_url: Some(Secret::new(format!("{server}/{name}"))), ..settings(&dir) };
-    change(&mut settings);
-    start(settings, dir, Some((admin_url, name))).await
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let shutdown = async move {
+        let _ = stopped.await;
+    };
+    let app = if postgres {
+        let (settings, postgres) = on_fresh_postgres(settings(&dir)).await;
+        start_until(settings, dir, Some(postgres), shutdown).await
+    } else {
+        start_until(settings(&dir), dir, None, shutdown).await
+    };
+    (app, stop)
 }
 
 /// Acting as someone over the API: service-account tokens and JSON requests.

@@ -1,0 +1,120 @@
+//! Notification deliveries, for admins: every attempt's outcome, and
+//! sending one again (with its delivery id, so receivers can tell).
+
+use super::extract::{ApiPath, ApiQuery, non_empty};
+use super::identity::Caller;
+use super::{ApiError, ErrorBody};
+use crate::state::AppState;
+use airlock_backend::notify::{self, DELIVERIES_MAX, Delivery};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveriesQuery {
+    /// `pending`, `delivered` or `failed` (given up after a day); blank: any.
+    state: Option<String>,
+    /// How many, newest first; 100 when left out.
+    #[param(minimum = 1, maximum = 500)]
+    limit: Option<u32>,
+}
+
+/// One event for one receiver.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Delivery)]
+pub struct DeliveryView {
+    /// Sent as `X-Airlock-Delivery`: the same on every attempt.
+    pub delivery_id: String,
+    /// `webhook:<name>`.
+    pub receiver: String,
+    /// Sent as `X-Airlock-Event`, e.g. `review.approved`.
+    pub event: String,
+    pub release_id: i64,
+    /// `pending`, `delivered` or `failed`.
+    pub state: String,
+    pub attempts: u32,
+    /// The receiver's last answer's status, if it answered.
+    pub last_status: Option<u16>,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    /// When a pending delivery is tried next.
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub delivered_at: Option<DateTime<Utc>>,
+}
+
+impl From<Delivery> for DeliveryView {
+    fn from(d: Delivery) -> DeliveryView {
+        let Delivery {
+            delivery_id,
+            receiver,
+            event,
+            release_id,
+            state,
+            attempts,
+            last_status,
+            last_error,
+            created_at,
+            next_attempt_at,
+            delivered_at,
+        } = d;
+        DeliveryView {
+            delivery_id,
+            receiver,
+            event,
+            release_id,
+            state,
+            attempts,
+            last_status,
+            last_error,
+            created_at,
+            next_attempt_at,
+            delivered_at,
+        }
+    }
+}
+
+/// The newest deliveries of events to webhooks, newest first.
+#[utoipa::path(get, path = "/deliveries", operation_id = "list_deliveries", tag = "notifications", params(DeliveriesQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The newest deliveries.", body = Vec<DeliveryView>),
+        (status = 400, description = "An unknown state or a limit out of range (`bad_query`, `invalid`).", body = ErrorBody),
+        (status = 403, description = "Only admins see deliveries (`forbidden`).", body = ErrorBody),
+    ))]
+pub async fn list(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    ApiQuery(query): ApiQuery<DeliveriesQuery>,
+) -> Result<Json<Vec<DeliveryView>>, ApiError> {
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=DELIVERIES_MAX).contains(&limit) {
+        return Err(ApiError::BadQuery(format!("limit: a page holds 1 to {DELIVERIES_MAX} deliveries, not {limit}.")));
+    }
+    let wanted = non_empty(query.state);
+    let deliveries = notify::list(&state.backend, caller.as_ref(), wanted.as_deref(), limit).await?;
+    Ok(Json(deliveries.into_iter().map(DeliveryView::from).collect()))
+}
+
+/// Sends a delivery again, with the same delivery id, once the ones before
+/// it (same receiver, same release) are done.
+#[utoipa::path(post, path = "/deliveries/{delivery_id}/redeliver", operation_id = "redeliver", tag = "notifications",
+    params(("delivery_id" = String, Path)),
+    security(("bearer" = [])),
+    responses(
+        (status = 202, description = "The delivery is due again."),
+        (status = 403, description = "Only admins redeliver (`forbidden`).", body = ErrorBody),
+        (status = 404, description = "No such delivery (`not_found`).", body = ErrorBody),
+    ))]
+pub async fn redeliver(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    ApiPath(delivery_id): ApiPath<String>,
+) -> Result<StatusCode, ApiError> {
+    notify::redeliver(&state.backend, caller.as_ref(), &delivery_id, Utc::now()).await?;
+    Ok(StatusCode::ACCEPTED)
+}
