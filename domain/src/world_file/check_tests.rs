@@ -124,3 +124,59 @@ fn a_service_may_name_the_label_its_deployments_carry_but_not_anothers() {
     assert_eq!(places(&problems), ["services[1].workload_label"]);
     assert!(problems[0].message.contains("would find the same Deployments"), "{}", problems[0].message);
 }
+
+fn webhook(name: &str, url: &str) -> crate::world_file::Webhook {
+    crate::world_file::Webhook {
+        name: name.into(),
+        url: url.into(),
+        secret_env: Some("OPS_HOOK_SECRET".into()),
+        events: vec!["review.approved".into(), "gate.opened".into()],
+        ..Default::default()
+    }
+}
+
+#[test]
+fn webhooks_are_kept_as_the_file_names_them_and_export_as_they_came() {
+    let mut doc = document();
+    let mut chat = webhook("chat", "https://hooks.slack.example/services/T0/B0");
+    chat.format = crate::notify::WebhookFormat::Slack;
+    doc.notifications =
+        Some(crate::world_file::Notifications { webhooks: vec![webhook("ops", "https://hooks.example.com/airlock"), chat] });
+    let checked = doc.check().expect("sound webhooks");
+    let exported = WorldDocument::of(&checked.world, &Default::default());
+    assert_eq!(exported.notifications, doc.notifications, "exported as written");
+}
+
+#[test]
+fn each_webhook_problem_is_named_at_its_key() {
+    let mut doc = document();
+    let mut both = webhook("both", "https://hooks.example.com/b");
+    both.secret_file = Some("/run/secrets/hook".into());
+    let mut neither = webhook("neither", "https://hooks.example.com/n");
+    neither.secret_env = None;
+    let mut unknown = webhook("unknown", "https://hooks.example.com/u");
+    unknown.events = vec!["release.deleted".into()];
+    let mut silent = webhook("silent", "https://hooks.example.com/s");
+    silent.events.clear();
+    let hooks = vec![
+        webhook("ops", "ftp://hooks.example.com"),
+        webhook("ops", "https://user:pw@hooks.example.com/"),
+        webhook("tabbed", "https://hooks.example.com/\tx"),
+        both,
+        neither,
+        unknown,
+        silent,
+    ];
+    doc.notifications = Some(crate::world_file::Notifications { webhooks: hooks });
+    let problems = doc.check().expect_err("refused");
+    let at = |prefix: &str| problems.iter().filter(|p| p.place.to_string() == prefix).count();
+    assert_eq!(at("notifications.webhooks[1].name"), 1, "two webhooks named ops: {problems:?}");
+    assert_eq!(at("notifications.webhooks[0].url") + at("notifications.webhooks[1].url") + at("notifications.webhooks[2].url"), 3);
+    assert_eq!(at("notifications.webhooks[3].secret_file"), 1);
+    assert_eq!(at("notifications.webhooks[4]"), 1);
+    assert_eq!(at("notifications.webhooks[5].events[0]"), 1);
+    assert_eq!(at("notifications.webhooks[6].events"), 1);
+    assert_eq!(problems.len(), 8, "{problems:?}");
+    let unknown = problems.iter().find(|p| p.place.to_string() == "notifications.webhooks[5].events[0]").expect("named");
+    assert!(unknown.message.contains("release.deleted") && unknown.message.contains("gate.opened"), "{}", unknown.message);
+}

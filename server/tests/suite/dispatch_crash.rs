@@ -6,25 +6,15 @@
 use crate::support::dispatch::{open_release, prefix, targets, world};
 use crate::support::gate::rita;
 use crate::support::kube::KubeApi;
-use crate::support::{DEFAULT_POSTGRES_URL, serve_process};
+use crate::support::{fresh_postgres_url, serve_process};
 use airlock_backend::{Backend, DatabaseTarget, connect, dispatch};
 use airlock_domain::dispatch::{JobState, Rollout};
 use k8s_openapi::api::batch::v1::Job;
-use sqlx::Connection;
 use std::process::Child;
 use std::time::Duration;
 
 const TENANTS: usize = 50; // × 2 regions = 100 targets
 const KILLS: usize = 20;
-
-async fn fresh_postgres() -> String {
-    let admin_url = std::env::var("AIRLOCK_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_URL.into());
-    let name = format!("airlock_test_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = sqlx::PgConnection::connect(&admin_url).await.expect("PostgreSQL is running");
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("create database");
-    let (server, _) = admin_url.rsplit_once('/').expect("URL names a database");
-    format!("{server}/{name}")
-}
 
 fn portal(database_url: &str, data_dir: &std::path::Path) -> Child {
     serve_process(data_dir, "127.0.0.1:0", &[("DATABASE_URL", database_url)])
@@ -40,7 +30,7 @@ fn random_delay(round: usize) -> Duration {
 async fn sigkill_at_random_moments_of_a_100_target_dispatch_neither_loses_nor_doubles_a_job() {
     let api = KubeApi::shared();
     let client = api.client().await;
-    let url = fresh_postgres().await;
+    let url = fresh_postgres_url().await;
     let store = connect(&DatabaseTarget::Postgres(url.clone()), None).await.expect("connect");
     store.migrate().await.expect("migrate");
     let prefix = prefix();

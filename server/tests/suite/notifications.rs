@@ -3,7 +3,8 @@
 //! order it happened, with a delivery id of its own; a receiver that fails
 //! gets the same id again until it accepts; one that hangs delays no
 //! approval; a portal restarted while a delivery waits for its retry sends
-//! it on, once; admins see and redeliver, nobody else does.
+//! it on, once; admins see and redeliver, nobody else does. A Job that
+//! fails in a real kube-apiserver is told with its reason.
 
 use crate::support::receiver::{Answer, Received, Receiver};
 use crate::support::steps::{api, approve, check_all, create, detail, rpc};
@@ -216,4 +217,80 @@ async fn restarted_mid_retry(postgres: bool) {
     let (_, deliveries) =
         api(app.client.get(format!("{restarted}/api/v1/deliveries")).bearer_auth(&admin).send().await.expect("sent")).await;
     assert_eq!(deliveries[0]["attempts"].as_u64(), Some(received.len() as u64), "every attempt recorded: {deliveries}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_job_failing_in_a_real_cluster_is_told_with_its_reason_on_sqlite() {
+    failed_job(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_job_failing_in_a_real_cluster_is_told_with_its_reason_on_postgres() {
+    failed_job(true).await;
+}
+
+async fn failed_job(postgres: bool) {
+    use crate::support::dispatch::{open_release, prefix, run, targets, wait_jobs, wait_reachable, world};
+    use crate::support::kube::{KubeApi, finish_job};
+    use airlock_domain::dispatch::{JobKind, JobState, Rollout, job_name};
+    use airlock_domain::world_file::{Notifications, Webhook};
+
+    let dir = tempfile::tempdir().expect("data dir");
+    let target = if postgres {
+        airlock_backend::DatabaseTarget::Postgres(crate::support::fresh_postgres_url().await)
+    } else {
+        airlock_backend::DatabaseTarget::SqliteFile(dir.path().join("airlock.db"))
+    };
+    let store = airlock_backend::connect(&target, None).await.expect("database");
+    store.migrate().await.expect("migrated");
+    let receiver = Receiver::start().await;
+    let secret_file = dir.path().join("hook-secret");
+    std::fs::write(&secret_file, SECRET).expect("secret written");
+    let hook = Webhook {
+        name: "ops".into(),
+        url: format!("{}/ops", receiver.base),
+        secret_file: Some(secret_file.display().to_string()),
+        events: vec!["job.failed".into()],
+        ..Default::default()
+    };
+    let api = KubeApi::shared();
+    let prefix = prefix();
+    let world =
+        airlock_domain::World { notifications: Some(Notifications { webhooks: vec![hook] }), ..world(api, &prefix, 1, Rollout::AllAtOnce) };
+    store.import_world(&world).await.expect("world");
+    let backend = airlock_backend::Backend::new(store.clone());
+    let _dispatching = run(&backend);
+    let (_stop, stopping) = tokio::sync::watch::channel(false);
+    airlock_backend::notify::worker::spawn(backend.clone(), stopping, "https://airlock.example.com".into());
+    wait_reachable(&backend).await;
+
+    let id = open_release(&backend, &targets(&prefix, 1)).await;
+    airlock_backend::dispatch::dispatch(&backend, Some(&crate::support::gate::rita()), id, None, chrono::Utc::now())
+        .await
+        .expect("dispatched");
+    let tenant = format!("{prefix}-1");
+    let client = api.client().await;
+    wait_jobs(&backend, id, &[JobState::Created]).await;
+    let namespace = format!("tenant-{tenant}");
+    finish_job(
+        &client,
+        &namespace,
+        &job_name(id, 1, JobKind::Deploy, &tenant, "frankfurt"),
+        false,
+        "ImagePullBackOff: api:2.0.0 not found",
+    )
+    .await;
+    finish_job(&client, &namespace, &job_name(id, 1, JobKind::Deploy, &tenant, "ashburn"), true, "").await;
+
+    let received = receiver.wait("ops", "the failed job", |r| !r.is_empty()).await;
+    assert_eq!(received.len(), 1, "only job.failed is wanted: {:?}", received.iter().map(|r| &r.event).collect::<Vec<_>>());
+    let told = received[0].json();
+    assert!(received[0].signed_with(SECRET));
+    assert_eq!(
+        (told["event"].as_str(), told["release"]["url"].as_str()),
+        (Some("job.failed"), Some(&*format!("https://airlock.example.com/releases/{id}")))
+    );
+    let after = &told["change"]["after"];
+    assert_eq!((after["tenant"].as_str(), after["region"].as_str()), (Some(tenant.as_str()), Some("frankfurt")), "{told}");
+    assert!(after["reason"].as_str().is_some_and(|r| r.contains("ImagePullBackOff")), "the reason travels: {told}");
 }

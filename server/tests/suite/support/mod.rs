@@ -192,12 +192,25 @@ pub async fn spawn_app_on_postgres_with(change: impl FnOnce(&mut Settings)) -> T
 
 /// `settings` on a fresh PostgreSQL database, and its admin URL and name.
 async fn on_fresh_postgres(settings: Settings) -> (Settings, (String, String)) {
+    let (admin_url, name) = fresh_postgres().await;
+    let (server, _) = admin_url.rsplit_once('/').expect("URL names a database");
+    (Settings { database_url: Some(Secret::new(format!("{server}/{name}"))), ..settings }, (admin_url, name))
+}
+
+/// A new, empty PostgreSQL database: the server's admin URL and the database's name.
+pub async fn fresh_postgres() -> (String, String) {
     let admin_url = std::env::var("AIRLOCK_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_URL.into());
     let name = format!("airlock_test_{}", uuid::Uuid::new_v4().simple());
     let mut admin = sqlx::PgConnection::connect(&admin_url).await.expect("PostgreSQL is running");
     sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("create database");
+    (admin_url, name)
+}
+
+/// A URL of a new, empty PostgreSQL database.
+pub async fn fresh_postgres_url() -> String {
+    let (admin_url, name) = fresh_postgres().await;
     let (server, _) = admin_url.rsplit_once('/').expect("URL names a database");
-    (Settings { database_url: Some(Secret::new(format!("{server}/{name}"))), ..settings }, (admin_url, name))
+    format!("{server}/{name}")
 }
 
 /// The app (on PostgreSQL or SQLite) whose server shuts down when the
