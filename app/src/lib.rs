@@ -30,6 +30,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <HashedStylesheet id="airlock" options=options.clone()/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options islands=true/>
+                // The header's inbox count, kept live without the wasm bundle.
+                <script src="/inbox-count.js" defer=true></script>
                 <MetaTags/>
             </head>
             <body>
@@ -59,8 +61,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/releases/new") view=pages::release_new::NewReleasePage ssr=SsrMode::Async/>
                     <Route path=path!("/releases/:id") view=pages::release::ReleasePage ssr=SsrMode::Async/>
                     <Route path=path!("/releases/:id/edit") view=pages::release_edit::EditReleasePage ssr=SsrMode::Async/>
+                    <Route path=path!("/inbox") view=pages::inbox::InboxPage ssr=SsrMode::Async/>
                     <Route path=path!("/audit") view=pages::audit::AuditPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/people") view=pages::people::PeoplePage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/deliveries") view=pages::deliveries::DeliveriesPage ssr=SsrMode::Async/>
                 </Routes>
             </components::layout::Layout>
         </Router>

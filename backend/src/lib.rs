@@ -9,6 +9,7 @@ pub mod demo;
 mod derived_views;
 pub mod dispatch;
 mod freeze_clock;
+pub mod inbox;
 pub mod live;
 pub mod notify;
 pub mod observe;
@@ -82,6 +83,8 @@ pub struct Backend {
     dispatch_wake: Arc<tokio::sync::Notify>,
     /// Wakes the notification worker when a change may have recorded deliveries.
     notify_wake: Arc<tokio::sync::Notify>,
+    /// Each person's count of releases waiting for them (`inbox`).
+    inbox_counts: Arc<inbox::Counts>,
     /// Tells this process's own changes apart on the change feed (`live`).
     instance: Arc<str>,
     /// What status views are served from (`read_model`).
@@ -122,6 +125,7 @@ impl Backend {
             verified: Arc::default(),
             dispatch_wake: Arc::default(),
             notify_wake: Arc::default(),
+            inbox_counts: Arc::default(),
             instance,
             status: Arc::default(),
             session_memory: Arc::default(),
@@ -220,11 +224,23 @@ impl Backend {
         self.notify_wake.clone()
     }
 
+    /// Goes up whenever a release changes, here or on another replica: what
+    /// a page that shows inbox counts is kept under.
+    pub fn release_generation(&self) -> u64 {
+        self.inbox_counts.generation()
+    }
+
+    /// A release changed, committed by this process or another one.
+    pub(crate) fn release_changed(&self, id: i64) {
+        self.inbox_counts.release_changed();
+        // No subscribers is normal (nobody has the page open).
+        let _ = self.events.send(LiveEvent::ReleaseChanged { id });
+    }
+
     pub(crate) fn announce(&self, id: i64) {
         // Every committed change to a release passes here: its events may be waiting.
         self.notify_wake.notify_one();
-        // No subscribers is normal (nobody has the page open).
-        let _ = self.events.send(LiveEvent::ReleaseChanged { id });
+        self.release_changed(id);
         live::publish(self, &id.to_string());
     }
 }

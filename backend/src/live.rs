@@ -99,7 +99,7 @@ async fn relay(backend: &Backend, mut listener: sqlx::postgres::PgListener) {
             Some((STATUS, slug)) => Change::Tenant(slug.to_owned()),
             _ => {
                 if let Ok(id) = what.parse() {
-                    let _ = backend.events.send(LiveEvent::ReleaseChanged { id });
+                    backend.release_changed(id);
                 }
                 continue;
             }

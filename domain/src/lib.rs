@@ -8,6 +8,7 @@ pub mod dispatch;
 pub mod freeze;
 pub mod gate;
 pub mod health;
+pub mod inbox;
 pub mod names;
 pub mod notify;
 pub mod observed;

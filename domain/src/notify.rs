@@ -124,6 +124,24 @@ pub fn signature(secret: &[u8], body: &[u8]) -> String {
     format!("sha256={hex}")
 }
 
+/// One delivery as admins read it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivery {
+    pub delivery_id: String,
+    pub receiver: String,
+    pub event: String,
+    pub release_id: i64,
+    /// `pending`, `delivered` or `failed` (given up).
+    pub state: String,
+    pub attempts: u32,
+    pub last_status: Option<u16>,
+    pub last_error: Option<String>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// When the next attempt is made (pending deliveries only).
+    pub next_attempt_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub delivered_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 /// How long after a failed attempt the next one is made: doubling from one
 /// second, at most an hour apart.
 pub fn retry_after_seconds(attempts: u32) -> u64 {

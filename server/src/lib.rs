@@ -12,6 +12,7 @@ pub mod config;
 pub mod dispatch_commands;
 pub mod health;
 pub mod live;
+pub mod live_inbox;
 pub mod live_slots;
 pub mod metrics;
 pub mod page_cache;

@@ -27,7 +27,7 @@ pub fn router() -> Router<AppState> {
 
 /// The status a refusal carries, as the page and the API would answer it: a
 /// stream has no body to say more in.
-fn refused(refusal: Refusal) -> StatusCode {
+pub(crate) fn refused(refusal: Refusal) -> StatusCode {
     if refusal.status() >= 500 {
         tracing::warn!(error = %refusal, cause = ?std::error::Error::source(&refusal), "could not open a live channel");
     }
@@ -35,7 +35,10 @@ fn refused(refusal: Refusal) -> StatusCode {
 }
 
 /// A stream slot for `actor`, or the status that says why there is none.
-fn take_slot(slots: &LiveSlots, actor: Option<&airlock_domain::access::Identity>) -> Result<crate::live_slots::LiveSlot, StatusCode> {
+pub(crate) fn take_slot(
+    slots: &LiveSlots,
+    actor: Option<&airlock_domain::access::Identity>,
+) -> Result<crate::live_slots::LiveSlot, StatusCode> {
     match slots.take(actor.map_or("", |a| a.name.as_str())) {
         Ok(slot) => Ok(slot),
         Err(LiveFull::Person) => Err(StatusCode::TOO_MANY_REQUESTS),

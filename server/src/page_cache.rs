@@ -8,9 +8,11 @@
 //! - It runs after the identity layer, so every request is still signed in
 //!   (a session ended a moment ago, here or on another replica, gets no page)
 //!   and the page is kept under exactly whom it was rendered for.
-//! - It is kept under the snapshot's generation: any change a status view
-//!   shows makes a new snapshot, and the first request that sees the new
-//!   generation drops every page of the old one.
+//! - It is kept under the snapshot's generation and the releases' (every
+//!   page's header counts the releases waiting for its reader): any change a
+//!   status view shows makes a new snapshot, any change to a release a new
+//!   release generation, and the first request that sees either drops every
+//!   page kept before.
 //! - Only complete `200` answers are kept; a refusal, a 404 or an error page
 //!   is rendered every time.
 //!
@@ -40,10 +42,17 @@ pub struct PageCache {
 
 #[derive(Default)]
 struct Kept {
-    generation: u64,
+    generation: Generation,
     bytes: usize,
     pages: HashMap<PageKey, KeptPage>,
     per_caller: HashMap<RequestCaller, u32>,
+}
+
+/// What a kept page shows was current at: the status snapshot and the releases.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+struct Generation {
+    status: u64,
+    releases: u64,
 }
 
 #[derive(PartialEq, Eq, Hash)]
@@ -60,13 +69,13 @@ struct KeptPage {
 }
 
 impl PageCache {
-    fn get(&self, generation: u64, key: &PageKey) -> Option<KeptPage> {
+    fn get(&self, generation: Generation, key: &PageKey) -> Option<KeptPage> {
         let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
         kept.move_to(generation);
         kept.pages.get(key).cloned()
     }
 
-    fn keep(&self, generation: u64, key: PageKey, page: KeptPage) {
+    fn keep(&self, generation: Generation, key: PageKey, page: KeptPage) {
         let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
         // Rendered while a newer snapshot came: that page's generation is gone.
         if kept.generation > generation {
@@ -87,7 +96,7 @@ impl PageCache {
 }
 
 impl Kept {
-    fn move_to(&mut self, generation: u64) {
+    fn move_to(&mut self, generation: Generation) {
         if self.generation != generation {
             *self = Kept { generation, ..Kept::default() };
         }
@@ -99,9 +108,10 @@ pub async fn serve_kept(State(state): State<AppState>, request: Request, next: N
     if request.method() != Method::GET || !is_status_page(request.uri().path()) {
         return next.run(request).await;
     }
-    let (Some(generation), Some(caller)) = (state.backend.status_generation(), request.extensions().get::<RequestCaller>()) else {
+    let (Some(status), Some(caller)) = (state.backend.status_generation(), request.extensions().get::<RequestCaller>()) else {
         return next.run(request).await;
     };
+    let generation = Generation { status, releases: state.backend.release_generation() };
     let path = request.uri().path();
     let Some(query) = kept_query(path, request.uri().query()) else {
         return next.run(request).await;
@@ -180,6 +190,10 @@ mod tests {
         PageKey { path_and_query: path.to_owned(), caller: RequestCaller { identity: Some(identity), ..RequestCaller::default() } }
     }
 
+    fn at(status: u64) -> Generation {
+        Generation { status, releases: 0 }
+    }
+
     fn page(body: &'static str) -> KeptPage {
         KeptPage { headers: HeaderMap::new(), body: Bytes::from_static(body.as_bytes()) }
     }
@@ -187,30 +201,38 @@ mod tests {
     #[test]
     fn a_page_is_kept_for_its_person_and_generation_only() {
         let cache = PageCache::default();
-        cache.keep(3, key("/", "ada"), page("ada's overview"));
-        assert_eq!(cache.get(3, &key("/", "ada")).map(|p| p.body), Some(Bytes::from_static(b"ada's overview")));
-        assert!(cache.get(3, &key("/", "grace")).is_none(), "another person never gets ada's page");
-        assert!(cache.get(3, &key("/?service=web&health=", "ada")).is_none(), "another query is another page");
-        assert!(cache.get(4, &key("/", "ada")).is_none(), "a new snapshot drops what the old one rendered");
-        assert!(cache.get(3, &key("/", "ada")).is_none(), "and the old generation does not come back");
+        cache.keep(at(3), key("/", "ada"), page("ada's overview"));
+        assert_eq!(cache.get(at(3), &key("/", "ada")).map(|p| p.body), Some(Bytes::from_static(b"ada's overview")));
+        assert!(cache.get(at(3), &key("/", "grace")).is_none(), "another person never gets ada's page");
+        assert!(cache.get(at(3), &key("/?service=web&health=", "ada")).is_none(), "another query is another page");
+        assert!(cache.get(at(4), &key("/", "ada")).is_none(), "a new snapshot drops what the old one rendered");
+        assert!(cache.get(at(3), &key("/", "ada")).is_none(), "and the old generation does not come back");
+    }
+
+    #[test]
+    fn a_changed_release_drops_every_page_its_header_may_count() {
+        let cache = PageCache::default();
+        cache.keep(at(3), key("/", "ada"), page("ada's overview, 1 waiting"));
+        let later = Generation { status: 3, releases: 1 };
+        assert!(cache.get(later, &key("/", "ada")).is_none());
     }
 
     #[test]
     fn a_page_rendered_from_an_older_snapshot_is_not_kept() {
         let cache = PageCache::default();
-        assert!(cache.get(5, &key("/", "ada")).is_none());
-        cache.keep(4, key("/", "ada"), page("old"));
-        assert!(cache.get(5, &key("/", "ada")).is_none());
+        assert!(cache.get(at(5), &key("/", "ada")).is_none());
+        cache.keep(at(4), key("/", "ada"), page("old"));
+        assert!(cache.get(at(5), &key("/", "ada")).is_none());
     }
 
     #[test]
     fn pages_past_the_capacity_are_not_kept() {
         let cache = PageCache::default();
         let big = Bytes::from(vec![b'x'; CAPACITY_BYTES - 10]);
-        cache.keep(1, key("/tenants", "ada"), KeptPage { headers: HeaderMap::new(), body: big });
-        cache.keep(1, key("/", "ada"), page("more than ten bytes"));
-        assert!(cache.get(1, &key("/", "ada")).is_none());
-        assert!(cache.get(1, &key("/tenants", "ada")).is_some());
+        cache.keep(at(1), key("/tenants", "ada"), KeptPage { headers: HeaderMap::new(), body: big });
+        cache.keep(at(1), key("/", "ada"), page("more than ten bytes"));
+        assert!(cache.get(at(1), &key("/", "ada")).is_none());
+        assert!(cache.get(at(1), &key("/tenants", "ada")).is_some());
     }
 
     #[test]
@@ -228,13 +250,13 @@ mod tests {
     fn one_caller_keeps_a_bounded_number_of_pages() {
         let cache = PageCache::default();
         for i in 0..(PAGES_PER_CALLER + 4) {
-            cache.keep(1, key(&format!("/tenants?service=s{i}&health="), "mallory"), page("a page"));
+            cache.keep(at(1), key(&format!("/tenants?service=s{i}&health="), "mallory"), page("a page"));
         }
         let kept =
-            (0..(PAGES_PER_CALLER + 4)).filter(|i| cache.get(1, &key(&format!("/tenants?service=s{i}&health="), "mallory")).is_some());
+            (0..(PAGES_PER_CALLER + 4)).filter(|i| cache.get(at(1), &key(&format!("/tenants?service=s{i}&health="), "mallory")).is_some());
         assert_eq!(kept.count(), PAGES_PER_CALLER as usize);
-        cache.keep(1, key("/", "ada"), page("ada's overview"));
-        assert!(cache.get(1, &key("/", "ada")).is_some(), "others still get theirs kept");
+        cache.keep(at(1), key("/", "ada"), page("ada's overview"));
+        assert!(cache.get(at(1), &key("/", "ada")).is_some(), "others still get theirs kept");
     }
 
     #[test]

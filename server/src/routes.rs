@@ -51,6 +51,7 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::router())
         .nest("/api/v1", api::router().layer(CatchPanicLayer::custom(resilience::api_panic)))
         .merge(crate::live::router())
+        .merge(crate::live_inbox::router())
         .leptos_routes_with_context(&state, routes, provide_backend.clone(), {
             let options = options.clone();
             move || shell(options.clone())

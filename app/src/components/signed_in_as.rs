@@ -36,8 +36,17 @@ fn ActingAs(acting: Acting) -> impl IntoView {
         let may = |action| airlock_domain::access::authorize(Some(&identity), action).is_ok();
         let audit = may(Action::ReadAudit).then(|| view! { <a href="/audit">"Audit log"</a> });
         let people = may(Action::ManagePeople).then(|| view! { <a href="/admin/people">"People"</a> });
+        let deliveries = may(Action::ManageDeliveries).then(|| view! { <a href="/admin/deliveries">"Deliveries"</a> });
+        let waiting = acting.waiting;
+        let label = format!("{waiting} waiting for your approval");
         view! {
-            <nav class="role-links" aria-label="Your tools">{audit}{people}</nav>
+            <nav class="role-links" aria-label="Your tools">
+                <a href="/inbox" data-testid="inbox-link">
+                    "Inbox"
+                    <span class="count" data-inbox-count="" data-testid="inbox-count" aria-label=label hidden=waiting == 0>{waiting}</span>
+                </a>
+                {audit}{people}{deliveries}
+            </nav>
             <form class="acting" method="post" action="/auth/logout" data-testid="acting-as" data-acting=identity.name.clone()>
                 <span title=title>"Signed in as "<strong>{identity.name.clone()}</strong></span>
                 <span class="muted">{format!(" ({roles})")}</span>

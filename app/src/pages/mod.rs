@@ -1,5 +1,7 @@
 pub mod audit;
+pub mod deliveries;
 pub mod environment;
+pub mod inbox;
 pub mod not_found;
 pub mod overview;
 pub mod people;

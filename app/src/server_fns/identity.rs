@@ -15,6 +15,8 @@ pub struct Acting {
     pub display_name: Option<String>,
     /// The demo sign-in is on: every page says so.
     pub demo: bool,
+    /// How many releases wait for this person's approval.
+    pub waiting: u32,
 }
 
 /// Who is asking in the current request, as the identity layer resolved it.
@@ -34,5 +36,15 @@ pub fn current_identity() -> Option<Identity> {
 #[server(prefix = "/rpc", endpoint = "acting")]
 pub async fn load_acting() -> Result<Acting, PageError> {
     let caller = current_caller();
-    Ok(Acting { identity: caller.identity, display_name: caller.display_name, demo: caller.demo_sign_in })
+    // The header never fails a page: without a count it shows none.
+    let waiting = match super::backend() {
+        Ok(backend) => {
+            airlock_backend::inbox::count(&backend, caller.identity.as_ref(), chrono::Utc::now()).await.unwrap_or_else(|refusal| {
+                tracing::warn!(error = %refusal, "could not count the releases waiting for the reader");
+                0
+            })
+        }
+        Err(_) => 0,
+    };
+    Ok(Acting { identity: caller.identity, display_name: caller.display_name, demo: caller.demo_sign_in, waiting })
 }

@@ -5,8 +5,10 @@
 
 pub mod audit;
 pub mod break_glass;
+pub mod deliveries;
 pub mod dispatch;
 pub mod identity;
+pub mod inbox;
 pub mod people;
 pub mod release_changes;
 pub mod releases;

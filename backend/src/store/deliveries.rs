@@ -6,6 +6,7 @@
 use super::StoreError;
 use super::dialect::{Dialect, Pooled, Time};
 use super::gate_tx::GateTx;
+pub use airlock_domain::notify::Delivery;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
@@ -52,24 +53,6 @@ pub struct ClaimedDelivery {
 pub enum Attempt {
     Delivered { status: u16 },
     Failed { status: Option<u16>, error: String, retry_at: Option<Time> },
-}
-
-/// One delivery as admins read it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Delivery {
-    pub delivery_id: String,
-    pub receiver: String,
-    pub event: String,
-    pub release_id: i64,
-    /// `pending`, `delivered` or `failed` (given up).
-    pub state: String,
-    pub attempts: u32,
-    pub last_status: Option<u16>,
-    pub last_error: Option<String>,
-    pub created_at: Time,
-    /// When the next attempt is made (pending deliveries only).
-    pub next_attempt_at: Option<Time>,
-    pub delivered_at: Option<Time>,
 }
 
 #[async_trait]

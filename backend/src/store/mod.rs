@@ -26,6 +26,7 @@ mod dispatch_types;
 mod dossier_parts;
 mod error;
 mod gate_rows;
+mod inbox_sql;
 mod observed_sql;
 mod postgres;
 mod rows;
@@ -46,6 +47,7 @@ pub use dispatch_types::{
 pub use dossier_parts::DossierPartsTx;
 pub use error::StoreError;
 pub use gate_types::{AUDIT_PAGE_MAX, AuditFilter, ItemCheck, ReleaseFilter, ReleaseStore, ReleaseSummary, StoreTx, StoredToken};
+pub use inbox_sql::{INBOX_MAX, InboxStore};
 pub use observed_sql::{ObservedStore, ObservedTx};
 pub use recorded::{Recorded, UnrecordedRow};
 pub use world_records::{WorldRecordStore, WorldRecordTx};
@@ -84,6 +86,7 @@ pub trait Store:
     + ObservedStore
     + BakeStore
     + DeliveryStore
+    + InboxStore
     + ChangeFeed
 {
 }
@@ -97,6 +100,7 @@ impl<
         + ObservedStore
         + BakeStore
         + DeliveryStore
+        + InboxStore
         + ChangeFeed,
 > Store for T
 {

@@ -19,6 +19,7 @@ mod hardening_http;
 mod hardening_tenants;
 mod health;
 mod held_accounts;
+mod inbox;
 mod kept_pages;
 mod load;
 mod notifications;

@@ -1,0 +1,128 @@
+//! What waits for the signed-in person: releases they may approve and have
+//! not reviewed (oldest first, with what else blocks each and how long it
+//! has waited), their own releases that want a next step, and what reached
+//! the tenants they administer. The header links here with the first count.
+
+use crate::components::loaded::Loaded;
+use crate::components::state_badge::Time;
+use crate::server_fns::inbox::load_inbox;
+use airlock_domain::inbox::{Inbox, OwnRelease, Reached, Waiting};
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn InboxPage() -> impl IntoView {
+    let inbox = Resource::new(|| (), |_| load_inbox());
+    view! {
+        <Title text="Inbox"/>
+        <h1>"Inbox"</h1>
+        <Loaded resource=inbox render=move |(inbox, now)| view! { <Sections inbox now/> }/>
+    }
+}
+
+#[component]
+fn Sections(inbox: Inbox, now: DateTime<Utc>) -> impl IntoView {
+    let nothing = inbox.waiting.is_empty() && inbox.own.is_empty() && inbox.reached.is_empty();
+    let waiting = (!inbox.waiting.is_empty()).then(|| {
+        let rows = inbox.waiting.into_iter().map(|w| waiting_row(w, now)).collect_view();
+        view! {
+            <section aria-labelledby="waiting-heading">
+                <h2 id="waiting-heading">"Waiting for your approval"</h2>
+                <ul class="inbox" data-testid="inbox-waiting">{rows}</ul>
+            </section>
+        }
+    });
+    let own = (!inbox.own.is_empty()).then(|| {
+        let rows = inbox.own.into_iter().map(own_row).collect_view();
+        view! {
+            <section aria-labelledby="own-heading">
+                <h2 id="own-heading">"Your releases"</h2>
+                <ul class="inbox" data-testid="inbox-own">{rows}</ul>
+            </section>
+        }
+    });
+    let reached = (!inbox.reached.is_empty()).then(|| {
+        let rows = inbox.reached.into_iter().map(reached_row).collect_view();
+        view! {
+            <section aria-labelledby="reached-heading">
+                <h2 id="reached-heading">"What reached your tenants this week"</h2>
+                <ul class="inbox" data-testid="inbox-reached">{rows}</ul>
+            </section>
+        }
+    });
+    view! {
+        {nothing.then(|| view! { <p class="muted" data-testid="inbox-empty">"Nothing waits for you."</p> })}
+        {waiting}
+        {own}
+        {reached}
+    }
+}
+
+fn release_link(id: i64, service: &str, version: &str, environment: &str) -> impl IntoView + use<> {
+    view! { <a href=format!("/releases/{id}")>{format!("#{id} {service} {version} → {environment}")}</a> }
+}
+
+fn waiting_row(w: Waiting, now: DateTime<Utc>) -> impl IntoView {
+    let also: Vec<String> = w.also_blocked_by.iter().map(|b| b.message()).collect();
+    let also = if also.is_empty() { "Nothing else blocks it.".to_owned() } else { format!("Also: {}", also.join(" ")) };
+    view! {
+        <li data-release=w.id>
+            {release_link(w.id, &w.service, &w.version, &w.environment)}
+            " "<span class="muted">{format!("by {}, revision {}", w.author, w.revision)}</span>
+            <br/>
+            <strong>{format!("{} of {} approvals", w.approvals, w.needed)}</strong>
+            {format!(" · waiting {} · ", waited(now - w.since))}
+            <span>{also}</span>
+        </li>
+    }
+}
+
+fn own_row(r: OwnRelease) -> impl IntoView {
+    let what = match (r.open, r.failed_jobs) {
+        (true, _) => "Its gate is open: it may be dispatched.".to_owned(),
+        (false, 1) => "A job failed.".to_owned(),
+        (false, n) => format!("{n} jobs failed."),
+    };
+    view! {
+        <li data-release=r.id>
+            {release_link(r.id, &r.service, &r.version, &r.environment)}" "<strong>{what}</strong>" "<Time at=r.updated_at/>
+        </li>
+    }
+}
+
+fn reached_row(r: Reached) -> impl IntoView {
+    let what = if r.kind == "rollback" { "rolled back to" } else { "now runs" };
+    view! {
+        <li data-release=r.release_id>
+            {format!("{} in {} {what} {} {} ", r.tenant, r.region, r.service, r.version)}
+            {release_link(r.release_id, &r.service, &r.version, &r.environment)}" "<Time at=r.at/>
+        </li>
+    }
+}
+
+/// `3 d 4 h`, `2 h 5 min`, `12 min`, `less than a minute`.
+pub fn waited(span: chrono::Duration) -> String {
+    let minutes = span.num_minutes().max(0);
+    let (days, hours, minutes) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
+    match (days, hours, minutes) {
+        (0, 0, 0) => "less than a minute".to_owned(),
+        (0, 0, m) => format!("{m} min"),
+        (0, h, m) => format!("{h} h {m} min"),
+        (d, h, _) => format!("{d} d {h} h"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::waited;
+    use chrono::Duration;
+
+    #[test]
+    fn how_long_a_release_waited_is_said_in_its_largest_units() {
+        assert_eq!(waited(Duration::seconds(40)), "less than a minute");
+        assert_eq!(waited(Duration::minutes(12)), "12 min");
+        assert_eq!(waited(Duration::minutes(125)), "2 h 5 min");
+        assert_eq!(waited(Duration::hours(76)), "3 d 4 h");
+    }
+}

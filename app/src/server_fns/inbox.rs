@@ -1,0 +1,17 @@
+//! The signed-in person's inbox, and the time it was read at (the page says
+//! how long each release has waited, from the server's clock).
+
+use crate::error::PageError;
+use airlock_domain::inbox::Inbox;
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+
+#[server(prefix = "/rpc", endpoint = "inbox")]
+pub async fn load_inbox() -> Result<(Inbox, DateTime<Utc>), PageError> {
+    super::answer(async move {
+        let (backend, actor) = super::backend_and_actor()?;
+        let now = Utc::now();
+        Ok((airlock_backend::inbox::inbox(&backend, actor.as_ref(), now).await?, now))
+    })
+    .await
+}

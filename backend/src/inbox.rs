@@ -1,0 +1,87 @@
+//! The signed-in person's inbox: the releases waiting for their approval
+//! (the gate decides, release by release), their own releases that want a
+//! next step, and what reached the tenants they administer. The header's
+//! count is the first section's length, kept per person until a release
+//! changes anywhere (here or on another replica).
+
+use crate::acting::{acting, authorize};
+use crate::{Backend, Refusal};
+use airlock_domain::access::{Action, Identity, Role};
+use airlock_domain::inbox::{Inbox, waits_for};
+use chrono::{DateTime, Duration, Utc};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
+
+/// How far back failed jobs and arrivals are shown.
+const LOOK_BACK: Duration = Duration::days(7);
+/// How long a kept count may be trusted although no release changed: an
+/// approval that expires changes nothing in the database.
+const COUNT_KEPT_FOR: Duration = Duration::seconds(60);
+
+/// Each person's count of releases waiting for them, under the release
+/// generation it was counted at.
+#[derive(Default)]
+pub(crate) struct Counts {
+    /// Goes up whenever any release changes.
+    generation: AtomicU64,
+    kept: Mutex<HashMap<String, (u64, DateTime<Utc>, u32)>>,
+}
+
+impl Counts {
+    pub(crate) fn release_changed(&self) {
+        self.generation.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Relaxed)
+    }
+}
+
+/// Everything waiting for `identity`.
+#[tracing::instrument(skip_all, fields(actor = tracing::field::Empty))]
+pub async fn inbox(backend: &Backend, identity: Option<&Identity>, now: DateTime<Utc>) -> Result<Inbox, Refusal> {
+    authorize(acting(identity), Action::Read)?;
+    let Some(identity) = identity else { return Ok(Inbox::default()) };
+    let mut inbox = Inbox { waiting: waiting(backend, identity, now).await?, ..Inbox::default() };
+    if identity.has(Role::ReleaseManager) {
+        inbox.own = backend.store.own_releases(&identity.name, now - LOOK_BACK).await?;
+    }
+    if identity.has(Role::TenantAdmin) {
+        let mut reached = backend.store.reached(now - LOOK_BACK).await?;
+        reached.retain(|r| identity.tenants.contains(&r.tenant));
+        reached.truncate(crate::store::INBOX_MAX as usize);
+        inbox.reached = reached;
+    }
+    Ok(inbox)
+}
+
+/// How many releases wait for `identity`'s approval: what the header shows.
+pub async fn count(backend: &Backend, identity: Option<&Identity>, now: DateTime<Utc>) -> Result<u32, Refusal> {
+    authorize(acting(identity), Action::Read)?;
+    let Some(identity) = identity.filter(|i| i.has(Role::Approver)) else { return Ok(0) };
+    let counts = &backend.inbox_counts;
+    let generation = counts.generation();
+    let kept = counts.kept.lock().unwrap_or_else(PoisonError::into_inner).get(&identity.name).copied();
+    if let Some((at_generation, counted_at, count)) = kept {
+        if at_generation == generation && now - counted_at < COUNT_KEPT_FOR {
+            return Ok(count);
+        }
+    }
+    let count = u32::try_from(waiting(backend, identity, now).await?.len()).unwrap_or(u32::MAX);
+    counts.kept.lock().unwrap_or_else(PoisonError::into_inner).insert(identity.name.clone(), (generation, now, count));
+    Ok(count)
+}
+
+async fn waiting(backend: &Backend, identity: &Identity, now: DateTime<Utc>) -> Result<Vec<airlock_domain::inbox::Waiting>, Refusal> {
+    if !identity.has(Role::Approver) {
+        return Ok(Vec::new());
+    }
+    let mut waiting = Vec::new();
+    for id in backend.store.approval_candidates(&identity.name).await? {
+        if let Some(dossier) = backend.store.dossier(id).await? {
+            waiting.extend(waits_for(&dossier, identity, now));
+        }
+    }
+    Ok(waiting)
+}
