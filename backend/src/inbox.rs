@@ -53,7 +53,23 @@ pub async fn inbox(backend: &Backend, identity: Option<&Identity>, now: DateTime
         reached.truncate(crate::store::INBOX_MAX as usize);
         inbox.reached = reached;
     }
+    if backend.mailer().is_some() {
+        inbox.mail = backend.store.mail_on(&identity.name).await?;
+    }
     Ok(inbox)
+}
+
+/// Turns the signed-in person's e-mail on or off.
+#[tracing::instrument(skip_all, fields(actor = tracing::field::Empty, on))]
+pub async fn set_mail(backend: &Backend, identity: Option<&Identity>, on: bool) -> Result<(), Refusal> {
+    authorize(acting(identity), Action::Read)?;
+    let person = identity.filter(|i| i.kind == airlock_domain::access::IdentityKind::Person);
+    let Some(person) = person else { return Err(Refusal::invalid("mail", "Only people who sign in are mailed.")) };
+    if !backend.store.set_mail(&person.name, on).await? {
+        return Err(Refusal::invalid("mail", "Sign in through your identity provider once before choosing e-mail."));
+    }
+    tracing::info!("e-mail turned {}", if on { "on" } else { "off" });
+    Ok(())
 }
 
 /// How many releases wait for `identity`'s approval: what the header shows.

@@ -85,6 +85,8 @@ pub struct Backend {
     notify_wake: Arc<tokio::sync::Notify>,
     /// Each person's count of releases waiting for them (`inbox`).
     inbox_counts: Arc<inbox::Counts>,
+    /// Sends e-mail, when `AIRLOCK_SMTP_URL` is set (`notify::Mailer`).
+    mailer: Option<Arc<notify::Mailer>>,
     /// Tells this process's own changes apart on the change feed (`live`).
     instance: Arc<str>,
     /// What status views are served from (`read_model`).
@@ -126,6 +128,7 @@ impl Backend {
             dispatch_wake: Arc::default(),
             notify_wake: Arc::default(),
             inbox_counts: Arc::default(),
+            mailer: None,
             instance,
             status: Arc::default(),
             session_memory: Arc::default(),
@@ -218,6 +221,20 @@ impl Backend {
 
     pub(crate) fn dispatch_wake(&self) -> Arc<tokio::sync::Notify> {
         self.dispatch_wake.clone()
+    }
+
+    /// Mails people from now on (the server, when `AIRLOCK_SMTP_URL` is set).
+    pub fn with_mailer(self, mailer: notify::Mailer) -> Backend {
+        Backend { mailer: Some(Arc::new(mailer)), ..self }
+    }
+
+    pub(crate) fn mailer(&self) -> Option<&notify::Mailer> {
+        self.mailer.as_deref()
+    }
+
+    /// Who a change's events are recorded for besides the webhooks.
+    pub(crate) fn outbox(&self) -> notify::outbox::Outbox {
+        notify::outbox::Outbox { mail: self.mailer.is_some() }
     }
 
     pub(crate) fn notify_wake(&self) -> Arc<tokio::sync::Notify> {

@@ -18,6 +18,8 @@ pub struct Inbox {
     pub own: Vec<OwnRelease>,
     /// Newest first.
     pub reached: Vec<Reached>,
+    /// Whether they are mailed what waits for them (`None`: e-mail is not configured).
+    pub mail: Option<bool>,
 }
 
 /// A release manager's release that wants their next step.

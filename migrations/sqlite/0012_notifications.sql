@@ -6,6 +6,9 @@
 
 ALTER TABLE world_settings ADD COLUMN notifications TEXT;
 
+-- A person who turned e-mail off gets none (`AIRLOCK_SMTP_URL`).
+ALTER TABLE people ADD COLUMN mail_off BOOLEAN NOT NULL DEFAULT FALSE;
+
 CREATE TABLE deliveries (
     seq             INTEGER PRIMARY KEY AUTOINCREMENT,
     delivery_id     TEXT NOT NULL UNIQUE,

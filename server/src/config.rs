@@ -95,6 +95,12 @@ pub struct Settings {
     /// 32 characters), or the file holding it (`AIRLOCK_AUDIT_KEY_FILE`).
     pub audit_key: Option<Secret>,
     pub audit_key_file: Option<PathBuf>,
+    /// Mail people what waits for them through this SMTP server
+    /// (`AIRLOCK_SMTP_URL`: `smtp://user:password@host:587`, `smtps://…`,
+    /// or `smtp://host:25` without TLS for a relay on the same host).
+    pub smtp_url: Option<Secret>,
+    /// The sender of those mails (`AIRLOCK_MAIL_FROM`).
+    pub mail_from: String,
 }
 
 impl Default for Settings {
@@ -123,6 +129,8 @@ impl Default for Settings {
             live_streams_per_person: 32,
             audit_key: None,
             audit_key_file: None,
+            smtp_url: None,
+            mail_from: "Airlock <airlock@localhost>".into(),
         }
     }
 }

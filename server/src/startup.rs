@@ -52,6 +52,8 @@ pub enum StartupError {
     #[error("{0}")]
     Usage(String),
     #[error(transparent)]
+    Mail(#[from] airlock_backend::notify::MailError),
+    #[error(transparent)]
     SoleServer(#[from] crate::sole_server::SoleServerError),
 }
 
@@ -171,6 +173,10 @@ impl Application {
         // local operator's. The operator goes no further than this function:
         // the router and every transport get the backend alone.
         let (backend, operator) = open_as_operator(settings).await?;
+        let backend = match &settings.smtp_url {
+            Some(url) => backend.with_mailer(airlock_backend::notify::Mailer::new(url.expose(), &settings.mail_from)?),
+            None => backend,
+        };
         let sole_server = match database_target(settings) {
             DatabaseTarget::SqliteFile(path) => Some(crate::sole_server::claim(&path)?),
             DatabaseTarget::Postgres(_) => None,

@@ -5,10 +5,11 @@
 
 use crate::components::loaded::Loaded;
 use crate::components::state_badge::Time;
-use crate::server_fns::inbox::load_inbox;
+use crate::server_fns::inbox::{SetMail, load_inbox};
 use airlock_domain::inbox::{Inbox, OwnRelease, Reached, Waiting};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 
 #[component]
@@ -24,6 +25,7 @@ pub fn InboxPage() -> impl IntoView {
 #[component]
 fn Sections(inbox: Inbox, now: DateTime<Utc>) -> impl IntoView {
     let nothing = inbox.waiting.is_empty() && inbox.own.is_empty() && inbox.reached.is_empty();
+    let mail = inbox.mail.map(|on| view! { <MailSetting on/> });
     let waiting = (!inbox.waiting.is_empty()).then(|| {
         let rows = inbox.waiting.into_iter().map(|w| waiting_row(w, now)).collect_view();
         view! {
@@ -56,6 +58,30 @@ fn Sections(inbox: Inbox, now: DateTime<Utc>) -> impl IntoView {
         {waiting}
         {own}
         {reached}
+        {mail}
+    }
+}
+
+/// E-mail on or off, as a plain form.
+#[component]
+fn MailSetting(on: bool) -> impl IntoView {
+    let (said, button) = if on {
+        (
+            "You are mailed when a release starts waiting for your approval, and when your own release's gate opens or one of its jobs fails.",
+            "Turn e-mail off",
+        )
+    } else {
+        ("E-mail is off: nothing is mailed to you.", "Turn e-mail on")
+    };
+    view! {
+        <section aria-labelledby="mail-heading" data-testid="mail-setting" data-mail=if on { "on" } else { "off" }>
+            <h2 id="mail-heading">"E-mail"</h2>
+            <p class="muted">{said}</p>
+            <form method="post" action=SetMail::url() class="inline">
+                <input type="hidden" name="on" value=if on { "false" } else { "true" }/>
+                <button type="submit" data-testid="mail-toggle">{button}</button>
+            </form>
+        </section>
     }
 }
 

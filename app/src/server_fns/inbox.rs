@@ -15,3 +15,15 @@ pub async fn load_inbox() -> Result<(Inbox, DateTime<Utc>), PageError> {
     })
     .await
 }
+
+/// Turns the reader's e-mail on or off, then goes back to the inbox.
+#[server(prefix = "/rpc", endpoint = "set_mail")]
+pub async fn set_mail(on: bool) -> Result<(), PageError> {
+    super::answer(async move {
+        let (backend, actor) = super::backend_and_actor()?;
+        airlock_backend::inbox::set_mail(&backend, actor.as_ref(), on).await?;
+        leptos_axum::redirect("/inbox");
+        Ok(())
+    })
+    .await
+}

@@ -40,7 +40,7 @@ pub async fn record_progress(backend: &Backend, id: i64, progress: JobProgress) 
         });
         let subject = format!("release/{}", job.release_id);
         let appended = tx.append_audit(audit(SYSTEM_ACTOR, action, &subject, None, Some(json(&after)), progress.at)).await?;
-        crate::notify::outbox::after_audit(tx.as_mut(), job.release_id, &appended).await?;
+        backend.outbox().after_audit(tx.as_mut(), job.release_id, &appended).await?;
         match progress.state {
             JobState::Succeeded => {
                 tx.put_deployment(&job, progress.at).await?;

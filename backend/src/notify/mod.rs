@@ -4,6 +4,7 @@
 //! with one delivery id for every attempt (`worker`). Admins see every
 //! delivery and may send one again.
 
+mod mail;
 pub(crate) mod outbox;
 mod payload;
 mod webhook;
@@ -19,6 +20,7 @@ use airlock_domain::world_file::Webhook;
 use chrono::{DateTime, Utc};
 
 pub use crate::store::Delivery;
+pub use mail::{MailError, Mailer};
 
 /// The most deliveries one read returns.
 pub const DELIVERIES_MAX: u32 = 500;
@@ -26,6 +28,11 @@ pub const DELIVERIES_MAX: u32 = 500;
 /// The receiver name a webhook's deliveries carry.
 pub(crate) fn webhook_receiver(name: &str) -> String {
     format!("webhook:{name}")
+}
+
+/// The receiver name a person's mail carries.
+pub(crate) fn mail_receiver(handle: &str) -> String {
+    format!("mail:{handle}")
 }
 
 /// The webhook a delivery is for, as the world file names it now.

@@ -64,13 +64,16 @@ async fn claim(backend: &Backend, room: usize) -> Vec<ClaimedDelivery> {
 
 #[tracing::instrument(skip_all, fields(delivery_id = %delivery.delivery_id, receiver = %delivery.receiver, event = %delivery.event))]
 async fn deliver(backend: &Backend, client: &reqwest::Client, delivery: ClaimedDelivery, base_url: &str) {
-    let sent = match super::webhook_named(backend, &delivery.receiver).await {
-        Ok(Some(hook)) => webhook::send(client, &hook, &delivery.event, &delivery.delivery_id, &delivery.payload, base_url).await,
-        Ok(None) => Sent::Gone(format!("{} is no longer in the world file", delivery.receiver)),
-        Err(error) => {
-            tracing::warn!(error = %error, "could not read the webhooks");
-            Sent::Refused { status: None, error: "could not read the webhooks from the database".into() }
-        }
+    let sent = match delivery.receiver.strip_prefix("mail:") {
+        Some(handle) => mail(backend, handle, &delivery, base_url).await,
+        None => match super::webhook_named(backend, &delivery.receiver).await {
+            Ok(Some(hook)) => webhook::send(client, &hook, &delivery.event, &delivery.delivery_id, &delivery.payload, base_url).await,
+            Ok(None) => Sent::Gone(format!("{} is no longer in the world file", delivery.receiver)),
+            Err(error) => {
+                tracing::warn!(error = %error, "could not read the webhooks");
+                Sent::Refused { status: None, error: "could not read the webhooks from the database".into() }
+            }
+        },
     };
     let now = Utc::now();
     let attempt = outcome(sent, &delivery, now);
@@ -87,6 +90,22 @@ async fn deliver(backend: &Backend, client: &reqwest::Client, delivery: ClaimedD
     if let Err(error) = recorded {
         // The claim runs out and the delivery is sent again, with the same id.
         tracing::warn!(error = %error, "could not record a delivery's outcome");
+    }
+}
+
+/// One mail to `handle`, at the address they have now.
+async fn mail(backend: &Backend, handle: &str, delivery: &ClaimedDelivery, base_url: &str) -> Sent {
+    let Some(mailer) = backend.mailer() else { return Sent::Gone("e-mail is not configured (AIRLOCK_SMTP_URL)".into()) };
+    let Some(kind) = airlock_domain::notify::EventKind::parse(&delivery.event) else {
+        return Sent::Gone("an event Airlock does not mail".into());
+    };
+    match backend.store.mail_address(handle).await {
+        Ok(Some(address)) => mailer.send(&address, kind, &delivery.payload, base_url).await,
+        Ok(None) => Sent::Gone(format!("{handle} turned e-mail off or has no address")),
+        Err(error) => {
+            tracing::warn!(error = %error, "could not read a person's address");
+            Sent::Refused { status: None, error: "could not read the address from the database".into() }
+        }
     }
 }
 

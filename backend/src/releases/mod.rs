@@ -211,10 +211,11 @@ pub(crate) async fn finish(
     };
     let state = dossier.state(now);
     tx.set_state(id, state).await?;
-    crate::notify::outbox::after_audit(tx.as_mut(), id, &appended).await?;
+    let outbox = backend.outbox();
+    outbox.after_audit(tx.as_mut(), id, &appended).await?;
     // A review or a tick that completed the gate: release managers are told.
     if was_open == Some(false) && state == ReleaseState::Ready {
-        crate::notify::outbox::gate_opened(tx.as_mut(), id, now).await?;
+        outbox.gate_opened(tx.as_mut(), id, now).await?;
     }
     tx.commit().await?;
     backend.announce(id);

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewDelivery {
     pub delivery_id: String,
-    /// `webhook:<name>`.
+    /// `webhook:<name>` or `mail:<handle>`.
     pub receiver: String,
     pub event: String,
     pub release_id: i64,
@@ -55,15 +55,32 @@ pub enum Attempt {
     Failed { status: Option<u16>, error: String, retry_at: Option<Time> },
 }
 
+/// Someone who may be mailed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recipient {
+    pub handle: String,
+    pub is_approver: bool,
+}
+
 #[async_trait]
 pub trait DeliveryStore: Send + Sync + 'static {
     /// The newest `limit` deliveries, newest first, of one `state` or any.
     async fn deliveries(&self, state: Option<&str>, limit: u32) -> Result<Vec<Delivery>, StoreError>;
+    /// Where `handle` is mailed: `None` without an address or with e-mail turned off.
+    async fn mail_address(&self, handle: &str) -> Result<Option<String>, StoreError>;
+    /// Whether `handle` gets e-mail (`None`: nobody of that handle signed in).
+    async fn mail_on(&self, handle: &str) -> Result<Option<bool>, StoreError>;
+    /// Turns `handle`'s e-mail on or off; `false`: nobody of that handle signed in.
+    async fn set_mail(&self, handle: &str, on: bool) -> Result<bool, StoreError>;
 }
 
 #[async_trait]
 pub trait DeliveryTx: Send {
     async fn release_brief(&mut self, id: i64) -> Result<Option<ReleaseBrief>, StoreError>;
+    /// Everyone who signed in before, has an address and did not turn e-mail off, with their roles then.
+    async fn mail_recipients(&mut self) -> Result<Vec<Recipient>, StoreError>;
+    /// Whether `receiver` was ever told of `event` for the release.
+    async fn told_before(&mut self, release_id: i64, receiver: &str, event: &str) -> Result<bool, StoreError>;
     async fn add_deliveries(&mut self, deliveries: &[NewDelivery]) -> Result<(), StoreError>;
     /// Claims up to `limit` due deliveries until `until`, each the oldest
     /// pending one of its receiver and release (order per release holds).
@@ -108,6 +125,7 @@ where
     for<'q> Option<i64>: sqlx::Encode<'q, D> + sqlx::Decode<'q, D>,
     for<'q> Time: sqlx::Encode<'q, D> + sqlx::Decode<'q, D> + sqlx::Type<D>,
     for<'q> Option<Time>: sqlx::Encode<'q, D> + sqlx::Decode<'q, D>,
+    for<'q> bool: sqlx::Encode<'q, D> + sqlx::Decode<'q, D> + sqlx::Type<D>,
     usize: sqlx::ColumnIndex<D::Row>,
 {
     async fn list(&mut self, state: Option<&str>, limit: u32) -> Result<Vec<Delivery>, StoreError> {
@@ -140,6 +158,45 @@ where
             author,
             state,
         }))
+    }
+
+    async fn recipients(&mut self) -> Result<Vec<Recipient>, StoreError> {
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT handle, roles FROM people WHERE email IS NOT NULL AND NOT mail_off ORDER BY handle")
+                .fetch_all(&mut *self.0)
+                .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(handle, roles)| Recipient { handle, is_approver: roles.split_whitespace().any(|r| r == "approver") })
+            .collect())
+    }
+
+    async fn told_before(&mut self, release_id: i64, receiver: &str, event: &str) -> Result<bool, StoreError> {
+        let row: Option<(i64,)> =
+            sqlx::query_as("SELECT seq FROM deliveries WHERE release_id = $1 AND receiver = $2 AND event = $3 LIMIT 1")
+                .bind(release_id)
+                .bind(receiver)
+                .bind(event)
+                .fetch_optional(&mut *self.0)
+                .await?;
+        Ok(row.is_some())
+    }
+
+    async fn address(&mut self, handle: &str) -> Result<Option<String>, StoreError> {
+        let row: Option<(Option<String>, bool)> =
+            sqlx::query_as("SELECT email, mail_off FROM people WHERE handle = $1").bind(handle).fetch_optional(&mut *self.0).await?;
+        Ok(row.and_then(|(email, off)| email.filter(|_| !off)))
+    }
+
+    async fn mail_on(&mut self, handle: &str) -> Result<Option<bool>, StoreError> {
+        let row: Option<(bool,)> =
+            sqlx::query_as("SELECT mail_off FROM people WHERE handle = $1").bind(handle).fetch_optional(&mut *self.0).await?;
+        Ok(row.map(|(off,)| !off))
+    }
+
+    async fn set_mail(&mut self, handle: &str, on: bool) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE people SET mail_off = $2 WHERE handle = $1").bind(handle).bind(!on).execute(&mut *self.0).await?;
+        Ok(D::rows_affected(&done) == 1)
     }
 
     async fn add(&mut self, deliveries: &[NewDelivery]) -> Result<(), StoreError> {
@@ -239,11 +296,27 @@ where
     for<'q> Option<i64>: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db>,
     for<'q> Time: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
     for<'q> Option<Time>: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db>,
+    for<'q> bool: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
     usize: sqlx::ColumnIndex<<S::Db as sqlx::Database>::Row>,
 {
     async fn deliveries(&self, state: Option<&str>, limit: u32) -> Result<Vec<Delivery>, StoreError> {
         let mut conn = self.pool().acquire().await?;
         DeliverySql::<S::Db>(&mut conn).list(state, limit).await
+    }
+
+    async fn mail_address(&self, handle: &str) -> Result<Option<String>, StoreError> {
+        let mut conn = self.pool().acquire().await?;
+        DeliverySql::<S::Db>(&mut conn).address(handle).await
+    }
+
+    async fn mail_on(&self, handle: &str) -> Result<Option<bool>, StoreError> {
+        let mut conn = self.pool().acquire().await?;
+        DeliverySql::<S::Db>(&mut conn).mail_on(handle).await
+    }
+
+    async fn set_mail(&self, handle: &str, on: bool) -> Result<bool, StoreError> {
+        let mut conn = self.pool().acquire().await?;
+        DeliverySql::<S::Db>(&mut conn).set_mail(handle, on).await
     }
 }
 
@@ -261,10 +334,19 @@ where
     for<'q> Option<i64>: sqlx::Encode<'q, D> + sqlx::Decode<'q, D>,
     for<'q> Time: sqlx::Encode<'q, D> + sqlx::Decode<'q, D> + sqlx::Type<D>,
     for<'q> Option<Time>: sqlx::Encode<'q, D> + sqlx::Decode<'q, D>,
+    for<'q> bool: sqlx::Encode<'q, D> + sqlx::Decode<'q, D> + sqlx::Type<D>,
     usize: sqlx::ColumnIndex<D::Row>,
 {
     async fn release_brief(&mut self, id: i64) -> Result<Option<ReleaseBrief>, StoreError> {
         DeliverySql::<D>(&mut *self.0).brief(id).await
+    }
+
+    async fn mail_recipients(&mut self) -> Result<Vec<Recipient>, StoreError> {
+        DeliverySql::<D>(&mut *self.0).recipients().await
+    }
+
+    async fn told_before(&mut self, release_id: i64, receiver: &str, event: &str) -> Result<bool, StoreError> {
+        DeliverySql::<D>(&mut *self.0).told_before(release_id, receiver, event).await
     }
 
     async fn add_deliveries(&mut self, deliveries: &[NewDelivery]) -> Result<(), StoreError> {

@@ -13,6 +13,7 @@ pub mod gate;
 #[path = "../../../../backend/tests/suite/support/kube.rs"]
 pub mod kube;
 pub mod receiver;
+pub mod smtp;
 pub mod steps;
 
 use airlock_server::config::{Secret, Settings};

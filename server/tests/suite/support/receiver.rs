@@ -34,6 +34,8 @@ pub struct Received {
     pub body: Vec<u8>,
     /// What the receiver answered.
     pub status: u16,
+    /// When it arrived.
+    pub at: std::time::Instant,
 }
 
 impl Received {
@@ -116,6 +118,7 @@ async fn receive(State(inner): State<Arc<Mutex<Inner>>>, Path(hook): Path<String
             signature: header("x-airlock-signature-256"),
             body: body.to_vec(),
             status: status.map_or(0, |s| s.as_u16()),
+            at: std::time::Instant::now(),
         };
         inner.received.push(received);
         status
