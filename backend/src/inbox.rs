@@ -25,7 +25,15 @@ const COUNT_KEPT_FOR: Duration = Duration::seconds(60);
 pub(crate) struct Counts {
     /// Goes up whenever any release changes.
     generation: AtomicU64,
-    kept: Mutex<HashMap<String, (u64, DateTime<Utc>, u32)>>,
+    kept: Mutex<HashMap<String, Kept>>,
+}
+
+/// A person's count, the release generation it was counted at, and when.
+#[derive(Debug, Clone, Copy)]
+struct Kept {
+    generation: u64,
+    at: DateTime<Utc>,
+    count: u32,
 }
 
 impl Counts {
@@ -79,13 +87,11 @@ pub async fn count(backend: &Backend, identity: Option<&Identity>, now: DateTime
     let counts = &backend.inbox_counts;
     let generation = counts.generation();
     let kept = counts.kept.lock().unwrap_or_else(PoisonError::into_inner).get(&identity.name).copied();
-    if let Some((at_generation, counted_at, count)) = kept {
-        if at_generation == generation && now - counted_at < COUNT_KEPT_FOR {
-            return Ok(count);
-        }
+    if let Some(kept) = kept.filter(|k| k.generation == generation && now - k.at < COUNT_KEPT_FOR) {
+        return Ok(kept.count);
     }
     let count = u32::try_from(waiting(backend, identity, now).await?.len()).unwrap_or(u32::MAX);
-    counts.kept.lock().unwrap_or_else(PoisonError::into_inner).insert(identity.name.clone(), (generation, now, count));
+    counts.kept.lock().unwrap_or_else(PoisonError::into_inner).insert(identity.name.clone(), Kept { generation, at: now, count });
     Ok(count)
 }
 

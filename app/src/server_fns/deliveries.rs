@@ -5,6 +5,7 @@ use airlock_domain::notify::Delivery;
 use leptos::prelude::*;
 
 /// How many deliveries the admin page lists.
+#[cfg(feature = "ssr")]
 const SHOWN: u32 = 200;
 
 #[server(prefix = "/rpc", endpoint = "deliveries")]

@@ -179,7 +179,7 @@ async fn a_failing_receiver_gets_one_delivery_id_until_it_accepts_and_a_hanging_
     assert_eq!(app.post_json(&redeliver, Some(&admin), &json!({})).await.status(), 202);
     let again = receiver.wait("flaky", "the redelivery", |r| r.len() == 4).await;
     assert_eq!((again[3].delivery.as_str(), again[3].status), (tries[0].delivery.as_str(), 200), "redelivered with its id");
-    let (_, audit) = api(app.get_as(&format!("/api/v1/audit?action=delivery.redelivered"), Some(&admin)).await).await;
+    let (_, audit) = api(app.get_as("/api/v1/audit?action=delivery.redelivered", Some(&admin)).await).await;
     assert_eq!(audit["entries"][0]["subject"], format!("delivery/{}", tries[0].delivery));
 }
 

@@ -30,7 +30,7 @@ impl Smtp {
     pub async fn start() -> Smtp {
         let port = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port").local_addr().expect("address").port();
         let maildir = tempfile::tempdir().expect("maildir");
-        let process = Command::new("aiosmtpd")
+        let mut process = Command::new("aiosmtpd")
             .args(["-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
             .arg(maildir.path().join("mail"))
             .stdout(Stdio::null())
@@ -43,6 +43,8 @@ impl Smtp {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        let _ = process.kill();
+        let _ = process.wait();
         panic!("aiosmtpd did not listen on {port}");
     }
 
