@@ -15,7 +15,9 @@ const DEADLINE: Duration = Duration::from_secs(10);
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {
     /// The URL is kept out of the message: it may hold a password.
-    #[error("AIRLOCK_SMTP_URL is not an SMTP URL Airlock can use (smtp://, smtps://, or smtp://…?tls=required)")]
+    #[error(
+        "AIRLOCK_SMTP_URL is not an SMTP URL Airlock can use: smtps://user:password@host:465, smtp://user:password@host:587?tls=required, or smtp://host:25 (unencrypted)"
+    )]
     Url,
     #[error("AIRLOCK_MAIL_FROM is not an address: {0}")]
     From(String),

@@ -20,6 +20,7 @@ mod bake;
 mod break_glass;
 mod changes;
 mod deliveries;
+mod deliveries_sql;
 mod dialect;
 mod dispatch_rows;
 mod dispatch_types;
