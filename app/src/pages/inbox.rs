@@ -26,38 +26,14 @@ pub fn InboxPage() -> impl IntoView {
 fn Sections(inbox: Inbox, now: DateTime<Utc>) -> impl IntoView {
     let nothing = inbox.waiting.is_empty() && inbox.own.is_empty() && inbox.reached.is_empty();
     let mail = inbox.mail.map(|on| view! { <MailSetting on/> });
-    let waiting = (!inbox.waiting.is_empty()).then(|| {
-        let rows = inbox.waiting.into_iter().map(|w| waiting_row(w, now)).collect_view();
-        view! {
-            <section aria-labelledby="waiting-heading">
-                <h2 id="waiting-heading">"Waiting for your approval"</h2>
-                <ul class="inbox" data-testid="inbox-waiting">{rows}</ul>
-            </section>
-        }
-    });
-    let own = (!inbox.own.is_empty()).then(|| {
-        let rows = inbox.own.into_iter().map(own_row).collect_view();
-        view! {
-            <section aria-labelledby="own-heading">
-                <h2 id="own-heading">"Your releases"</h2>
-                <ul class="inbox" data-testid="inbox-own">{rows}</ul>
-            </section>
-        }
-    });
-    let reached = (!inbox.reached.is_empty()).then(|| {
-        let rows = inbox.reached.into_iter().map(reached_row).collect_view();
-        view! {
-            <section aria-labelledby="reached-heading">
-                <h2 id="reached-heading">"What reached your tenants this week"</h2>
-                <ul class="inbox" data-testid="inbox-reached">{rows}</ul>
-            </section>
-        }
-    });
+    let waiting = inbox.waiting.into_iter().map(|w| waiting_row(w, now).into_any()).collect();
+    let own = inbox.own.into_iter().map(|r| own_row(r).into_any()).collect();
+    let reached = inbox.reached.into_iter().map(|r| reached_row(r).into_any()).collect();
     view! {
         {nothing.then(|| view! { <p class="muted" data-testid="inbox-empty">"Nothing waits for you."</p> })}
-        {waiting}
-        {own}
-        {reached}
+        {section("waiting", "Waiting for your approval", waiting)}
+        {section("own", "Your releases", own)}
+        {section("reached", "What reached your tenants this week", reached)}
         {mail}
     }
 }
@@ -83,6 +59,19 @@ fn MailSetting(on: bool) -> impl IntoView {
             </form>
         </section>
     }
+}
+
+/// One section of the inbox, or nothing when it has no rows.
+fn section(name: &'static str, heading: &'static str, rows: Vec<AnyView>) -> Option<impl IntoView> {
+    (!rows.is_empty()).then(|| {
+        let (labelled_by, heading_id) = (format!("{name}-heading"), format!("{name}-heading"));
+        view! {
+            <section aria-labelledby=labelled_by>
+                <h2 id=heading_id>{heading}</h2>
+                <ul class="inbox" data-testid=format!("inbox-{name}")>{rows}</ul>
+            </section>
+        }
+    })
 }
 
 fn release_link(id: i64, service: &str, version: &str, environment: &str) -> impl IntoView + use<> {

@@ -1,7 +1,8 @@
 //! The inbox, on both databases: a release waits in an approver's inbox
 //! and header count (never in its author's or editor's) until they review
 //! it; the count is pushed live; a release manager sees their release once
-//! its gate opens; the deliveries page is for admins only.
+//! its gate opens; a tenant admin sees what reached their tenants, never
+//! another's; the deliveries page is for admins only.
 
 use crate::support::steps::{api, approve, check_all, create, rpc};
 use crate::support::{Browser, TestApp};
@@ -12,6 +13,7 @@ crate::on_both_apps!(
     a_release_waits_in_an_approvers_inbox_and_header_until_they_review_it,
     the_header_count_is_pushed_live_when_a_release_starts_waiting,
     a_release_manager_is_shown_their_release_once_its_gate_opens,
+    a_tenant_admin_sees_what_reached_their_tenants_and_nothing_else,
     only_admins_open_the_deliveries_page,
 );
 
@@ -121,4 +123,42 @@ async fn only_admins_open_the_deliveries_page(app: TestApp) {
         assert_eq!(status, 403, "{person}");
         assert!(!page.contains("href=\"/admin/deliveries\""), "{person}'s header does not offer it");
     }
+}
+
+async fn a_tenant_admin_sees_what_reached_their_tenants_and_nothing_else(app: TestApp) {
+    let rita = app.token("rita", &[Role::ReleaseManager]).await;
+    let (ada, grace) = (app.browser("ada").await, app.browser("grace").await);
+    let mut ids = Vec::new();
+    for target in ["acme", "bluebird-bank"] {
+        let release = serde_json::json!({"service": "api", "version": "2.15.0", "environment": "production", "targets": [{"tenant": target, "region": "frankfurt"}]});
+        let (status, detail) = api(app.post_json("/api/v1/releases", Some(&rita), &release).await).await;
+        assert_eq!(status, 201, "{detail}");
+        let id = detail["id"].as_i64().expect("id");
+        check_all(&app, &rita, id).await;
+        for person in [&ada, &grace] {
+            assert_eq!(approve(person, id, 1).await.0, 200);
+        }
+        let (status, body) =
+            api(app.post_json(&format!("/api/v1/releases/{id}/dispatch"), Some(&rita), &serde_json::json!({})).await).await;
+        assert_eq!(status, 202, "{body}");
+        ids.push(id);
+    }
+    let tom = app.browser("tom").await;
+    let reached =
+        |page: &str| page.split("data-testid=\"inbox-reached\"").nth(1).map(|s| s.split("</ul>").next().unwrap_or_default().to_owned());
+    let mut shown = None;
+    for _ in 0..100 {
+        shown = reached(&tom.page("/inbox").await.1).filter(|s| s.contains(&format!("data-release=\"{}\"", ids[0])));
+        if shown.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let shown = shown.expect("acme's arrival shows in tom's inbox");
+    assert!(shown.contains("acme in frankfurt now runs api 2.15.0"), "{shown}");
+    assert!(
+        !shown.contains("bluebird-bank") && !shown.contains(&format!("data-release=\"{}\"", ids[1])),
+        "never another tenant's: {shown}"
+    );
+    assert!(reached(&app.browser("vic").await.page("/inbox").await.1).is_none(), "a viewer administers no tenant");
 }
