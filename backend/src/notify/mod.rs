@@ -16,7 +16,6 @@ use crate::releases::audit;
 use crate::{Backend, Refusal};
 use airlock_domain::access::Action;
 use airlock_domain::audit::AuditAction;
-use airlock_domain::world_file::Webhook;
 use chrono::{DateTime, Utc};
 
 pub use crate::store::Delivery;
@@ -33,13 +32,6 @@ pub(crate) fn webhook_receiver(name: &str) -> String {
 /// The receiver name a person's mail carries.
 pub(crate) fn mail_receiver(handle: &str) -> String {
     format!("mail:{handle}")
-}
-
-/// The webhook a delivery is for, as the world file names it now.
-pub(crate) async fn webhook_named(backend: &Backend, receiver: &str) -> Result<Option<Webhook>, crate::store::StoreError> {
-    let Some(name) = receiver.strip_prefix("webhook:") else { return Ok(None) };
-    let hooks = backend.store.notifications().await?.map(|n| n.webhooks).unwrap_or_default();
-    Ok(hooks.into_iter().find(|hook| hook.name == name))
 }
 
 /// The newest deliveries (of one state, or all), newest first: admins only.

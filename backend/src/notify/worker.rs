@@ -5,8 +5,9 @@
 
 use super::webhook::{self, Sent};
 use crate::Backend;
-use crate::store::{Attempt, ClaimedDelivery};
+use crate::store::{Attempt, ClaimedDelivery, StoreError};
 use airlock_domain::notify::{RETRY_FOR_SECONDS, retry_after_seconds};
+use airlock_domain::world_file::Webhook;
 use chrono::{DateTime, Duration as Span, Utc};
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,69 +29,88 @@ pub fn spawn(backend: Backend, mut stop: watch::Receiver<bool>, base_url: String
     tokio::spawn(async move {
         let client = webhook::client();
         let wake = backend.notify_wake();
-        let mut in_flight = JoinSet::new();
+        let mut in_flight: JoinSet<Outcome> = JoinSet::new();
+        // Outcomes are recorded together, with the next claim, in one
+        // transaction: a burst of events costs the database a few writes, not
+        // one per attempt (on SQLite every write waits for the one lock).
+        let mut finished: Vec<Outcome> = Vec::new();
+        let mut look = true;
         loop {
-            for delivery in claim(&backend, IN_FLIGHT - in_flight.len()).await {
-                let (backend, client, base_url) = (backend.clone(), client.clone(), base_url.clone());
-                in_flight.spawn(async move { deliver(&backend, &client, delivery, &base_url).await });
+            while let Some(joined) = in_flight.try_join_next() {
+                finished.extend(joined.ok());
+            }
+            let room = IN_FLIGHT - in_flight.len();
+            if !finished.is_empty() || (look && room > 0 && anything_due(&backend).await) {
+                match record_and_claim(&backend, &finished, room).await {
+                    Ok((claimed, hooks)) => {
+                        finished.clear();
+                        for delivery in claimed {
+                            let (backend, client, base_url, hooks) = (backend.clone(), client.clone(), base_url.clone(), hooks.clone());
+                            in_flight.spawn(async move { deliver(&backend, &client, &hooks, delivery, &base_url).await });
+                        }
+                    }
+                    // The outcomes stay to be recorded next time; a claim that runs out meanwhile is sent again.
+                    Err(error) => tracing::warn!(error = %error, "could not record deliveries or claim more"),
+                }
             }
             tokio::select! {
-                () = wake.notified() => {}
-                () = tokio::time::sleep(POLL_EVERY) => {}
-                Some(_) = in_flight.join_next(), if !in_flight.is_empty() => {}
+                () = wake.notified() => look = true,
+                () = tokio::time::sleep(POLL_EVERY) => look = true,
+                // A finished delivery may let the next one of its release go.
+                Some(joined) = in_flight.join_next(), if !in_flight.is_empty() => {
+                    finished.extend(joined.ok());
+                    look = true;
+                }
                 _ = stop.changed() => return in_flight.abort_all(),
             }
         }
     });
 }
 
-async fn claim(backend: &Backend, room: usize) -> Vec<ClaimedDelivery> {
-    if room == 0 {
-        return Vec::new();
-    }
-    let now = Utc::now();
-    let claimed = async {
-        let mut tx = backend.store.begin().await?;
-        let claimed = tx.claim_deliveries(now, now + LEASE, u32::try_from(room).unwrap_or(1)).await?;
-        tx.commit().await?;
-        Ok::<_, crate::store::StoreError>(claimed)
-    }
-    .await;
-    claimed.unwrap_or_else(|error| {
-        tracing::warn!(error = %error, "could not claim deliveries");
-        Vec::new()
+/// A delivery's id and how its attempt went.
+type Outcome = (String, Attempt);
+
+/// Whether a claim would find anything, read without taking the write lock.
+async fn anything_due(backend: &Backend) -> bool {
+    backend.store.any_delivery_due(Utc::now()).await.unwrap_or_else(|error| {
+        tracing::warn!(error = %error, "could not look for due deliveries");
+        false
     })
 }
 
+/// Records `finished` and claims up to `room` due deliveries, in one
+/// transaction; with the webhooks as the world file names them now.
+async fn record_and_claim(
+    backend: &Backend,
+    finished: &[Outcome],
+    room: usize,
+) -> Result<(Vec<ClaimedDelivery>, Arc<Vec<Webhook>>), StoreError> {
+    let now = Utc::now();
+    let mut tx = backend.store.begin().await?;
+    for (delivery_id, attempt) in finished {
+        tx.finish_delivery(delivery_id, attempt, now).await?;
+    }
+    let claimed = if room > 0 { tx.claim_deliveries(now, now + LEASE, u32::try_from(room).unwrap_or(1)).await? } else { Vec::new() };
+    let hooks = if claimed.is_empty() { Vec::new() } else { tx.notifications().await?.map(|n| n.webhooks).unwrap_or_default() };
+    tx.commit().await?;
+    Ok((claimed, Arc::new(hooks)))
+}
+
 #[tracing::instrument(skip_all, fields(delivery_id = %delivery.delivery_id, receiver = %delivery.receiver, event = %delivery.event))]
-async fn deliver(backend: &Backend, client: &reqwest::Client, delivery: ClaimedDelivery, base_url: &str) {
+async fn deliver(backend: &Backend, client: &reqwest::Client, hooks: &[Webhook], delivery: ClaimedDelivery, base_url: &str) -> Outcome {
     let sent = match delivery.receiver.strip_prefix("mail:") {
         Some(handle) => mail(backend, handle, &delivery, base_url).await,
-        None => match super::webhook_named(backend, &delivery.receiver).await {
-            Ok(Some(hook)) => webhook::send(client, &hook, &delivery.event, &delivery.delivery_id, &delivery.payload, base_url).await,
-            Ok(None) => Sent::Gone(format!("{} is no longer in the world file", delivery.receiver)),
-            Err(error) => {
-                tracing::warn!(error = %error, "could not read the webhooks");
-                Sent::Refused { status: None, error: "could not read the webhooks from the database".into() }
-            }
+        None => match hooks.iter().find(|hook| super::webhook_receiver(&hook.name) == delivery.receiver) {
+            Some(hook) => webhook::send(client, hook, &delivery.event, &delivery.delivery_id, &delivery.payload, base_url).await,
+            None => Sent::Gone(format!("{} is no longer in the world file", delivery.receiver)),
         },
     };
-    let now = Utc::now();
-    let attempt = outcome(sent, &delivery, now);
+    let attempt = outcome(sent, &delivery, Utc::now());
     match &attempt {
         Attempt::Delivered { status } => tracing::info!(status, "delivered"),
         Attempt::Failed { error, retry_at, .. } => tracing::warn!(error = %error, retry_at = ?retry_at, "delivery failed"),
     }
-    let recorded = async {
-        let mut tx = backend.store.begin().await?;
-        tx.finish_delivery(&delivery.delivery_id, &attempt, now).await?;
-        tx.commit().await
-    }
-    .await;
-    if let Err(error) = recorded {
-        // The claim runs out and the delivery is sent again, with the same id.
-        tracing::warn!(error = %error, "could not record a delivery's outcome");
-    }
+    (delivery.delivery_id, attempt)
 }
 
 /// One mail to `handle`, at the address they have now.

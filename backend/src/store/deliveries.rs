@@ -66,6 +66,8 @@ pub struct Recipient {
 pub trait DeliveryStore: Send + Sync + 'static {
     /// The newest `limit` deliveries, newest first, of one `state` or any.
     async fn deliveries(&self, state: Option<&str>, limit: u32) -> Result<Vec<Delivery>, StoreError>;
+    /// Whether some delivery is due and unclaimed at `now` (a read: no write lock).
+    async fn any_delivery_due(&self, now: Time) -> Result<bool, StoreError>;
     /// Where `handle` is mailed: `None` without an address or with e-mail turned off.
     async fn mail_address(&self, handle: &str) -> Result<Option<String>, StoreError>;
     /// Whether `handle` gets e-mail (`None`: nobody of that handle signed in).

@@ -76,6 +76,17 @@ where
         }))
     }
 
+    async fn any_due(&mut self, now: Time) -> Result<bool, StoreError> {
+        let row: Option<(i64,)> = sqlx::query_as(
+            "SELECT seq FROM deliveries WHERE state = 'pending' AND next_attempt_at <= $1 \
+             AND (claimed_until IS NULL OR claimed_until < $1) LIMIT 1",
+        )
+        .bind(now)
+        .fetch_optional(&mut *self.0)
+        .await?;
+        Ok(row.is_some())
+    }
+
     async fn recipients(&mut self) -> Result<Vec<Recipient>, StoreError> {
         let rows: Vec<(String, String)> =
             sqlx::query_as("SELECT handle, roles FROM people WHERE email IS NOT NULL AND NOT mail_off ORDER BY handle")
@@ -218,6 +229,11 @@ where
     async fn deliveries(&self, state: Option<&str>, limit: u32) -> Result<Vec<Delivery>, StoreError> {
         let mut conn = self.pool().acquire().await?;
         DeliverySql::<S::Db>(&mut conn).list(state, limit).await
+    }
+
+    async fn any_delivery_due(&self, now: Time) -> Result<bool, StoreError> {
+        let mut conn = self.pool().acquire().await?;
+        DeliverySql::<S::Db>(&mut conn).any_due(now).await
     }
 
     async fn mail_address(&self, handle: &str) -> Result<Option<String>, StoreError> {
