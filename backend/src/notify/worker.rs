@@ -21,6 +21,9 @@ const LEASE: Span = Span::seconds(60);
 const IN_FLIGHT: usize = 32;
 /// How often due deliveries (retries) are looked for when nothing woke the worker.
 const POLL_EVERY: Duration = Duration::from_millis(500);
+/// How long the worker gathers what woke it before it writes: the delay an
+/// event may wait for, against one transaction per event in a burst.
+const GATHER: Duration = Duration::from_millis(10);
 
 /// Starts the worker; it stops when `stop` turns true (deliveries in flight
 /// are dropped and their claims run out: sent again, with the same id, later).
@@ -54,15 +57,16 @@ pub fn spawn(backend: Backend, mut stop: watch::Receiver<bool>, base_url: String
                 }
             }
             tokio::select! {
-                () = wake.notified() => look = true,
-                () = tokio::time::sleep(POLL_EVERY) => look = true,
+                () = wake.notified() => {}
+                () = tokio::time::sleep(POLL_EVERY) => {}
                 // A finished delivery may let the next one of its release go.
-                Some(joined) = in_flight.join_next(), if !in_flight.is_empty() => {
-                    finished.extend(joined.ok());
-                    look = true;
-                }
+                Some(joined) = in_flight.join_next(), if !in_flight.is_empty() => finished.extend(joined.ok()),
                 _ = stop.changed() => return in_flight.abort_all(),
             }
+            look = true;
+            // What a burst brings (events recorded, attempts finished) comes
+            // within moments: gathered, it is one write, not one each.
+            tokio::time::sleep(GATHER).await;
         }
     });
 }

@@ -83,7 +83,8 @@ impl From<Delivery> for DeliveryView {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The newest deliveries.", body = Vec<DeliveryView>),
-        (status = 400, description = "An unknown state or a limit out of range (`bad_query`, `invalid`).", body = ErrorBody),
+        (status = 400, description = "A limit out of range or an unknown parameter (`bad_query`).", body = ErrorBody),
+        (status = 422, description = "An unknown state (`invalid`).", body = ErrorBody),
         (status = 403, description = "Only admins see deliveries (`forbidden`).", body = ErrorBody),
     ))]
 pub async fn list(
