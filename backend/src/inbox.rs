@@ -53,11 +53,21 @@ pub async fn inbox(backend: &Backend, identity: Option<&Identity>, now: DateTime
     let Some(identity) = identity else { return Ok(Inbox::default()) };
     let mut inbox = Inbox { waiting: waiting(backend, identity, now).await?, ..Inbox::default() };
     if identity.has(Role::ReleaseManager) {
-        inbox.own = backend.store.own_releases(&identity.name, now - LOOK_BACK).await?;
+        let mut own = backend.store.own_releases(&identity.name, now - LOOK_BACK).await?;
+        // The stored state says "ready" until something is written: an approval
+        // that expired since leaves it open there, not at the gate.
+        for release in own.iter_mut().filter(|r| r.open) {
+            release.open = backend.store.dossier(release.id).await?.is_some_and(|d| d.verdict(now).is_ok());
+        }
+        own.retain(|r| r.open || r.failed_jobs > 0);
+        inbox.own = own;
     }
     if identity.has(Role::TenantAdmin) {
-        let mut reached = backend.store.reached(now - LOOK_BACK).await?;
-        reached.retain(|r| identity.tenants.contains(&r.tenant));
+        let mut reached = Vec::new();
+        for tenant in &identity.tenants {
+            reached.extend(backend.store.reached(tenant, now - LOOK_BACK).await?);
+        }
+        reached.sort_by_key(|r| std::cmp::Reverse(r.at));
         reached.truncate(crate::store::INBOX_MAX as usize);
         inbox.reached = reached;
     }
@@ -103,6 +113,9 @@ async fn waiting(backend: &Backend, identity: &Identity, now: DateTime<Utc>) -> 
     for id in backend.store.approval_candidates(&identity.name).await? {
         if let Some(dossier) = backend.store.dossier(id).await? {
             waiting.extend(waits_for(&dossier, identity, now));
+        }
+        if waiting.len() == crate::store::INBOX_MAX as usize {
+            break;
         }
     }
     Ok(waiting)

@@ -81,6 +81,8 @@ pub enum Refusal {
     NotFrozen { environment: String },
     #[error("The glass was already broken for release {0}.")]
     GlassAlreadyBroken(i64),
+    #[error("Delivery {0} is being sent right now; redeliver it once this attempt is over.")]
+    BeingDelivered(String),
     #[error("Nothing to roll back: {0}")]
     NothingToRollBack(String),
     #[error("The job template of {environment} is not valid: {message}")]
@@ -162,6 +164,7 @@ impl Refusal {
             Refusal::BreakGlassRefused(_) => (403, "break_glass_refused"),
             Refusal::NotFrozen { .. } => (409, "not_frozen"),
             Refusal::GlassAlreadyBroken(_) => (409, "glass_already_broken"),
+            Refusal::BeingDelivered(_) => (409, "being_delivered"),
             Refusal::RollbackThroughTheGate { .. } => (403, "rollback_through_the_gate"),
             Refusal::NoCluster { .. } => (422, "no_cluster"),
             Refusal::ClusterUnreachable { .. } => (503, "cluster_unreachable"),

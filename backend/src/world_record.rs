@@ -101,9 +101,22 @@ pub(crate) fn access(a: &Access) -> WorldRecord {
     WorldRecord { action: AuditAction::AccessSet, subject: "access".into(), named: "the access map".into(), record: record.to_string() }
 }
 
-/// The webhooks the world file's `notifications` names (their secrets only by where they are).
+/// The webhooks the world file's `notifications` names: each address by its
+/// host and SHA-256 (a Slack address is itself a credential, and the log is
+/// read by auditors and never edited), each secret only by where it is.
 pub(crate) fn notifications(n: &Notifications) -> WorldRecord {
-    let record = serde_json::to_value(n).unwrap_or_default();
+    let hooks: Vec<serde_json::Value> = n
+        .webhooks
+        .iter()
+        .map(|w| {
+            let host = w.url.split("://").nth(1).and_then(|rest| rest.split(['/', '?', '#']).next()).unwrap_or_default();
+            json!({
+                "name": w.name, "url_host": host, "url_sha256": sha256_hex(&w.url), "secret_env": w.secret_env,
+                "secret_file": w.secret_file, "format": w.format, "events": w.events,
+            })
+        })
+        .collect();
+    let record = json!({ "webhooks": hooks });
     WorldRecord {
         action: AuditAction::NotificationsSet,
         subject: "notifications".into(),
@@ -137,12 +150,16 @@ pub(crate) fn service(s: &Service) -> WorldRecord {
 
 pub(crate) fn cluster(c: &Cluster, action: AuditAction) -> WorldRecord {
     let credentials = Credentials::parse(&c.credentials_ref).map_or("not a reference Airlock reads", |parsed| parsed.describe());
-    let digest: String = Sha256::digest(c.credentials_ref.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+    let digest = sha256_hex(&c.credentials_ref);
     let record = json!({
         "environment": c.environment, "region": c.region, "api_url": c.api_url,
         "credentials": credentials, "credentials_sha256": digest, "namespaces": c.namespace_strategy,
     });
     world_record(action, "cluster", &c.name, record)
+}
+
+fn sha256_hex(text: &str) -> String {
+    Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The world's rows, as read or as an import sets them.

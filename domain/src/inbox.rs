@@ -5,7 +5,7 @@
 //! or a job failed; a tenant admin sees what reached their tenants.
 
 use crate::access::{Identity, IdentityKind, Role};
-use crate::gate::{Blocker, ReleaseDossier};
+use crate::gate::{Blocker, Decision, ReleaseDossier};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -72,8 +72,10 @@ pub fn waits_for(dossier: &ReleaseDossier, who: &Identity, now: DateTime<Utc>) -
     if who.kind != IdentityKind::Person || !who.has(Role::Approver) || dossier.contributors().contains(&who.name) {
         return None;
     }
-    let reviewed = dossier.current_reviews().iter().any(|r| r.reviewer == who.name && r.dismissed.is_none());
-    if reviewed {
+    // A rejection stands; an approval stands while the gate counts it (an expired one asks again).
+    let rejected =
+        dossier.current_reviews().iter().any(|r| r.reviewer == who.name && r.dismissed.is_none() && r.decision == Decision::Reject);
+    if rejected || dossier.counted_approvers(now).contains(&who.name) {
         return None;
     }
     let Err(blockers) = dossier.verdict(now) else { return None };

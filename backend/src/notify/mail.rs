@@ -9,8 +9,11 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde_json::Value;
 use std::time::Duration;
 
-/// How long an SMTP server has for one mail.
+/// How long an SMTP server has for each command of a mail…
 const DEADLINE: Duration = Duration::from_secs(10);
+/// …and for the whole mail: well within the worker's claim, so a slow
+/// server never has the same mail sent twice at once.
+const WHOLE_MAIL: Duration = Duration::from_secs(30);
 
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {
@@ -37,7 +40,8 @@ impl Mailer {
     }
 
     pub(crate) async fn send(&self, to: &str, kind: EventKind, document: &str, base_url: &str) -> Sent {
-        let Ok(to) = to.parse::<Mailbox>() else { return Sent::Gone(format!("{to} is not an address mail can go to")) };
+        // The address stays out of the error: admins read it, the person's address is theirs.
+        let Ok(to) = to.parse::<Mailbox>() else { return Sent::Gone("their address is not one mail can go to".into()) };
         let value: Value = serde_json::from_str(document).unwrap_or_default();
         let (subject, lines, url) = words(kind, &value, base_url);
         let html = format!(
@@ -52,11 +56,14 @@ impl Mailer {
             Ok(message) => message,
             Err(_) => return Sent::Gone("the mail could not be composed".into()),
         };
-        match self.transport.send(message).await {
+        let sent = match tokio::time::timeout(WHOLE_MAIL, self.transport.send(message)).await {
+            Ok(sent) => sent,
+            Err(_) => return Sent::Refused { status: None, error: format!("the SMTP server took longer than {} s", WHOLE_MAIL.as_secs()) },
+        };
+        match sent {
             Ok(response) => Sent::Accepted(response.code().into()),
-            Err(error) if error.is_permanent() => {
-                Sent::Refused { status: error.status().map(u16::from), error: "the SMTP server refused the mail".into() }
-            }
+            // A 5xx answer will not change on a retry.
+            Err(error) if error.is_permanent() => Sent::Gone("the SMTP server refused the mail for good".into()),
             Err(error) if error.is_timeout() => {
                 Sent::Refused { status: None, error: format!("the SMTP server did not answer within {} s", DEADLINE.as_secs()) }
             }

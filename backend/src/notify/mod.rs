@@ -13,6 +13,7 @@ pub mod worker;
 use crate::acting::{Actor, acting, authorize};
 use crate::refusal::Missing;
 use crate::releases::audit;
+use crate::store::Redelivered;
 use crate::{Backend, Refusal};
 use airlock_domain::access::Action;
 use airlock_domain::audit::AuditAction;
@@ -54,8 +55,10 @@ pub async fn redeliver(backend: &Backend, actor: impl Into<Actor<'_>>, delivery_
     tracing::Span::current().record("delivery_id", delivery_id);
     let by = authorize(acting(actor), Action::ManageDeliveries)?;
     let mut tx = backend.store.begin().await?;
-    if !tx.redeliver(delivery_id, now).await? {
-        return Err(Refusal::NotFound(Missing::Delivery(delivery_id.to_owned())));
+    match tx.redeliver(delivery_id, now).await? {
+        Redelivered::Due => {}
+        Redelivered::InFlight => return Err(Refusal::BeingDelivered(delivery_id.to_owned())),
+        Redelivered::NoSuchDelivery => return Err(Refusal::NotFound(Missing::Delivery(delivery_id.to_owned()))),
     }
     tx.append_audit(audit(by.name(), AuditAction::DeliveryRedelivered, &format!("delivery/{delivery_id}"), None, None, now)).await?;
     tx.commit().await?;

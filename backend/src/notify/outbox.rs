@@ -79,7 +79,7 @@ async fn mail_receivers(tx: &mut dyn StoreTx, kind: EventKind, release: &Release
     let mut receivers = Vec::new();
     for person in tx.mail_recipients().await? {
         let wanted = match kind {
-            EventKind::ReleaseCreated => person.is_approver && person.handle != release.author,
+            EventKind::ReleaseCreated => release.approvals_needed > 0 && person.is_approver && person.handle != release.author,
             _ => person.handle == release.author,
         };
         let receiver = super::mail_receiver(&person.handle);

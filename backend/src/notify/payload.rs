@@ -43,7 +43,7 @@ fn slack(value: &Value, url: &str) -> Value {
     let kind = value["event"].as_str().and_then(EventKind::parse);
     let what = kind.map_or("changed", EventKind::describe);
     let name = format!("{} {} to {}", text(&release["service"]), text(&release["version"]), text(&release["environment"]));
-    let by = value["change"]["actor"].as_str().map(|actor| format!(" (by {actor})")).unwrap_or_default();
+    let by = value["change"]["actor"].as_str().map(|actor| format!(" (by {})", text(&Value::from(actor)))).unwrap_or_default();
     let line = format!("Release #{} {name} {what}{by}", release["id"]);
     json!({
         "text": line,
@@ -54,6 +54,8 @@ fn slack(value: &Value, url: &str) -> Value {
     })
 }
 
+/// A value as Slack's markup shows it literally (`&`, `<` and `>` are its control characters).
 fn text(value: &Value) -> String {
-    value.as_str().map_or_else(|| value.to_string(), str::to_owned)
+    let text = value.as_str().map_or_else(|| value.to_string(), str::to_owned);
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }

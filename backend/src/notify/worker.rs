@@ -61,7 +61,17 @@ pub fn spawn(backend: Backend, mut stop: watch::Receiver<bool>, base_url: String
                 () = tokio::time::sleep(POLL_EVERY) => {}
                 // A finished delivery may let the next one of its release go.
                 Some(joined) = in_flight.join_next(), if !in_flight.is_empty() => finished.extend(joined.ok()),
-                _ = stop.changed() => return in_flight.abort_all(),
+                _ = stop.changed() => {
+                    // What was sent is recorded, so a restart does not send it again.
+                    while let Some(joined) = in_flight.try_join_next() {
+                        finished.extend(joined.ok());
+                    }
+                    in_flight.abort_all();
+                    if let Err(error) = record_and_claim(&backend, &finished, 0).await {
+                        tracing::warn!(error = %error, "could not record the last deliveries before stopping");
+                    }
+                    return;
+                }
             }
             look = true;
             // What a burst brings (events recorded, attempts finished) comes
@@ -71,8 +81,8 @@ pub fn spawn(backend: Backend, mut stop: watch::Receiver<bool>, base_url: String
     });
 }
 
-/// A delivery's id and how its attempt went.
-type Outcome = (String, Attempt);
+/// A delivery as it was claimed, and how its attempt went.
+type Outcome = (ClaimedDelivery, Attempt);
 
 /// Whether a claim would find anything, read without taking the write lock.
 async fn anything_due(backend: &Backend) -> bool {
@@ -91,8 +101,8 @@ async fn record_and_claim(
 ) -> Result<(Vec<ClaimedDelivery>, Arc<Vec<Webhook>>), StoreError> {
     let now = Utc::now();
     let mut tx = backend.store.begin().await?;
-    for (delivery_id, attempt) in finished {
-        tx.finish_delivery(delivery_id, attempt, now).await?;
+    for (claimed, attempt) in finished {
+        tx.finish_delivery(claimed, attempt, now).await?;
     }
     let claimed = if room > 0 { tx.claim_deliveries(now, now + LEASE, u32::try_from(room).unwrap_or(1)).await? } else { Vec::new() };
     let hooks = if claimed.is_empty() { Vec::new() } else { tx.notifications().await?.map(|n| n.webhooks).unwrap_or_default() };
@@ -114,7 +124,7 @@ async fn deliver(backend: &Backend, client: &reqwest::Client, hooks: &[Webhook],
         Attempt::Delivered { status } => tracing::info!(status, "delivered"),
         Attempt::Failed { error, retry_at, .. } => tracing::warn!(error = %error, retry_at = ?retry_at, "delivery failed"),
     }
-    (delivery.delivery_id, attempt)
+    (delivery, attempt)
 }
 
 /// One mail to `handle`, at the address they have now.
@@ -125,7 +135,7 @@ async fn mail(backend: &Backend, handle: &str, delivery: &ClaimedDelivery, base_
     };
     match backend.store.mail_address(handle).await {
         Ok(Some(address)) => mailer.send(&address, kind, &delivery.payload, base_url).await,
-        Ok(None) => Sent::Gone(format!("{handle} turned e-mail off or has no address")),
+        Ok(None) => Sent::Gone("they turned e-mail off, or have no address".into()),
         Err(error) => {
             tracing::warn!(error = %error, "could not read a person's address");
             Sent::Refused { status: None, error: "could not read the address from the database".into() }

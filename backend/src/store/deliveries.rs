@@ -35,6 +35,9 @@ pub struct ReleaseBrief {
     pub revision: u32,
     pub author: String,
     pub state: String,
+    /// How many approvals its environment wants (kept out of the payload: the environment's own).
+    #[serde(skip)]
+    pub approvals_needed: u32,
 }
 
 /// A delivery a worker holds until `claimed_until`.
@@ -46,6 +49,17 @@ pub struct ClaimedDelivery {
     pub payload: String,
     pub created_at: Time,
     pub attempts: u32,
+    /// Until when this claim holds it: finishing it must find the claim still there.
+    pub claimed_until: Time,
+}
+
+/// What asking for a delivery again found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Redelivered {
+    Due,
+    /// A worker is sending it right now.
+    InFlight,
+    NoSuchDelivery,
 }
 
 /// How one attempt ended.
@@ -87,7 +101,9 @@ pub trait DeliveryTx: Send {
     /// Claims up to `limit` due deliveries until `until`, each the oldest
     /// pending one of its receiver and release (order per release holds).
     async fn claim_deliveries(&mut self, now: Time, until: Time, limit: u32) -> Result<Vec<ClaimedDelivery>, StoreError>;
-    async fn finish_delivery(&mut self, delivery_id: &str, attempt: &Attempt, now: Time) -> Result<(), StoreError>;
-    /// Makes a delivery due now, whatever became of it; `false`: no such delivery.
-    async fn redeliver(&mut self, delivery_id: &str, now: Time) -> Result<bool, StoreError>;
+    /// Records an attempt's outcome, unless the claim it was made under is
+    /// gone (it ran out and another worker holds the delivery now).
+    async fn finish_delivery(&mut self, claimed: &ClaimedDelivery, attempt: &Attempt, now: Time) -> Result<(), StoreError>;
+    /// Makes a delivery that nobody is sending due now, whatever became of it.
+    async fn redeliver(&mut self, delivery_id: &str, now: Time) -> Result<Redelivered, StoreError>;
 }

@@ -1,10 +1,13 @@
 //! The outbox's SQL, written once for both databases (see `deliveries`).
 
 use super::StoreError;
-use super::deliveries::{Attempt, ClaimedDelivery, Delivery, DeliveryStore, DeliveryTx, NewDelivery, Recipient, ReleaseBrief};
+use super::deliveries::{Attempt, ClaimedDelivery, Delivery, DeliveryStore, DeliveryTx, NewDelivery, Recipient, Redelivered, ReleaseBrief};
 use super::dialect::{Dialect, Pooled, Time};
 use super::gate_tx::GateTx;
 use async_trait::async_trait;
+
+/// service, environment, author, revision, state, version, image, approvals needed.
+type BriefRow = (String, String, String, i64, String, String, String, i64);
 
 type Row = (String, String, String, i64, String, i64, Option<i64>, Option<String>, Time, Time, Option<Time>);
 
@@ -57,14 +60,16 @@ where
     }
 
     async fn brief(&mut self, id: i64) -> Result<Option<ReleaseBrief>, StoreError> {
-        let row: Option<(String, String, String, i64, String, String, String)> = sqlx::query_as(
-            "SELECT r.service, r.environment, r.author, CAST(r.revision AS BIGINT), r.state, v.version, v.image FROM releases r \
-             JOIN release_revisions v ON v.release_id = r.id AND v.revision = r.revision WHERE r.id = $1",
+        let row: Option<BriefRow> = sqlx::query_as(
+            "SELECT r.service, r.environment, r.author, CAST(r.revision AS BIGINT), r.state, v.version, v.image, \
+             CAST(e.required_approvals AS BIGINT) FROM releases r \
+             JOIN release_revisions v ON v.release_id = r.id AND v.revision = r.revision \
+             JOIN environments e ON e.name = r.environment WHERE r.id = $1",
         )
         .bind(id)
         .fetch_optional(&mut *self.0)
         .await?;
-        Ok(row.map(|(service, environment, author, revision, state, version, image)| ReleaseBrief {
+        Ok(row.map(|(service, environment, author, revision, state, version, image, approvals)| ReleaseBrief {
             id,
             service,
             environment,
@@ -73,13 +78,16 @@ where
             revision: u32::try_from(revision).unwrap_or(0),
             author,
             state,
+            approvals_needed: u32::try_from(approvals).unwrap_or(0),
         }))
     }
 
     async fn any_due(&mut self, now: Time) -> Result<bool, StoreError> {
         let row: Option<(i64,)> = sqlx::query_as(
-            "SELECT seq FROM deliveries WHERE state = 'pending' AND next_attempt_at <= $1 \
-             AND (claimed_until IS NULL OR claimed_until < $1) LIMIT 1",
+            "SELECT d.seq FROM deliveries d WHERE d.state = 'pending' AND d.next_attempt_at <= $1 \
+             AND (d.claimed_until IS NULL OR d.claimed_until < $1) \
+             AND NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.receiver = d.receiver AND p.release_id = d.release_id \
+             AND p.seq < d.seq AND p.state = 'pending') LIMIT 1",
         )
         .bind(now)
         .fetch_optional(&mut *self.0)
@@ -126,26 +134,39 @@ where
         Ok(D::rows_affected(&done) == 1)
     }
 
+    /// One statement for all of an event's receivers: the change that records them waits less.
     async fn add(&mut self, deliveries: &[NewDelivery]) -> Result<(), StoreError> {
-        for d in deliveries {
-            sqlx::query(
-                "INSERT INTO deliveries (delivery_id, receiver, event, release_id, audit_seq, payload, created_at, next_attempt_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
-            )
-            .bind(d.delivery_id.as_str())
-            .bind(d.receiver.as_str())
-            .bind(d.event.as_str())
-            .bind(d.release_id)
-            .bind(d.audit_seq)
-            .bind(d.payload.as_str())
-            .bind(d.at)
-            .execute(&mut *self.0)
-            .await?;
+        if deliveries.is_empty() {
+            return Ok(());
         }
+        let rows: Vec<String> = (0..deliveries.len())
+            .map(|i| {
+                let p = |n: usize| format!("${}", i * 7 + n);
+                format!("({}, {}, {}, {}, {}, {}, {}, {})", p(1), p(2), p(3), p(4), p(5), p(6), p(7), p(7))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO deliveries (delivery_id, receiver, event, release_id, audit_seq, payload, created_at, next_attempt_at) VALUES {}",
+            rows.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for d in deliveries {
+            query = query
+                .bind(d.delivery_id.as_str())
+                .bind(d.receiver.as_str())
+                .bind(d.event.as_str())
+                .bind(d.release_id)
+                .bind(d.audit_seq)
+                .bind(d.payload.as_str())
+                .bind(d.at);
+        }
+        query.execute(&mut *self.0).await?;
         Ok(())
     }
 
     async fn claim(&mut self, now: Time, until: Time, limit: u32) -> Result<Vec<ClaimedDelivery>, StoreError> {
+        // Stored as PostgreSQL keeps it, so finishing can compare it exactly.
+        let until = airlock_domain::audit::truncate_to_micros(until);
         let sql = format!(
             "SELECT d.delivery_id, d.receiver, d.event, d.payload, d.created_at, d.attempts FROM deliveries d \
              WHERE d.state = 'pending' AND d.next_attempt_at <= $1 AND (d.claimed_until IS NULL OR d.claimed_until < $1) \
@@ -171,11 +192,12 @@ where
                 payload,
                 created_at,
                 attempts: u32::try_from(attempts).unwrap_or(0),
+                claimed_until: until,
             })
             .collect())
     }
 
-    async fn finish(&mut self, delivery_id: &str, attempt: &Attempt, now: Time) -> Result<(), StoreError> {
+    async fn finish(&mut self, claimed: &ClaimedDelivery, attempt: &Attempt, now: Time) -> Result<(), StoreError> {
         let (state, status, error, next, delivered_at) = match attempt {
             Attempt::Delivered { status } => ("delivered", Some(*status), None, now, Some(now)),
             Attempt::Failed { status, error, retry_at: Some(at) } => ("pending", *status, Some(error.as_str()), *at, None),
@@ -183,29 +205,35 @@ where
         };
         sqlx::query(
             "UPDATE deliveries SET state = $2, attempts = attempts + 1, last_status = $3, last_error = $4, next_attempt_at = $5, \
-             delivered_at = $6, claimed_until = NULL WHERE delivery_id = $1",
+             delivered_at = $6, claimed_until = NULL WHERE delivery_id = $1 AND claimed_until = $7",
         )
-        .bind(delivery_id)
+        .bind(claimed.delivery_id.as_str())
         .bind(state)
         .bind(status.map(i64::from))
         .bind(error)
         .bind(next)
         .bind(delivered_at)
+        .bind(claimed.claimed_until)
         .execute(&mut *self.0)
         .await?;
         Ok(())
     }
 
-    async fn redeliver(&mut self, delivery_id: &str, now: Time) -> Result<bool, StoreError> {
+    async fn redeliver(&mut self, delivery_id: &str, now: Time) -> Result<Redelivered, StoreError> {
         let done = sqlx::query(
             "UPDATE deliveries SET state = 'pending', next_attempt_at = $2, claimed_until = NULL, delivered_at = NULL \
-             WHERE delivery_id = $1",
+             WHERE delivery_id = $1 AND (claimed_until IS NULL OR claimed_until < $2)",
         )
         .bind(delivery_id)
         .bind(now)
         .execute(&mut *self.0)
         .await?;
-        Ok(D::rows_affected(&done) == 1)
+        if D::rows_affected(&done) == 1 {
+            return Ok(Redelivered::Due);
+        }
+        let exists: Option<(i64,)> =
+            sqlx::query_as("SELECT seq FROM deliveries WHERE delivery_id = $1").bind(delivery_id).fetch_optional(&mut *self.0).await?;
+        Ok(if exists.is_some() { Redelivered::InFlight } else { Redelivered::NoSuchDelivery })
     }
 }
 
@@ -289,11 +317,11 @@ where
         DeliverySql::<D>(&mut *self.0).claim(now, until, limit).await
     }
 
-    async fn finish_delivery(&mut self, delivery_id: &str, attempt: &Attempt, now: Time) -> Result<(), StoreError> {
-        DeliverySql::<D>(&mut *self.0).finish(delivery_id, attempt, now).await
+    async fn finish_delivery(&mut self, claimed: &ClaimedDelivery, attempt: &Attempt, now: Time) -> Result<(), StoreError> {
+        DeliverySql::<D>(&mut *self.0).finish(claimed, attempt, now).await
     }
 
-    async fn redeliver(&mut self, delivery_id: &str, now: Time) -> Result<bool, StoreError> {
+    async fn redeliver(&mut self, delivery_id: &str, now: Time) -> Result<Redelivered, StoreError> {
         DeliverySql::<D>(&mut *self.0).redeliver(delivery_id, now).await
     }
 }

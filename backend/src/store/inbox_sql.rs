@@ -5,6 +5,10 @@
 use super::StoreError;
 use super::dialect::{Pooled, Time};
 use airlock_domain::inbox::{OwnRelease, Reached};
+
+/// The most releases the gate is asked about for one inbox: more than it
+/// lists, since some turn out to have the approvals they need.
+const CANDIDATES_MAX: u32 = 5 * INBOX_MAX;
 use async_trait::async_trait;
 
 /// The most releases an inbox section lists.
@@ -12,14 +16,16 @@ pub const INBOX_MAX: u32 = 100;
 
 #[async_trait]
 pub trait InboxStore: Send + Sync + 'static {
-    /// Releases, oldest first, that may wait for `person`: not ready, in an
-    /// environment that wants approvals, neither written nor edited by them,
-    /// and without a standing review of theirs on the current revision.
+    /// Releases, oldest first, that may wait for `person` (the gate decides
+    /// for each): not dispatched, in an environment that wants approvals,
+    /// neither written nor edited by them, not ready unless approvals there
+    /// expire, and without a review of theirs on the current revision that
+    /// stands (a rejection, or an approval that cannot expire).
     async fn approval_candidates(&self, person: &str) -> Result<Vec<i64>, StoreError>;
     /// `author`'s releases whose gate is open and not dispatched, or with jobs failed since `since`; newest first.
     async fn own_releases(&self, author: &str, since: Time) -> Result<Vec<OwnRelease>, StoreError>;
-    /// Jobs that succeeded since `since`, newest first.
-    async fn reached(&self, since: Time) -> Result<Vec<Reached>, StoreError>;
+    /// `tenant`'s jobs that succeeded since `since`, newest first.
+    async fn reached(&self, tenant: &str, since: Time) -> Result<Vec<Reached>, StoreError>;
 }
 
 type OwnRow = (i64, String, String, String, bool, i64, Time);
@@ -41,14 +47,16 @@ where
     async fn approval_candidates(&self, person: &str) -> Result<Vec<i64>, StoreError> {
         let rows: Vec<(i64,)> = sqlx::query_as(
             "SELECT r.id FROM releases r JOIN environments e ON e.name = r.environment \
-             WHERE r.state <> 'ready' AND e.required_approvals > 0 AND r.author <> $1 \
+             WHERE e.required_approvals > 0 AND r.author <> $1 \
+             AND (r.state <> 'ready' OR e.approval_ttl_seconds IS NOT NULL) \
+             AND NOT EXISTS (SELECT 1 FROM dispatches d WHERE d.release_id = r.id AND d.revision = r.revision) \
              AND NOT EXISTS (SELECT 1 FROM release_revisions v WHERE v.release_id = r.id AND v.edited_by = $1) \
              AND NOT EXISTS (SELECT 1 FROM reviews w WHERE w.release_id = r.id AND w.revision = r.revision \
-             AND w.reviewer = $1 AND w.dismissed_at IS NULL) \
+             AND w.reviewer = $1 AND w.dismissed_at IS NULL AND (w.decision = 'reject' OR e.approval_ttl_seconds IS NULL)) \
              ORDER BY r.id LIMIT $2",
         )
         .bind(person)
-        .bind(i64::from(INBOX_MAX))
+        .bind(i64::from(CANDIDATES_MAX))
         .fetch_all(self.pool())
         .await?;
         Ok(rows.into_iter().map(|(id,)| id).collect())
@@ -83,13 +91,14 @@ where
             .collect())
     }
 
-    async fn reached(&self, since: Time) -> Result<Vec<Reached>, StoreError> {
+    async fn reached(&self, tenant: &str, since: Time) -> Result<Vec<Reached>, StoreError> {
         let rows: Vec<ReachedRow> = sqlx::query_as(
             "SELECT release_id, service, version, environment, tenant, region, kind, finished_at FROM jobs \
-             WHERE state = 'succeeded' AND finished_at >= $1 ORDER BY finished_at DESC, id DESC LIMIT $2",
+             WHERE tenant = $1 AND state = 'succeeded' AND finished_at >= $2 ORDER BY finished_at DESC, id DESC LIMIT $3",
         )
+        .bind(tenant)
         .bind(since)
-        .bind(i64::from(INBOX_MAX) * 10)
+        .bind(i64::from(INBOX_MAX))
         .fetch_all(self.pool())
         .await?;
         Ok(rows

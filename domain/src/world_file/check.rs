@@ -292,6 +292,9 @@ fn check_access(c: &mut Checker, place: &Place, access: &Access) {
     }
 }
 
+/// What a webhook's `secret_env` must start with.
+pub const WEBHOOK_SECRET_PREFIX: &str = "AIRLOCK_WEBHOOK_";
+
 /// Each webhook: a name of its own, an http(s) address, exactly one place
 /// for its secret, and events Airlock sends.
 fn check_notifications(c: &mut Checker, list: &Place, notifications: &Notifications) {
@@ -301,6 +304,12 @@ fn check_notifications(c: &mut Checker, list: &Place, notifications: &Notificati
         c.name(place.key("name"), "webhook", &hook.name);
         if let Err(why) = webhook_url(&hook.url) {
             c.problem(place.key("url"), format!("The address \u{201c}{}\u{201d} {why}.", hook.url));
+        }
+        if let Some(variable) = hook.secret_env.as_deref().filter(|v| !v.starts_with(WEBHOOK_SECRET_PREFIX)) {
+            let message = format!(
+                "The secret's variable must be named {WEBHOOK_SECRET_PREFIX}…, not {variable}: the world file may not point Airlock at its other secrets."
+            );
+            c.problem(place.key("secret_env"), message);
         }
         match (&hook.secret_env, &hook.secret_file) {
             (Some(_), Some(_)) => c.problem(place.key("secret_file"), "Name the secret once: secret_env or secret_file, not both."),

@@ -129,7 +129,7 @@ fn webhook(name: &str, url: &str) -> crate::world_file::Webhook {
     crate::world_file::Webhook {
         name: name.into(),
         url: url.into(),
-        secret_env: Some("OPS_HOOK_SECRET".into()),
+        secret_env: Some("AIRLOCK_WEBHOOK_OPS".into()),
         events: vec!["review.approved".into(), "gate.opened".into()],
         ..Default::default()
     }
@@ -158,6 +158,8 @@ fn each_webhook_problem_is_named_at_its_key() {
     unknown.events = vec!["release.deleted".into()];
     let mut silent = webhook("silent", "https://hooks.example.com/s");
     silent.events.clear();
+    let mut nosy = webhook("nosy", "https://hooks.example.com/x");
+    nosy.secret_env = Some("DATABASE_URL".into());
     let hooks = vec![
         webhook("ops", "ftp://hooks.example.com"),
         webhook("ops", "https://user:pw@hooks.example.com/"),
@@ -166,6 +168,7 @@ fn each_webhook_problem_is_named_at_its_key() {
         neither,
         unknown,
         silent,
+        nosy,
     ];
     doc.notifications = Some(crate::world_file::Notifications { webhooks: hooks });
     let problems = doc.check().expect_err("refused");
@@ -176,7 +179,8 @@ fn each_webhook_problem_is_named_at_its_key() {
     assert_eq!(at("notifications.webhooks[4]"), 1);
     assert_eq!(at("notifications.webhooks[5].events[0]"), 1);
     assert_eq!(at("notifications.webhooks[6].events"), 1);
-    assert_eq!(problems.len(), 8, "{problems:?}");
+    assert_eq!(at("notifications.webhooks[7].secret_env"), 1, "no other secret of the portal's signs a webhook");
+    assert_eq!(problems.len(), 9, "{problems:?}");
     let unknown = problems.iter().find(|p| p.place.to_string() == "notifications.webhooks[5].events[0]").expect("named");
     assert!(unknown.message.contains("release.deleted") && unknown.message.contains("gate.opened"), "{}", unknown.message);
 }

@@ -110,6 +110,7 @@ pub async fn list(
         (status = 202, description = "The delivery is due again."),
         (status = 403, description = "Only admins redeliver (`forbidden`).", body = ErrorBody),
         (status = 404, description = "No such delivery (`not_found`).", body = ErrorBody),
+        (status = 409, description = "It is being sent right now (`being_delivered`): ask again once this attempt is over.", body = ErrorBody),
     ))]
 pub async fn redeliver(
     State(state): State<AppState>,

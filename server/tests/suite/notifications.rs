@@ -172,6 +172,9 @@ async fn a_failing_receiver_gets_one_delivery_id_until_it_accepts_and_a_hanging_
         (Some("delivered"), Some(3), Some(tries[0].delivery.as_str()))
     );
 
+    let stuck = receiver.received("stuck")[0].delivery.clone();
+    let (status, busy) = api(app.post_json(&format!("/api/v1/deliveries/{stuck}/redeliver"), Some(&admin), &json!({})).await).await;
+    assert_eq!((status, busy["code"].as_str()), (409, Some("being_delivered")), "never twice at once: {busy}");
     let redeliver = format!("/api/v1/deliveries/{}/redeliver", tries[0].delivery);
     let viewer = app.token("viewer", &[Role::Viewer]).await;
     assert_eq!(app.post_json(&redeliver, Some(&viewer), &json!({})).await.status(), 403);
