@@ -1,7 +1,7 @@
 //! Notification deliveries, for admins: every attempt's outcome, and
 //! sending one again (with its delivery id, so receivers can tell).
 
-use super::extract::{ApiPath, ApiQuery, non_empty};
+use super::extract::{ApiPath, ApiQuery};
 use super::identity::Caller;
 use super::{ApiError, ErrorBody};
 use crate::state::AppState;
@@ -17,11 +17,31 @@ use utoipa::{IntoParams, ToSchema};
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DeliveriesQuery {
-    /// `pending`, `delivered` or `failed` (given up after a day); blank: any.
+    /// Only deliveries in this state; left out: any.
+    #[param(value_type = Option<DeliveryStateView>)]
     state: Option<String>,
     /// How many, newest first; 100 when left out.
     #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
+}
+
+/// Where a delivery stands: `failed` is given up (after a day of retries, or for good).
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[schema(as = DeliveryState)]
+pub enum DeliveryStateView {
+    Pending,
+    Delivered,
+    Failed,
+}
+
+impl DeliveryStateView {
+    const ALL: [(DeliveryStateView, &'static str); 3] =
+        [(DeliveryStateView::Pending, "pending"), (DeliveryStateView::Delivered, "delivered"), (DeliveryStateView::Failed, "failed")];
+
+    fn parse(text: &str) -> Option<DeliveryStateView> {
+        Self::ALL.iter().find(|(_, name)| *name == text).map(|(state, _)| *state)
+    }
 }
 
 /// One event for one receiver.
@@ -35,8 +55,7 @@ pub struct DeliveryView {
     /// Sent as `X-Airlock-Event`, e.g. `review.approved`.
     pub event: String,
     pub release_id: i64,
-    /// `pending`, `delivered` or `failed`.
-    pub state: String,
+    pub state: DeliveryStateView,
     pub attempts: u32,
     /// The receiver's last answer's status, if it answered.
     pub last_status: Option<u16>,
@@ -62,6 +81,8 @@ impl From<Delivery> for DeliveryView {
             next_attempt_at,
             delivered_at,
         } = d;
+        // The database holds only these three (a CHECK constraint).
+        let state = DeliveryStateView::parse(&state).unwrap_or(DeliveryStateView::Failed);
         DeliveryView {
             delivery_id,
             receiver,
@@ -83,8 +104,7 @@ impl From<Delivery> for DeliveryView {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The newest deliveries.", body = Vec<DeliveryView>),
-        (status = 400, description = "A limit out of range or an unknown parameter (`bad_query`).", body = ErrorBody),
-        (status = 422, description = "An unknown state (`invalid`).", body = ErrorBody),
+        (status = 400, description = "A `state` other than pending, delivered or failed, a limit out of range, or a parameter not listed here (`bad_query`).", body = ErrorBody),
         (status = 403, description = "Only admins see deliveries (`forbidden`).", body = ErrorBody),
     ))]
 pub async fn list(
@@ -96,8 +116,11 @@ pub async fn list(
     if !(1..=DELIVERIES_MAX).contains(&limit) {
         return Err(ApiError::BadQuery(format!("limit: a page holds 1 to {DELIVERIES_MAX} deliveries, not {limit}.")));
     }
-    let wanted = non_empty(query.state);
-    let deliveries = notify::list(&state.backend, caller.as_ref(), wanted.as_deref(), limit).await?;
+    // Exactly one of the states the document lists: a blank one is refused rather than read as "any".
+    if let Some(wanted) = query.state.as_deref().filter(|s| DeliveryStateView::parse(s).is_none()) {
+        return Err(ApiError::BadQuery(format!("There is no delivery state \u{201c}{wanted}\u{201d}; use pending, delivered or failed.")));
+    }
+    let deliveries = notify::list(&state.backend, caller.as_ref(), query.state.as_deref(), limit).await?;
     Ok(Json(deliveries.into_iter().map(DeliveryView::from).collect()))
 }
 
