@@ -37,13 +37,12 @@ pub fn spawn(backend: Backend, mut stop: watch::Receiver<bool>, base_url: String
         // transaction: a burst of events costs the database a few writes, not
         // one per attempt (on SQLite every write waits for the one lock).
         let mut finished: Vec<Outcome> = Vec::new();
-        let mut look = true;
         loop {
             while let Some(joined) = in_flight.try_join_next() {
                 finished.extend(joined.ok());
             }
             let room = IN_FLIGHT - in_flight.len();
-            if !finished.is_empty() || (look && room > 0 && anything_due(&backend).await) {
+            if !finished.is_empty() || (room > 0 && anything_due(&backend).await) {
                 match record_and_claim(&backend, &finished, room).await {
                     Ok((claimed, hooks)) => {
                         finished.clear();
@@ -73,7 +72,6 @@ pub fn spawn(backend: Backend, mut stop: watch::Receiver<bool>, base_url: String
                     return;
                 }
             }
-            look = true;
             // What a burst brings (events recorded, attempts finished) comes
             // within moments: gathered, it is one write, not one each.
             tokio::time::sleep(GATHER).await;
@@ -114,7 +112,7 @@ async fn record_and_claim(
 async fn deliver(backend: &Backend, client: &reqwest::Client, hooks: &[Webhook], delivery: ClaimedDelivery, base_url: &str) -> Outcome {
     let sent = match delivery.receiver.strip_prefix("mail:") {
         Some(handle) => mail(backend, handle, &delivery, base_url).await,
-        None => match hooks.iter().find(|hook| super::webhook_receiver(&hook.name) == delivery.receiver) {
+        None => match hooks.iter().find(|hook| delivery.receiver.strip_prefix("webhook:") == Some(hook.name.as_str())) {
             Some(hook) => webhook::send(client, hook, &delivery.event, &delivery.delivery_id, &delivery.payload, base_url).await,
             None => Sent::Gone(format!("{} is no longer in the world file", delivery.receiver)),
         },
