@@ -31,6 +31,11 @@ impl LocalOperator {
         LocalOperator { name }
     }
 
+    /// What the audit log records for them.
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
     /// An operator for the conformance suites, which build their stores
     /// themselves instead of opening a configured database.
     #[cfg(feature = "test-support")]

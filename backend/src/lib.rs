@@ -5,6 +5,7 @@
 mod acting;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod demo;
 mod derived_views;
 pub mod dispatch;

@@ -42,6 +42,7 @@ fn tenants_matrix(c: &mut Criterion) {
             live_slots: airlock_server::live_slots::LiveSlots::new(settings.live_streams_max, settings.live_streams_per_person),
             pages: std::sync::Arc::default(),
             sole_server: false,
+            backups: None,
         });
         let app = router(state);
         let sign_in = Request::post("/auth/demo")

@@ -48,6 +48,23 @@ pub enum Command {
         #[arg(short = 'o', long = "output")]
         output: Option<PathBuf>,
     },
+    /// Write a consistent copy of the embedded database to FILE while the
+    /// portal serves (renamed into place once whole); print the audit head
+    /// it holds as a checkpoint (`SEQ:HASH`). On PostgreSQL: use pg_dump.
+    Backup {
+        /// Where the copy goes (replaced at once, never half, if it exists).
+        file: PathBuf,
+    },
+    /// Replace the embedded database with a backup, once it proved itself: a
+    /// whole Airlock database of a known schema whose audit chain verifies.
+    /// Refused while a server runs on the database; the replaced one is kept beside it.
+    Restore {
+        file: PathBuf,
+        /// A checkpoint kept elsewhere (`SEQ:HASH`): a backup whose log does not
+        /// reach it, or reaches it with another hash, is refused.
+        #[arg(long, value_parser = parse_checkpoint)]
+        since_checkpoint: Option<Checkpoint>,
+    },
     /// Service-account tokens for CI pipelines.
     #[command(subcommand)]
     Token(TokenCommand),

@@ -101,6 +101,13 @@ pub struct Settings {
     pub smtp_url: Option<Secret>,
     /// The sender of those mails (`AIRLOCK_MAIL_FROM`).
     pub mail_from: String,
+    /// The server writes backups of the embedded database here
+    /// (`AIRLOCK_BACKUP_DIR`), `airlock-<UTC time>.db`, each one audited.
+    pub backup_dir: Option<PathBuf>,
+    /// …this often (`AIRLOCK_BACKUP_EVERY`: a number and s, m, h or d)…
+    pub backup_every: String,
+    /// …keeping the newest this many (`AIRLOCK_BACKUP_KEEP`).
+    pub backup_keep: usize,
 }
 
 impl Default for Settings {
@@ -131,6 +138,9 @@ impl Default for Settings {
             audit_key_file: None,
             smtp_url: None,
             mail_from: "Airlock <airlock@localhost>".into(),
+            backup_dir: None,
+            backup_every: "1h".into(),
+            backup_keep: 24,
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod account_commands;
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod backup_commands;
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -2,7 +2,7 @@
 
 use airlock_server::cli::{AccountsCommand, AuditCommand, Cli, Command, TemplatesCommand, TokenCommand};
 use airlock_server::config::Settings;
-use airlock_server::{account_commands, commands, dispatch_commands, telemetry, world_commands};
+use airlock_server::{account_commands, backup_commands, commands, dispatch_commands, telemetry, world_commands};
 use clap::Parser;
 use std::process::ExitCode;
 
@@ -23,6 +23,8 @@ async fn main() -> ExitCode {
         Command::Seed { demo, synthetic } => commands::seed(&settings, demo, synthetic).await,
         Command::Apply { file, dry_run } => world_commands::apply(&settings, &file, dry_run).await,
         Command::Export { output } => world_commands::export(&settings, output.as_deref()).await,
+        Command::Backup { file } => backup_commands::backup(&settings, &file).await,
+        Command::Restore { file, since_checkpoint } => backup_commands::restore(&settings, &file, since_checkpoint).await,
         Command::Token(TokenCommand::Create { name, roles, tenants, expires }) => {
             commands::create_token(&settings, &name, roles, tenants, expires.as_deref()).await
         }

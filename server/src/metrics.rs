@@ -3,7 +3,7 @@
 
 use crate::state::AppState;
 use axum::Router;
-use axum::extract::{MatchedPath, Request};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -35,7 +35,14 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/metrics", get(render))
 }
 
-async fn render() -> Response {
+async fn render(State(state): State<AppState>) -> Response {
+    if let Some(backups) = &state.backups {
+        // Set as the page is read: an age grows while nothing happens.
+        if let Some(age) = backups.newest_age_seconds(chrono::Utc::now()) {
+            metrics::gauge!("airlock_backup_newest_age_seconds").set(age as f64);
+        }
+        metrics::counter!("airlock_backup_failures_total").absolute(backups.failures());
+    }
     let body = HANDLE.get().and_then(|h| h.as_ref()).map(|h| h.render()).unwrap_or_default();
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }

@@ -33,6 +33,10 @@ pub struct SoleServer {
 pub fn claim(database: &Path) -> Result<SoleServer, SoleServerError> {
     let path = lock_path(database);
     let failed = |source| SoleServerError::Lock { path: path.display().to_string(), source };
+    // Taken before the database is opened (which would create its directory).
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(failed)?;
+    }
     let file = File::options().create(true).truncate(false).write(true).open(&path).map_err(failed)?;
     match file.try_lock() {
         Ok(()) => Ok(SoleServer { _locked: file }),

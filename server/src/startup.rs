@@ -55,6 +55,12 @@ pub enum StartupError {
     Mail(#[from] airlock_backend::notify::MailError),
     #[error(transparent)]
     SoleServer(#[from] crate::sole_server::SoleServerError),
+    #[error(transparent)]
+    Backup(#[from] airlock_backend::backup::BackupError),
+    #[error(transparent)]
+    Restore(#[from] airlock_backend::backup::RestoreError),
+    #[error("scheduled backups are misconfigured: {0}")]
+    BackupSchedule(String),
 }
 
 /// The backend on the configured database (migrations not yet applied), with
@@ -71,18 +77,18 @@ pub async fn open_as_operator(settings: &Settings) -> Result<(Backend, LocalOper
 }
 
 /// Who ran a CLI command, for the audit log: the OS user on this host.
-fn operator_name() -> String {
+pub(crate) fn operator_name() -> String {
     let user = std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into());
     format!("cli:{user}")
 }
 
 /// The configured database: `DATABASE_URL`, or SQLite in the data dir.
-fn database_target(settings: &Settings) -> DatabaseTarget {
+pub(crate) fn database_target(settings: &Settings) -> DatabaseTarget {
     DatabaseTarget::choose(settings.database_url.as_ref().map(|s| s.expose()), &settings.data_dir)
 }
 
 /// `AIRLOCK_AUDIT_KEY`, or the file `AIRLOCK_AUDIT_KEY_FILE` names (a mounted secret).
-fn audit_key(settings: &Settings) -> Result<Option<AuditKey>, StartupError> {
+pub(crate) fn audit_key(settings: &Settings) -> Result<Option<AuditKey>, StartupError> {
     let secret = match (&settings.audit_key, &settings.audit_key_file) {
         (Some(key), _) => key.expose().trim().to_owned(),
         (None, Some(path)) => std::fs::read_to_string(path)
@@ -92,6 +98,27 @@ fn audit_key(settings: &Settings) -> Result<Option<AuditKey>, StartupError> {
         (None, None) => return Ok(None),
     };
     AuditKey::new(secret.as_bytes()).map(Some).ok_or(StartupError::AuditKeyTooShort)
+}
+
+/// `AIRLOCK_BACKUP_DIR` and its companions, checked before anything serves:
+/// a schedule that could never write a backup must not start quietly.
+fn backup_schedule(settings: &Settings) -> Result<Option<airlock_backend::backup::schedule::Schedule>, StartupError> {
+    let Some(dir) = &settings.backup_dir else { return Ok(None) };
+    if matches!(database_target(settings), DatabaseTarget::Postgres(_)) {
+        return Err(StartupError::BackupSchedule(
+            "AIRLOCK_BACKUP_DIR backs up the embedded database; on PostgreSQL, schedule pg_dump instead".into(),
+        ));
+    }
+    let every = airlock_domain::world_file::parse_duration(&settings.backup_every)
+        .map_err(|why| StartupError::BackupSchedule(format!("AIRLOCK_BACKUP_EVERY: {why}")))?;
+    if settings.backup_keep == 0 {
+        return Err(StartupError::BackupSchedule("AIRLOCK_BACKUP_KEEP must keep at least 1 backup".into()));
+    }
+    Ok(Some(airlock_backend::backup::schedule::Schedule {
+        dir: dir.clone(),
+        every: std::time::Duration::from_secs(every),
+        keep: settings.backup_keep,
+    }))
 }
 
 /// The options Leptos renders with. With a hash file, `HydrationScripts`
@@ -172,14 +199,16 @@ impl Application {
         // Whoever starts the server opened the database: its start-up work is the
         // local operator's. The operator goes no further than this function:
         // the router and every transport get the backend alone.
+        let schedule = backup_schedule(settings)?;
+        // The lock first: a restore holding it is replacing the file this would open.
+        let sole_server = match database_target(settings) {
+            DatabaseTarget::SqliteFile(path) => Some(crate::sole_server::claim(&path)?),
+            DatabaseTarget::Postgres(_) => None,
+        };
         let (backend, operator) = open_as_operator(settings).await?;
         let backend = match &settings.smtp_url {
             Some(url) => backend.with_mailer(airlock_backend::notify::Mailer::new(url.expose(), &settings.mail_from)?),
             None => backend,
-        };
-        let sole_server = match database_target(settings) {
-            DatabaseTarget::SqliteFile(path) => Some(crate::sole_server::claim(&path)?),
-            DatabaseTarget::Postgres(_) => None,
         };
         backend.migrate(&operator).await?;
         airlock_backend::audit::seal_with_key(&backend, &operator, chrono::Utc::now()).await?;
@@ -201,6 +230,9 @@ impl Application {
         }
         let assets = SiteAssets::load(&settings.site_root)?;
         let (stop, stopping) = watch::channel(false);
+        // The operator's last use: scheduled backups are written on their behalf.
+        let backups =
+            schedule.map(|schedule| airlock_backend::backup::schedule::spawn(backend.clone(), operator, schedule, stop.subscribe()));
         let state = AppState::new(Shared {
             leptos_options: leptos_options(settings, addr, &assets),
             assets: Arc::new(assets),
@@ -210,6 +242,7 @@ impl Application {
             live_slots: LiveSlots::new(settings.live_streams_max, settings.live_streams_per_person),
             pages: Arc::default(),
             sole_server: sole_server.is_some(),
+            backups,
         });
         spawn_session_sweeper(&state.backend, state.stopping.clone());
         spawn_failed_sign_in_writer(&state.backend, state.stopping.clone());

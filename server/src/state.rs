@@ -49,6 +49,8 @@ pub struct Shared {
     /// Whether this is its database's only server (`sole_server`): then it
     /// keeps sessions in memory as well.
     pub sole_server: bool,
+    /// How the scheduled backups fare, when the server writes them (`/metrics`).
+    pub backups: Option<Arc<airlock_backend::backup::schedule::BackupHealth>>,
 }
 
 impl FromRef<AppState> for LiveSlots {

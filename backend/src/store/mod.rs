@@ -28,6 +28,7 @@ mod dossier_parts;
 mod error;
 mod gate_rows;
 mod inbox_sql;
+mod maintenance;
 mod observed_sql;
 mod postgres;
 mod rows;
@@ -49,6 +50,7 @@ pub use dossier_parts::DossierPartsTx;
 pub use error::StoreError;
 pub use gate_types::{AUDIT_PAGE_MAX, AuditFilter, ItemCheck, ReleaseFilter, ReleaseStore, ReleaseSummary, StoreTx, StoredToken};
 pub use inbox_sql::{INBOX_MAX, InboxStore};
+pub use maintenance::{MaintenanceStore, Schema};
 pub use observed_sql::{ObservedStore, ObservedTx};
 pub use recorded::{Recorded, UnrecordedRow};
 pub use world_records::{WorldRecordStore, WorldRecordTx};
@@ -88,6 +90,7 @@ pub trait Store:
     + BakeStore
     + DeliveryStore
     + InboxStore
+    + MaintenanceStore
     + ChangeFeed
 {
 }
@@ -102,6 +105,7 @@ impl<
         + BakeStore
         + DeliveryStore
         + InboxStore
+        + MaintenanceStore
         + ChangeFeed,
 > Store for T
 {

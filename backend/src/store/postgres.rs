@@ -48,7 +48,10 @@ impl PostgresStore {
     }
 }
 
-impl_shared_store!(PostgresStore, sqlx::Postgres, "postgres", sqlx::migrate!("../migrations/postgres"));
+/// This build's migrations (also what a restored backup is judged by).
+pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
+
+impl_shared_store!(PostgresStore, sqlx::Postgres, "postgres", MIGRATOR);
 impl_gate_reads!(PostgresStore, sqlx::Postgres);
 impl_gate_tx!(sqlx::Postgres);
 impl_dispatch_tx!(sqlx::Postgres, " FOR UPDATE OF j SKIP LOCKED", " FOR UPDATE OF j");

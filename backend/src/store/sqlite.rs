@@ -38,6 +38,20 @@ impl SqliteStore {
 }
 
 impl SqliteStore {
+    /// A database file opened alone, for backups and restores: one
+    /// connection, in rollback-journal mode, so that once closed the file
+    /// alone holds everything (switching a database out of WAL writes the log
+    /// back first, and fails while another program has it open).
+    pub(crate) async fn open_alone(path: &Path, audit_key: Option<AuditKey>) -> Result<SqliteStore, StoreError> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .journal_mode(SqliteJournalMode::Delete)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(2));
+        let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await.map_err(StoreError::Unavailable)?;
+        Ok(SqliteStore { pool, audit_key })
+    }
+
     /// `BEGIN IMMEDIATE` takes the write lock up front. A deferred transaction
     /// that reads and then writes can fail with "database is locked" when
     /// another writer got in between, without waiting for the busy timeout.
@@ -52,7 +66,10 @@ impl SqliteStore {
     }
 }
 
-impl_shared_store!(SqliteStore, sqlx::Sqlite, "sqlite", sqlx::migrate!("../migrations/sqlite"));
+/// This build's migrations (also what a restored backup is judged by).
+pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+
+impl_shared_store!(SqliteStore, sqlx::Sqlite, "sqlite", MIGRATOR);
 impl_gate_reads!(SqliteStore, sqlx::Sqlite);
 impl_gate_tx!(sqlx::Sqlite);
 impl_dispatch_tx!(sqlx::Sqlite, "", "");

@@ -84,10 +84,14 @@ pub enum AuditAction {
     NotificationsSet,
     NotificationsRemoved,
     DeliveryRedelivered,
+    /// A consistent copy of the embedded database was written (`airlock backup`, or the schedule).
+    BackupWritten,
+    /// The embedded database was replaced by a backup that verified.
+    BackupRestored,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 42] = [
+    pub const ALL: [AuditAction; 44] = [
         AuditAction::ReleaseCreated,
         AuditAction::ReleaseEdited,
         AuditAction::ItemChecked,
@@ -129,6 +133,8 @@ impl AuditAction {
         AuditAction::NotificationsSet,
         AuditAction::NotificationsRemoved,
         AuditAction::DeliveryRedelivered,
+        AuditAction::BackupWritten,
+        AuditAction::BackupRestored,
         AuditAction::BreakGlass,
     ];
 
@@ -175,6 +181,8 @@ impl AuditAction {
             AuditAction::NotificationsSet => "notifications.set",
             AuditAction::NotificationsRemoved => "notifications.removed",
             AuditAction::DeliveryRedelivered => "delivery.redelivered",
+            AuditAction::BackupWritten => "backup.written",
+            AuditAction::BackupRestored => "backup.restored",
             AuditAction::BreakGlass => "release.break_glass",
         }
     }

@@ -211,3 +211,28 @@ fn a_world_file_is_exported_planned_applied_and_refused_at_its_line() {
     let (_, audit, _) = run(dir.path(), &["audit", "verify"]);
     assert!(audit.contains("intact"), "{audit}");
 }
+
+#[test]
+fn a_backup_prints_its_checkpoint_last_and_restores_elsewhere_only_past_that_checkpoint() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (seeded, _, stderr) = run(dir.path(), &["seed", "--demo"]);
+    assert!(seeded, "{stderr}");
+    let file = dir.path().join("backups").join("first.db");
+    let (ok, stdout, stderr) = run(dir.path(), &["backup", file.to_str().expect("path")]);
+    assert!(ok, "{stderr}");
+    let checkpoint = stdout.lines().last().expect("a last line").to_owned();
+    assert!(checkpoint.split_once(':').is_some_and(|(seq, hash)| seq.parse::<i64>().is_ok() && hash.len() == 64), "{stdout}");
+
+    let (ok, _, stderr) = run(dir.path(), &["backup", dir.path().join("airlock.db").to_str().expect("path")]);
+    assert!(!ok && stderr.contains("the database itself"), "a backup over the database is refused: {stderr}");
+
+    let elsewhere = tempfile::tempdir().expect("temp dir");
+    let file = file.to_str().expect("path");
+    let (ok, stdout, stderr) = run(elsewhere.path(), &["restore", file, "--since-checkpoint", &checkpoint]);
+    assert!(ok && stdout.contains("its audit log verifies"), "{stdout}{stderr}");
+    let (ok, stdout, _) = run(elsewhere.path(), &["audit", "verify"]);
+    assert!(ok, "{stdout}");
+    let later = format!("{}:{}", checkpoint.split_once(':').map_or(0, |(s, _)| s.parse::<i64>().unwrap_or(0)) + 100, "a".repeat(64));
+    let (ok, _, stderr) = run(elsewhere.path(), &["restore", file, "--since-checkpoint", &later]);
+    assert!(!ok && stderr.contains("older than the kept checkpoint"), "{stderr}");
+}

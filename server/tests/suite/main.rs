@@ -7,6 +7,8 @@ mod support;
 mod access_matrix;
 mod api;
 mod api_contract;
+mod backup;
+mod backup_bench;
 mod cli;
 mod cluster_cli;
 mod dispatch_api;
