@@ -128,7 +128,9 @@ async fn keep_failure_detail(backend: &Backend, client: &kube::Client, id: i64, 
 /// The job Airlock recorded for the Job `name` in `namespace` of `cluster`
 /// (`None`: another Airlock's Job, or one made by hand).
 async fn job_id(backend: &Backend, cluster: &str, namespace: &str, name: &str) -> Result<Option<i64>, crate::StoreError> {
-    backend.store.begin().await?.job_named(cluster, namespace, name).await
+    // A read: taking the write lock for it held up every writer, and a
+    // watcher stopped while it waited for that lock could leave it taken.
+    backend.store.job_id_named(cluster, namespace, name).await
 }
 
 /// Why a job whose Job was deleted before it finished failed.

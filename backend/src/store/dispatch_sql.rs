@@ -144,12 +144,6 @@ macro_rules! impl_dispatch_tx {
                 row.map(TryInto::try_into).transpose()
             }
 
-            async fn job_named(&mut self, cluster: &str, namespace: &str, name: &str) -> Result<Option<i64>, $crate::store::StoreError> {
-                let row: Option<(i64,)> = sqlx::query_as("SELECT id FROM jobs WHERE cluster = $1 AND namespace = $2 AND name = $3")
-                    .bind(cluster).bind(namespace).bind(name).fetch_optional(&mut *self.0).await?;
-                Ok(row.map(|(id,)| id))
-            }
-
             async fn job_retry(&mut self, id: i64, error: &str, retry_at: chrono::DateTime<chrono::Utc>) -> Result<(), $crate::store::StoreError> {
                 sqlx::query(
                     "UPDATE jobs SET attempts = attempts + 1, reason = $2, next_attempt_at = $3, claimed_until = NULL \
@@ -270,6 +264,16 @@ macro_rules! impl_dispatch_store {
                 );
                 let rows: Vec<$crate::store::dispatch_rows::JobRow> = sqlx::query_as(&sql).bind(cluster).fetch_all(&self.pool).await?;
                 rows.into_iter().map(TryInto::try_into).collect()
+            }
+
+            async fn job_id_named(&self, cluster: &str, namespace: &str, name: &str) -> Result<Option<i64>, $crate::store::StoreError> {
+                let row: Option<(i64,)> = sqlx::query_as("SELECT id FROM jobs WHERE cluster = $1 AND namespace = $2 AND name = $3")
+                    .bind(cluster)
+                    .bind(namespace)
+                    .bind(name)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(row.map(|(id,)| id))
             }
 
             async fn tenant_jobs(&self, tenant: &str, limit: u32) -> Result<Vec<$crate::store::JobRecord>, $crate::store::StoreError> {

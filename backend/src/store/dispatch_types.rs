@@ -133,7 +133,6 @@ pub trait DispatchTx: Send {
     async fn claim_jobs(&mut self, now: DateTime<Utc>, until: DateTime<Utc>, limit: u32) -> Result<Vec<ClaimedJob>, StoreError>;
     /// The job, locked until commit (PostgreSQL: a row lock; SQLite: the write lock).
     async fn job_for_update(&mut self, id: i64) -> Result<Option<JobRecord>, StoreError>;
-    async fn job_named(&mut self, cluster: &str, namespace: &str, name: &str) -> Result<Option<i64>, StoreError>;
     /// Counts a failed attempt to send: keeps it queued with the error until `retry_at`.
     async fn job_retry(&mut self, id: i64, error: &str, retry_at: DateTime<Utc>) -> Result<(), StoreError>;
     /// Moves the job on (the caller checked it is forward), stamping the state's time.
@@ -154,6 +153,8 @@ pub trait DispatchStore: Send + Sync + 'static {
     async fn cluster_statuses(&self) -> Result<Vec<ClusterStatus>, StoreError>;
     /// Jobs sent to `cluster` that have not finished (for watchers and the simulator).
     async fn unfinished_jobs(&self, cluster: &str) -> Result<Vec<JobRecord>, StoreError>;
+    /// The job Airlock recorded for the Job `name` in `namespace` of `cluster`, read without the write lock.
+    async fn job_id_named(&self, cluster: &str, namespace: &str, name: &str) -> Result<Option<i64>, StoreError>;
     async fn job_template(&self, environment: &str) -> Result<Option<String>, StoreError>;
     /// The tenant's newest jobs, newest first.
     async fn tenant_jobs(&self, tenant: &str, limit: u32) -> Result<Vec<JobRecord>, StoreError>;
