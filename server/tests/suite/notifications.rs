@@ -131,6 +131,12 @@ async fn every_event_of_a_release_reaches_its_webhooks_signed_and_in_order(app: 
     let link = format!("<{}/releases/{id}|", app.address);
     assert!(message["blocks"][0]["text"]["text"].as_str().is_some_and(|t| t.contains(&link)), "a Slack link to the release: {message}");
 
+    // The receiver may hold the last POST a moment before the worker records its answer.
+    crate::support::dispatch::eventually("every delivery recorded as delivered", || async {
+        let (_, deliveries) = api(app.get_as("/api/v1/deliveries?state=delivered", Some(&admin)).await).await;
+        deliveries.as_array().is_some_and(|d| d.len() == 11)
+    })
+    .await;
     let (status, deliveries) = api(app.get_as("/api/v1/deliveries", Some(&admin)).await).await;
     assert_eq!(status, 200, "{deliveries}");
     let deliveries = deliveries.as_array().expect("deliveries");
@@ -167,6 +173,11 @@ async fn a_failing_receiver_gets_one_delivery_id_until_it_accepts_and_a_hanging_
     assert!(started.elapsed() < Duration::from_secs(5), "two approvals took {:?} while a receiver hangs", started.elapsed());
     assert_eq!(detail(&app, id).await["reviews"].as_array().map(Vec::len), Some(2));
 
+    crate::support::dispatch::eventually("the third try recorded", || async {
+        let (_, delivered) = api(app.get_as("/api/v1/deliveries?state=delivered", Some(&admin)).await).await;
+        delivered.as_array().is_some_and(|d| d.iter().any(|d| d["receiver"] == "webhook:flaky"))
+    })
+    .await;
     let (_, deliveries) = api(app.get_as("/api/v1/deliveries", Some(&admin)).await).await;
     let flaky = deliveries.as_array().expect("list").iter().find(|d| d["receiver"] == "webhook:flaky").expect("flaky's delivery").clone();
     assert_eq!(
