@@ -6,6 +6,9 @@
 #   docker run -p 3000:3000 -v airlock-data:/var/lib/airlock airlock
 #   docker run --rm airlock migrate            # any other subcommand
 #
+# Where no registry or Docker engine is at hand, scripts/image builds the same runtime
+# image with podman from the machine's own Debian packages (deploy/image/Containerfile).
+#
 # Stages: chef (tools) -> planner (dependency recipe) -> builder (cached deps, then the
 # site) -> runtime (slim Debian, non-root). cargo-chef keeps the dependency build in its
 # own layer, so editing Airlock's code does not recompile every crate.
@@ -70,9 +73,11 @@ RUN cargo leptos build --release \
 # ---------------------------------------------------------------- runtime
 FROM debian:bookworm-slim AS runtime
 
-# ca-certificates: TLS to databases and clusters; curl: the HEALTHCHECK below.
+# ca-certificates: TLS to providers, databases and clusters with a private CA. Nothing
+# else: Kubernetes probes /health/ready and /health/live itself, and the binary links
+# only the C library (rustls, SQLite built in).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ca-certificates curl \
+ && apt-get install -y --no-install-recommends ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 
 # Fixed uid/gid so volume ownership is predictable across rebuilds and hosts.
@@ -85,7 +90,6 @@ RUN groupadd --system --gid 10001 airlock \
 WORKDIR /app
 COPY --from=builder /src/target/release/airlock /usr/local/bin/airlock
 COPY --from=builder /src/target/site /app/site
-COPY --from=builder /src/migrations /app/migrations
 
 # Sign-in comes from the organisation's provider (AIRLOCK_OIDC_*). The demo
 # sign-in stays off: the image listens on 0.0.0.0, and airlock refuses to start
@@ -100,11 +104,7 @@ ENV LEPTOS_SITE_ROOT=/app/site \
 
 # Declared after the chown above: changes to a volume path after VOLUME are discarded.
 VOLUME /var/lib/airlock
-USER airlock
+USER 10001:10001
 EXPOSE 3000
-
-HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-  CMD curl -fsS http://127.0.0.1:3000/health/ready || exit 1
-
 ENTRYPOINT ["airlock"]
 CMD ["serve"]

@@ -88,6 +88,7 @@ async fn check(backend: &Backend, operator: &LocalOperator) -> Result<bool, Star
         if let Some(scope @ WatchScope::Denied(_)) = &check.watches {
             detail.push(format!("Deployments and Jobs: {}", scope.describe()));
         }
+        detail.extend(check.missing.iter().map(|m| format!("may not {m}")));
         all_good &= check.all_good();
         let version = check.status.version.clone().unwrap_or_else(|| "-".into());
         let name = &check.cluster.name;

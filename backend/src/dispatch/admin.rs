@@ -89,26 +89,43 @@ pub struct ClusterCheck {
     pub cannot_create_jobs_in: Vec<String>,
     /// Where Airlock may list and watch Deployments and Jobs (`None`: unreachable).
     pub watches: Option<WatchScope>,
+    /// The other rights Airlock uses there and lacks, each with what it is for
+    /// and where (e.g. `list pods in tenant-acme (to say why a Job failed)`).
+    pub missing: Vec<String>,
 }
 
 impl ClusterCheck {
-    /// Reachable, and Airlock may do there all it needs to.
+    /// Reachable, and Airlock may do there all it needs to. (A simulated
+    /// cluster is reachable with nothing to watch: `watches` is `None`.)
     pub fn all_good(&self) -> bool {
-        self.status.reachable && self.cannot_create_jobs_in.is_empty() && !matches!(self.watches, None | Some(WatchScope::Denied(_)))
+        self.status.reachable
+            && self.cannot_create_jobs_in.is_empty()
+            && self.missing.is_empty()
+            && !matches!(self.watches, Some(WatchScope::Denied(_)))
     }
 }
 
+/// Rights Airlock uses in each tenant namespace besides creating and following
+/// Jobs: (verb, group, resource, what for).
+const IN_EACH_NAMESPACE: [(&str, &str, &str, &str); 3] = [
+    ("get", "batch", "jobs", "to read back a Job sent before"),
+    ("list", "", "pods", "to say why a Job failed"),
+    ("list", "", "events", "to say why a Job failed"),
+];
+
 /// Checks every cluster now: reachable, its version, whether Airlock may
-/// create Jobs in each namespace its tenants would use, and where it may
-/// list and watch Deployments and Jobs.
+/// create Jobs in each namespace its tenants would use, where it may list and
+/// watch Deployments and Jobs, and every other right it uses there.
 pub async fn check_clusters(backend: &Backend, operator: &LocalOperator) -> Result<Vec<ClusterCheck>, Refusal> {
     authorize(operator.into(), Action::ManageWorld)?;
     let tenants = backend.store.tenants().await?;
+    let environments = backend.store.environments().await?;
     let mut checks = Vec::new();
     for cluster in backend.store.clusters().await? {
         let (status, client) = super::runtime::check_now(backend, &cluster).await;
         let mut cannot = Vec::new();
         let mut watches = None;
+        let mut missing = Vec::new();
         if let Some(client) = client {
             let namespaces = tenant_namespaces(&cluster, &tenants);
             for namespace in &namespaces {
@@ -117,8 +134,23 @@ pub async fn check_clusters(backend: &Backend, operator: &LocalOperator) -> Resu
                 }
             }
             watches = Some(watch_scope(&client, &namespaces).await);
+            for (verb, group, resource, what_for) in IN_EACH_NAMESPACE {
+                let mut lacking = Vec::new();
+                for namespace in &namespaces {
+                    if !may(&client, verb, group, resource, Some(namespace)).await {
+                        lacking.push(namespace.as_str());
+                    }
+                }
+                if !lacking.is_empty() {
+                    missing.push(format!("{verb} {resource} in {} ({what_for})", lacking.join(", ")));
+                }
+            }
+            let creates_namespaces = environments.iter().any(|e| e.name == cluster.environment && e.creates_namespaces);
+            if creates_namespaces && !may(&client, "create", "", "namespaces", None).await {
+                missing.push("create namespaces (its environment makes a tenant's namespace on its first dispatch)".into());
+            }
         }
-        checks.push(ClusterCheck { cluster, status, cannot_create_jobs_in: cannot, watches });
+        checks.push(ClusterCheck { cluster, status, cannot_create_jobs_in: cannot, watches, missing });
     }
     Ok(checks)
 }

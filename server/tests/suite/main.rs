@@ -22,6 +22,8 @@ mod hardening_tenants;
 mod health;
 mod held_accounts;
 mod inbox;
+mod install_image;
+mod install_manifests;
 mod kept_pages;
 mod load;
 mod mail;
