@@ -6,6 +6,7 @@
 //! `pg_dump` for this; there Airlock only says so, with the checkpoint.
 
 mod files;
+mod priority;
 mod restore;
 pub mod schedule;
 
@@ -92,17 +93,24 @@ pub async fn write(
         _ => {}
     }
     let partial = files::partial_beside(dest).map_err(io)?;
-    let copied = backend.store.copy_into(&partial).await;
-    let written = match copied {
-        Ok(true) => finish_copy(operator, &partial, dest, backend.store.audit_key().cloned()).await,
-        Ok(false) => {
+    // The copy and its check yield to the portal serving beside them.
+    let copying = {
+        let (backend, operator) = (backend.clone(), LocalOperator::new(operator.name().to_owned()));
+        let (partial, dest) = (partial.clone(), dest.to_owned());
+        priority::yielding(move || async move {
+            match backend.store.copy_into(&partial).await {
+                Ok(true) => finish_copy(&operator, &partial, &dest, backend.store.audit_key().cloned()).await.map(Some),
+                Ok(false) => Ok(None),
+                Err(error) => Err(error.into()),
+            }
+        })
+    };
+    let written = match copying.await.map_err(io)? {
+        Ok(Some(written)) => written,
+        Ok(None) => {
             let report = crate::audit::verify(backend, operator, None).await?;
             return Err(BackupError::UsePgDump { checkpoint: report.last });
         }
-        Err(error) => Err(error.into()),
-    };
-    let written = match written {
-        Ok(written) => written,
         Err(error) => {
             files::remove_database(&partial);
             return Err(error);

@@ -24,7 +24,9 @@ pub enum Schema {
 pub trait MaintenanceStore: Send + Sync {
     /// Writes a consistent copy of the whole database to `path` (which must
     /// not exist) while others go on reading and writing: SQLite's `VACUUM
-    /// INTO`, one read snapshot. `false` on PostgreSQL, where `pg_dump` does this.
+    /// INTO`, one read snapshot, on a connection of its own opened from the
+    /// caller's thread (so it runs at that thread's priority: see
+    /// `backup::priority`). `false` on PostgreSQL, where `pg_dump` does this.
     async fn copy_into(&self, path: &Path) -> Result<bool, StoreError>;
     /// SQLite's integrity check: its first complaint, `None` when the file is whole.
     async fn integrity_problem(&self) -> Result<Option<String>, StoreError>;
@@ -63,7 +65,9 @@ fn classify(applied: &[Applied], migrator: &Migrator) -> Schema {
 impl MaintenanceStore for SqliteStore {
     async fn copy_into(&self, path: &Path) -> Result<bool, StoreError> {
         let target = path.to_str().ok_or_else(|| StoreError::Corrupt(format!("{} is not a UTF-8 path", path.display())))?;
-        sqlx::query("VACUUM INTO $1").bind(target).execute(&self.pool).await?;
+        let mut connection = sqlx::ConnectOptions::connect(&*self.pool.connect_options()).await?;
+        sqlx::query("VACUUM INTO $1").bind(target).execute(&mut connection).await?;
+        sqlx::Connection::close(connection).await?;
         Ok(true)
     }
 
