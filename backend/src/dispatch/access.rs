@@ -28,8 +28,10 @@ impl WatchScope {
 /// The (group, resource) pairs Airlock lists and watches.
 const WATCHED: [(&str, &str); 2] = [("apps", "deployments"), ("batch", "jobs")];
 
-/// Whether Airlock may `verb` `resource` in `namespace` (`None`: across the cluster).
+/// Whether Airlock may `verb` `resource` (or `resource/subresource`, e.g.
+/// `pods/log`) in `namespace` (`None`: across the cluster).
 pub async fn may(client: &kube::Client, verb: &str, group: &str, resource: &str, namespace: Option<&str>) -> bool {
+    let (resource, subresource) = resource.split_once('/').map_or((resource, None), |(r, s)| (r, Some(s)));
     let review = SelfSubjectAccessReview {
         spec: SelfSubjectAccessReviewSpec {
             resource_attributes: Some(ResourceAttributes {
@@ -37,6 +39,7 @@ pub async fn may(client: &kube::Client, verb: &str, group: &str, resource: &str,
                 verb: Some(verb.into()),
                 group: Some(group.into()),
                 resource: Some(resource.into()),
+                subresource: subresource.map(str::to_owned),
                 ..Default::default()
             }),
             ..Default::default()

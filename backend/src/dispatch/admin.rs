@@ -107,9 +107,10 @@ impl ClusterCheck {
 
 /// Rights Airlock uses in each tenant namespace besides creating and following
 /// Jobs: (verb, group, resource, what for).
-const IN_EACH_NAMESPACE: [(&str, &str, &str, &str); 3] = [
+const IN_EACH_NAMESPACE: [(&str, &str, &str, &str); 4] = [
     ("get", "batch", "jobs", "to read back a Job sent before"),
     ("list", "", "pods", "to say why a Job failed"),
+    ("get", "", "pods/log", "to say why a Job failed"),
     ("list", "", "events", "to say why a Job failed"),
 ];
 

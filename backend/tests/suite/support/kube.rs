@@ -85,6 +85,12 @@ fn write_certificates(dir: &Path) -> PathBuf {
     std::fs::write(dir.join("sa.key"), service_accounts.serialize_pem()).expect("write");
     std::fs::write(dir.join("sa.pub"), service_accounts.public_key_pem()).expect("write");
     std::fs::write(
+        dir.join("audit-policy.yaml"),
+        "apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n\
+         - level: Metadata\n  verbs: [create]\n  resources: [{group: batch, resources: [jobs]}]\n- level: None\n",
+    )
+    .expect("write");
+    std::fs::write(
         dir.join("tokens.csv"),
         format!("{ADMIN_TOKEN},admin,admin-uid,\"system:masters\"\n{POWERLESS_TOKEN},powerless,powerless-uid\n"),
     )
@@ -157,6 +163,9 @@ impl KubeApi {
             format!("--cert-dir={}", d("certs")),
             // Beta and on by default from 1.21; 1.20 drops the field without it.
             "--feature-gates=TTLAfterFinished=true".into(),
+            // Every request to create a Job, for tests that count what was sent (not just what exists).
+            format!("--audit-policy-file={}", d("audit-policy.yaml")),
+            format!("--audit-log-path={}", d("audit.log")),
         ];
         self.apiserver = Some(supervised(&apiserver_binary(), &args, &self.dir.join("apiserver.log")));
     }
@@ -193,6 +202,23 @@ impl KubeApi {
             );
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
+    }
+}
+
+impl KubeApi {
+    /// Every request to create a Job in a namespace starting with `prefix`, as the
+    /// API server's audit log recorded it: (namespace, response status).
+    pub fn job_creates(&self, prefix: &str) -> Vec<(String, u16)> {
+        let log = std::fs::read_to_string(self.dir.join("audit.log")).unwrap_or_default();
+        log.lines()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .filter(|event| event["verb"] == "create" && event["objectRef"]["resource"] == "jobs")
+            .filter_map(|event| {
+                let namespace = event["objectRef"]["namespace"].as_str()?.to_owned();
+                let status = event["responseStatus"]["code"].as_u64()? as u16;
+                namespace.starts_with(prefix).then_some((namespace, status))
+            })
+            .collect()
     }
 }
 
