@@ -6,9 +6,11 @@
 
 use std::future::Future;
 
-/// How much nicer than the portal backups run: the portal's threads get
-/// about ten times their share of a processor they compete for.
-const BACKUP_NICENESS: i32 = 10;
+/// How much nicer than the portal backups run: as nice as Linux allows, so
+/// the portal's threads get about seventy times a backup's share of a
+/// processor they compete for. (At 10, a backup still raised the overview's
+/// p99 by 23 % on a busy 2-core machine; at 19 by 6–8 %: BENCHMARKS.md.)
+const BACKUP_NICENESS: i32 = 19;
 /// The most a thread may yield (Linux's nice values end at 19).
 const MOST_NICE: i32 = 19;
 
