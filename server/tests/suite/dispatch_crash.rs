@@ -3,13 +3,12 @@
 //! portal processes on the same PostgreSQL finishing the work: every Job
 //! exists exactly once, none is missing, every job is recorded as sent.
 
-use crate::support::dispatch::{open_release, prefix, targets, world};
+use crate::support::dispatch::{job_names_in_cluster, open_release, prefix, targets, world};
 use crate::support::gate::rita;
 use crate::support::kube::KubeApi;
 use crate::support::{fresh_postgres_url, serve_process};
 use airlock_backend::{Backend, DatabaseTarget, connect, dispatch};
 use airlock_domain::dispatch::{JobState, Rollout};
-use k8s_openapi::api::batch::v1::Job;
 use std::process::Child;
 use std::time::Duration;
 
@@ -72,12 +71,7 @@ async fn sigkill_at_random_moments_of_a_100_target_dispatch_neither_loses_nor_do
         replica.wait().expect("reaped");
     }
 
-    let mut in_cluster = Vec::new();
-    for n in 1..=TENANTS {
-        let jobs: kube::Api<Job> = kube::Api::namespaced(client.clone(), &format!("tenant-{prefix}-{n}"));
-        in_cluster.extend(jobs.list(&Default::default()).await.expect("list").items.into_iter().filter_map(|j| j.metadata.name));
-    }
-    in_cluster.sort();
+    let in_cluster = job_names_in_cluster(&client, &prefix, TENANTS).await;
     let mut expected: Vec<String> = store.release_jobs(id).await.expect("jobs").into_iter().map(|j| j.view.name).collect();
     expected.sort();
     assert_eq!(in_cluster.len(), 100, "no Job missing and none doubled ({sent_before_the_end} were sent before the last kill)");

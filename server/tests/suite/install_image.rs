@@ -10,14 +10,13 @@
 //! builds it and runs them (`install_image:: --ignored`), with the image's
 //! name in `AIRLOCK_TEST_IMAGE`.
 
-use crate::support::dispatch::{open_release, prefix, targets, world};
+use crate::support::dispatch::{job_names_in_cluster, open_release, prefix, targets, world};
 use crate::support::gate::rita;
 use crate::support::kube::KubeApi;
 use crate::support::oidc::{Login, start_provider};
 use crate::support::{cookie_client, fresh_postgres_url};
 use airlock_backend::{Backend, DatabaseTarget, connect, dispatch};
 use airlock_domain::dispatch::{JobState, Rollout};
-use k8s_openapi::api::batch::v1::Job;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
@@ -272,12 +271,7 @@ async fn two_replicas_started_together_on_a_fresh_database_migrate_it_once_apply
         assert!(started.elapsed() < Duration::from_secs(120), "not sent: {:?}", jobs.iter().map(|j| j.view.state).collect::<Vec<_>>());
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let mut in_cluster = Vec::new();
-    for n in 1..=TENANTS {
-        let jobs: kube::Api<Job> = kube::Api::namespaced(client.clone(), &format!("tenant-{prefix}-{n}"));
-        in_cluster.extend(jobs.list(&Default::default()).await.expect("list").items.into_iter().filter_map(|j| j.metadata.name));
-    }
-    in_cluster.sort();
+    let in_cluster = job_names_in_cluster(&client, &prefix, TENANTS).await;
     let mut expected: Vec<String> = store.release_jobs(id).await.expect("jobs").into_iter().map(|j| j.view.name).collect();
     expected.sort();
     assert_eq!(in_cluster, expected, "every recorded Job exists in the cluster");

@@ -156,3 +156,14 @@ where
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// The names of the Jobs in the namespaces of tenants `<prefix>-1` … `<prefix>-<count>`, sorted.
+pub async fn job_names_in_cluster(client: &kube::Client, prefix: &str, count: usize) -> Vec<String> {
+    let mut names = Vec::new();
+    for n in 1..=count {
+        let jobs: kube::Api<k8s_openapi::api::batch::v1::Job> = kube::Api::namespaced(client.clone(), &format!("tenant-{prefix}-{n}"));
+        names.extend(jobs.list(&Default::default()).await.expect("list").items.into_iter().filter_map(|j| j.metadata.name));
+    }
+    names.sort();
+    names
+}
