@@ -233,11 +233,6 @@ impl Backend {
         self.mailer.as_deref()
     }
 
-    /// Who a change's events are recorded for besides the webhooks.
-    pub(crate) fn outbox(&self) -> notify::outbox::Outbox {
-        notify::outbox::Outbox { mail: self.mailer.is_some() }
-    }
-
     pub(crate) fn notify_wake(&self) -> Arc<tokio::sync::Notify> {
         self.notify_wake.clone()
     }

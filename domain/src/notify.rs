@@ -1,6 +1,6 @@
 //! What Airlock tells the outside: the events a webhook can subscribe to,
-//! and how a delivery is signed. Pure; the backend records events in the
-//! transaction of the change they describe and delivers them.
+//! and how a delivery is signed. Pure; the backend reads events from the
+//! audit log, which every change writes in its own transaction, and delivers them.
 
 use hmac::{Hmac, Mac as _};
 use serde::{Deserialize, Serialize};
@@ -57,14 +57,14 @@ impl EventKind {
         EventKind::ALL.into_iter().find(|k| k.as_str() == text)
     }
 
-    /// The event a change's audit entry (by its action) describes, where it
-    /// describes one (`gate.opened` has no entry of its own: the verdict moved).
+    /// The event a change's audit entry (by its action) describes, where it describes one.
     pub fn of_audit(action: &str) -> Option<EventKind> {
         use crate::audit::AuditAction as A;
         [
             (A::ReleaseCreated, EventKind::ReleaseCreated),
             (A::ReleaseApproved, EventKind::ReviewApproved),
             (A::ReleaseRejected, EventKind::ReviewRejected),
+            (A::GateOpened, EventKind::GateOpened),
             (A::ReleaseDispatched, EventKind::ReleaseDispatched),
             (A::JobSucceeded, EventKind::JobSucceeded),
             (A::JobFailed, EventKind::JobFailed),

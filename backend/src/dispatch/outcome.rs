@@ -39,8 +39,7 @@ pub async fn record_progress(backend: &Backend, id: i64, progress: JobProgress) 
             "reason": progress.reason,
         });
         let subject = format!("release/{}", job.release_id);
-        let appended = tx.append_audit(audit(SYSTEM_ACTOR, action, &subject, None, Some(json(&after)), progress.at)).await?;
-        backend.outbox().after_audit(tx.as_mut(), job.release_id, &appended).await?;
+        tx.append_audit(audit(SYSTEM_ACTOR, action, &subject, None, Some(json(&after)), progress.at)).await?;
         match progress.state {
             JobState::Succeeded => {
                 tx.put_deployment(&job, progress.at).await?;

@@ -223,7 +223,6 @@ pub(super) async fn record(
     planned: Vec<Planned>,
 ) -> Result<Vec<JobView>, Refusal> {
     let appended = tx.append_audit(entry).await?;
-    crate::notify::outbox::Outbox::WEBHOOKS.after_audit(tx, id, &appended).await?;
     let dispatch_id = tx.insert_dispatch(id, revision, kind, by, now, appended.seq).await?;
     for job in planned {
         let new = NewJob {

@@ -1,92 +1,108 @@
-//! Events recorded in the transaction of the change they describe: one
-//! outbox row per receiver that wants the event (each webhook whose events
-//! name it; with e-mail on, each person it waits for), each with a delivery
-//! id of its own that every attempt repeats. A change whose transaction
-//! rolls back tells nobody; one that commits is told at least once.
+//! Events are read from the audit log, which every change already writes in
+//! its own transaction. The worker reads the entries past its cursor, works
+//! out who wants each event (the webhooks whose events name it; with e-mail
+//! on, the people it concerns) and writes those deliveries in the
+//! transaction that moves the cursor on. A change that rolls back left no
+//! entry and tells nobody; one that commits is told at least once; and a
+//! change writes nothing for its receivers, so webhooks never slow it.
 
 use super::payload;
-use crate::store::{NewDelivery, ReleaseBrief, StoreError, StoreTx};
+use crate::Backend;
+use crate::store::{NewDelivery, Recipient, ReleaseBrief, StoreError};
 use airlock_domain::audit::AuditEntry;
 use airlock_domain::notify::EventKind;
 use chrono::{DateTime, Utc};
+use std::collections::{HashMap, HashSet};
 
-/// Who is told besides the webhooks: people by e-mail, when it is configured.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Outbox {
-    pub mail: bool,
+/// The most audit entries one read turns into deliveries.
+const READ_MAX: u32 = 500;
+
+/// What one read of the audit log found: the deliveries of the entries
+/// after `from`, up to `to`, to be written as the cursor moves from one to the other.
+pub(crate) struct Read {
+    pub from: i64,
+    pub to: i64,
+    pub deliveries: Vec<NewDelivery>,
+    /// Whether entries were left for the next read.
+    pub more: bool,
 }
 
-impl Outbox {
-    /// For events nobody is mailed about (dispatches and rollbacks).
-    pub(crate) const WEBHOOKS: Outbox = Outbox { mail: false };
-
-    /// Records the event `entry` describes (if it describes one) for release `release_id`.
-    pub(crate) async fn after_audit(self, tx: &mut dyn StoreTx, release_id: i64, entry: &AuditEntry) -> Result<(), StoreError> {
-        match EventKind::of_audit(&entry.action) {
-            Some(kind) => self.record(tx, kind, release_id, Some(entry), entry.at).await,
-            None => Ok(()),
-        }
+/// Reads the entries past the cursor (outside any write lock); `None` when there are none.
+pub(crate) async fn read(backend: &Backend, now: DateTime<Utc>) -> Result<Option<Read>, StoreError> {
+    let store = &backend.store;
+    let unread = store.unread_events(READ_MAX).await?;
+    let Some(to) = unread.entries.last().map(|entry| entry.seq) else { return Ok(None) };
+    let more = unread.entries.len() == READ_MAX as usize;
+    let events: Vec<(EventKind, i64, &AuditEntry)> =
+        unread.entries.iter().filter_map(|entry| Some((EventKind::of_audit(&entry.action)?, release_of(&entry.subject)?, entry))).collect();
+    let mut deliveries = Vec::new();
+    if events.is_empty() {
+        return Ok(Some(Read { from: unread.cursor, to, deliveries, more }));
     }
-
-    /// Records that the release's gate opened (a review or a tick completed it).
-    pub(crate) async fn gate_opened(self, tx: &mut dyn StoreTx, release_id: i64, at: DateTime<Utc>) -> Result<(), StoreError> {
-        self.record(tx, EventKind::GateOpened, release_id, None, at).await
+    let hooks = store.notifications().await?.map(|n| n.webhooks).unwrap_or_default();
+    let mailing = backend.mailer().is_some() && events.iter().any(|(kind, ..)| mailed(*kind));
+    let people = if mailing { store.mail_recipients().await? } else { Vec::new() };
+    if hooks.is_empty() && people.is_empty() {
+        return Ok(Some(Read { from: unread.cursor, to, deliveries, more }));
     }
-
-    async fn record(
-        self,
-        tx: &mut dyn StoreTx,
-        kind: EventKind,
-        release_id: i64,
-        entry: Option<&AuditEntry>,
-        at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        let hooks = tx.notifications().await?.map(|n| n.webhooks).unwrap_or_default();
+    let mut ids: Vec<i64> = events.iter().map(|(_, id, _)| *id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let releases: HashMap<i64, ReleaseBrief> = store.release_briefs(&ids).await?.into_iter().map(|b| (b.id, b)).collect();
+    // One mail per release says its jobs fail (the page shows every one): what this read already mails counts too.
+    let mut failure_mailed: HashSet<(i64, String)> = HashSet::new();
+    for (kind, id, entry) in events {
+        let Some(release) = releases.get(&id) else { continue };
         let mut receivers: Vec<String> =
             hooks.iter().filter(|hook| hook.wants(kind)).map(|hook| super::webhook_receiver(&hook.name)).collect();
-        let mailed = self.mail && matches!(kind, EventKind::ReleaseCreated | EventKind::GateOpened | EventKind::JobFailed);
-        if receivers.is_empty() && !mailed {
-            return Ok(());
-        }
-        let Some(release) = tx.release_brief(release_id).await? else { return Ok(()) };
-        if mailed {
-            receivers.extend(mail_receivers(tx, kind, &release).await?);
+        if mailing && mailed(kind) {
+            for receiver in mail_receivers(kind, release, &people) {
+                if kind == EventKind::JobFailed
+                    && (!failure_mailed.insert((id, receiver.clone())) || store.told_before(id, &receiver, kind.as_str()).await?)
+                {
+                    continue;
+                }
+                receivers.push(receiver);
+            }
         }
         if receivers.is_empty() {
-            return Ok(());
+            continue;
         }
-        let document = payload::document(kind, &release, entry, at).to_string();
-        let mut deliveries = Vec::with_capacity(receivers.len());
+        let document = payload::document(kind, release, entry).to_string();
         for receiver in receivers {
             let delivery_id = crate::auth::random_hex(16).map_err(|_| StoreError::Corrupt("no random delivery id".into()))?;
             deliveries.push(NewDelivery {
                 delivery_id,
                 receiver,
                 event: kind.as_str().to_owned(),
-                release_id,
-                audit_seq: entry.map(|e| e.seq),
+                release_id: id,
+                audit_seq: Some(entry.seq),
                 payload: document.clone(),
-                at,
+                at: now,
             });
         }
-        tx.add_deliveries(&deliveries).await
     }
+    Ok(Some(Read { from: unread.cursor, to, deliveries, more }))
+}
+
+/// The release an event's entry is about (`release/<id>`).
+fn release_of(subject: &str) -> Option<i64> {
+    subject.strip_prefix("release/")?.parse().ok()
+}
+
+/// The events people are mailed about.
+fn mailed(kind: EventKind) -> bool {
+    matches!(kind, EventKind::ReleaseCreated | EventKind::GateOpened | EventKind::JobFailed)
 }
 
 /// Who is mailed: approvers (never its author) when a release starts
-/// waiting; its author when its gate opens, and at its first failed job.
-async fn mail_receivers(tx: &mut dyn StoreTx, kind: EventKind, release: &ReleaseBrief) -> Result<Vec<String>, StoreError> {
-    let mut receivers = Vec::new();
-    for person in tx.mail_recipients().await? {
-        let wanted = match kind {
+/// waiting; its author when its gate opens, and when a job fails.
+fn mail_receivers<'p>(kind: EventKind, release: &'p ReleaseBrief, people: &'p [Recipient]) -> impl Iterator<Item = String> + 'p {
+    people
+        .iter()
+        .filter(move |person| match kind {
             EventKind::ReleaseCreated => release.approvals_needed > 0 && person.is_approver && person.handle != release.author,
             _ => person.handle == release.author,
-        };
-        let receiver = super::mail_receiver(&person.handle);
-        // One mail per release says its jobs fail: the page shows every one.
-        if wanted && !(kind == EventKind::JobFailed && tx.told_before(release.id, &receiver, kind.as_str()).await?) {
-            receivers.push(receiver);
-        }
-    }
-    Ok(receivers)
+        })
+        .map(|person| super::mail_receiver(&person.handle))
 }

@@ -1,25 +1,23 @@
 //! What a receiver is sent. An event carries what an auditor may read and
-//! nothing more: the release as the releases API shows it, and the audit
-//! entry of the change (actor, subject and the record after it). The
+//! nothing more: the release as the releases API shows it when the event is
+//! read, and the audit entry of the change (actor, subject and the record
+//! after it, which holds what the change itself recorded). The
 //! portal's address is added when it is sent, so the stored document holds
 //! only the release's path.
 
 use crate::store::ReleaseBrief;
 use airlock_domain::audit::AuditEntry;
 use airlock_domain::notify::{EventKind, WebhookFormat};
-use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 /// The event document as stored.
-pub(crate) fn document(kind: EventKind, release: &ReleaseBrief, entry: Option<&AuditEntry>, at: DateTime<Utc>) -> Value {
+pub(crate) fn document(kind: EventKind, release: &ReleaseBrief, entry: &AuditEntry) -> Value {
     let mut release = serde_json::to_value(release).unwrap_or_default();
     release["path"] = json!(format!("/releases/{}", release["id"]));
-    let change = entry.map(|e| {
-        // The record as the audit log holds it: JSON where it is JSON.
-        let after = e.after.as_deref().map(|text| serde_json::from_str(text).unwrap_or_else(|_| json!(text)));
-        json!({ "audit_seq": e.seq, "actor": e.actor, "action": e.action, "subject": e.subject, "after": after })
-    });
-    json!({ "event": kind.as_str(), "at": at, "release": release, "change": change })
+    // The record as the audit log holds it: JSON where it is JSON.
+    let after = entry.after.as_deref().map(|text| serde_json::from_str(text).unwrap_or_else(|_| json!(text)));
+    let change = json!({ "audit_seq": entry.seq, "actor": entry.actor, "action": entry.action, "subject": entry.subject, "after": after });
+    json!({ "event": kind.as_str(), "at": entry.at, "release": release, "change": change })
 }
 
 /// The body a webhook of `format` receives for the stored `document`, with

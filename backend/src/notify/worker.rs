@@ -1,8 +1,10 @@
-//! Delivers the outbox: claims due deliveries for a while, sends each in a
-//! task of its own (a receiver that hangs holds up only its own release's
-//! later events to it), and records each outcome. A failed attempt is
-//! retried with doubling waits, at most an hour apart, for a day.
+//! Delivers what the audit log tells: writes the deliveries of new entries
+//! (`outbox`), claims due deliveries for a while, sends each in a task of
+//! its own (a receiver that hangs holds up only its own release's later
+//! events to it), and records each outcome. A failed attempt is retried
+//! with doubling waits, at most an hour apart, for a day.
 
+use super::outbox::{self, Read};
 use super::webhook::{self, Sent};
 use crate::Backend;
 use crate::store::{Attempt, ClaimedDelivery, StoreError};
@@ -10,7 +12,7 @@ use airlock_domain::notify::{RETRY_FOR_SECONDS, retry_after_seconds};
 use airlock_domain::world_file::Webhook;
 use chrono::{DateTime, Duration as Span, Utc};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
@@ -24,6 +26,9 @@ const POLL_EVERY: Duration = Duration::from_millis(500);
 /// How long the worker gathers what woke it before it writes: the delay an
 /// event may wait for, against one transaction per event in a burst.
 const GATHER: Duration = Duration::from_millis(10);
+/// How often the cursor moves over entries that tell nobody: reading them
+/// again costs a read, moving it a write that changes would wait for.
+const IDLE_CURSOR_EVERY: Duration = Duration::from_secs(1);
 
 /// Starts the worker; it stops when `stop` turns true (deliveries in flight
 /// are dropped and their claims run out: sent again, with the same id, later).
@@ -37,21 +42,33 @@ pub fn spawn(backend: Backend, mut stop: watch::Receiver<bool>, base_url: String
         // transaction: a burst of events costs the database a few writes, not
         // one per attempt (on SQLite every write waits for the one lock).
         let mut finished: Vec<Outcome> = Vec::new();
+        let mut cursor_moved = Instant::now();
         loop {
             while let Some(joined) = in_flight.try_join_next() {
                 finished.extend(joined.ok());
             }
             let room = IN_FLIGHT - in_flight.len();
-            if !finished.is_empty() || (room > 0 && anything_due(&backend).await) {
-                match record_and_claim(&backend, &finished, room).await {
+            let read = read_events(&backend)
+                .await
+                .filter(|read| !read.deliveries.is_empty() || read.more || cursor_moved.elapsed() >= IDLE_CURSOR_EVERY);
+            if read.as_ref().is_some_and(|read| read.more) {
+                wake.notify_one();
+            }
+            let moves_cursor = read.is_some();
+            if read.is_some() || !finished.is_empty() || (room > 0 && anything_due(&backend).await) {
+                match write_and_claim(&backend, read, &finished, room).await {
                     Ok((claimed, hooks)) => {
                         finished.clear();
+                        if moves_cursor {
+                            cursor_moved = Instant::now();
+                        }
                         for delivery in claimed {
                             let (backend, client, base_url, hooks) = (backend.clone(), client.clone(), base_url.clone(), hooks.clone());
                             in_flight.spawn(async move { deliver(&backend, &client, &hooks, delivery, &base_url).await });
                         }
                     }
-                    // The outcomes stay to be recorded next time; a claim that runs out meanwhile is sent again.
+                    // The outcomes stay to be recorded next time, the entries
+                    // to be read again; a claim that runs out meanwhile is sent again.
                     Err(error) => tracing::warn!(error = %error, "could not record deliveries or claim more"),
                 }
             }
@@ -66,7 +83,7 @@ pub fn spawn(backend: Backend, mut stop: watch::Receiver<bool>, base_url: String
                         finished.extend(joined.ok());
                     }
                     in_flight.abort_all();
-                    if let Err(error) = record_and_claim(&backend, &finished, 0).await {
+                    if let Err(error) = write_and_claim(&backend, None, &finished, 0).await {
                         tracing::warn!(error = %error, "could not record the last deliveries before stopping");
                     }
                     return;
@@ -90,21 +107,35 @@ async fn anything_due(backend: &Backend) -> bool {
     })
 }
 
-/// Records `finished` and claims up to `room` due deliveries, in one
-/// transaction; with the webhooks as the world file names them now.
-async fn record_and_claim(
+/// New audit entries' deliveries, or none (a failed read is tried again next time).
+async fn read_events(backend: &Backend) -> Option<Read> {
+    outbox::read(backend, Utc::now()).await.unwrap_or_else(|error| {
+        tracing::warn!(error = %error, "could not read new events from the audit log");
+        None
+    })
+}
+
+/// Writes what `read` found (unless another worker already moved the
+/// cursor past it), records `finished` and claims up to `room` due
+/// deliveries, in one transaction; with the webhooks as the world file names them now.
+async fn write_and_claim(
     backend: &Backend,
+    read: Option<Read>,
     finished: &[Outcome],
     room: usize,
 ) -> Result<(Vec<ClaimedDelivery>, Arc<Vec<Webhook>>), StoreError> {
     let now = Utc::now();
     let mut tx = backend.store.begin().await?;
-    for (claimed, attempt) in finished {
-        tx.finish_delivery(claimed, attempt, now).await?;
+    if let Some(read) = read
+        && tx.advance_notify_cursor(read.from, read.to).await?
+    {
+        tx.add_deliveries(&read.deliveries).await?;
     }
+    tx.finish_deliveries(finished, now).await?;
     let claimed = if room > 0 { tx.claim_deliveries(now, now + LEASE, u32::try_from(room).unwrap_or(1)).await? } else { Vec::new() };
-    let hooks = if claimed.is_empty() { Vec::new() } else { tx.notifications().await?.map(|n| n.webhooks).unwrap_or_default() };
     tx.commit().await?;
+    // Read after the commit: inside, every statement holds the write lock changes wait for.
+    let hooks = if claimed.is_empty() { Vec::new() } else { backend.store.notifications().await?.map(|n| n.webhooks).unwrap_or_default() };
     Ok((claimed, Arc::new(hooks)))
 }
 

@@ -211,11 +211,10 @@ pub(crate) async fn finish(
     };
     let state = dossier.state(now);
     tx.set_state(id, state).await?;
-    let outbox = backend.outbox();
-    outbox.after_audit(tx.as_mut(), id, &appended).await?;
-    // A review or a tick that completed the gate: release managers are told.
+    // A review or a tick that completed the gate: recorded, so release managers are told.
     if was_open == Some(false) && state == ReleaseState::Ready {
-        outbox.gate_opened(tx.as_mut(), id, now).await?;
+        let after = serde_json::json!({ "revision": dossier.release.revision, "by_entry": appended.seq });
+        tx.append_audit(audit(&appended.actor, AuditAction::GateOpened, &format!("release/{id}"), None, Some(json(&after)), now)).await?;
     }
     tx.commit().await?;
     backend.announce(id);

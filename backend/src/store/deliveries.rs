@@ -1,16 +1,17 @@
-//! The notification outbox: one row per event and receiver, added in the
-//! transaction of the change it describes, claimed by a worker for a while
+//! The notification outbox: one row per event and receiver, added by the
+//! worker that reads the audit log forward, claimed by a worker for a while
 //! (so a replica that dies mid-delivery only delays it), and finished with
 //! the attempt's outcome; and who may be mailed. The SQL, once for both
 //! databases, is in `deliveries_sql`.
 
 use super::StoreError;
 use super::dialect::Time;
+pub use super::event_reads::UnreadEvents;
 pub use airlock_domain::notify::Delivery;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-/// An event for one receiver, as the change that caused it records it.
+/// An event for one receiver, as the worker that read it records it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewDelivery {
     pub delivery_id: String,
@@ -88,22 +89,28 @@ pub trait DeliveryStore: Send + Sync + 'static {
     async fn mail_on(&self, handle: &str) -> Result<Option<bool>, StoreError>;
     /// Turns `handle`'s e-mail on or off; `false`: nobody of that handle signed in.
     async fn set_mail(&self, handle: &str, on: bool) -> Result<bool, StoreError>;
+    /// Up to `limit` audit entries past the delivery worker's cursor, with the cursor.
+    async fn unread_events(&self, limit: u32) -> Result<UnreadEvents, StoreError>;
+    /// What events say of these releases (those that exist), in no order.
+    async fn release_briefs(&self, ids: &[i64]) -> Result<Vec<ReleaseBrief>, StoreError>;
+    /// Everyone who signed in before, has an address and did not turn e-mail off, with their roles then.
+    async fn mail_recipients(&self) -> Result<Vec<Recipient>, StoreError>;
+    /// Whether `receiver` was ever told of `event` for the release.
+    async fn told_before(&self, release_id: i64, receiver: &str, event: &str) -> Result<bool, StoreError>;
 }
 
 #[async_trait]
 pub trait DeliveryTx: Send {
-    async fn release_brief(&mut self, id: i64) -> Result<Option<ReleaseBrief>, StoreError>;
-    /// Everyone who signed in before, has an address and did not turn e-mail off, with their roles then.
-    async fn mail_recipients(&mut self) -> Result<Vec<Recipient>, StoreError>;
-    /// Whether `receiver` was ever told of `event` for the release.
-    async fn told_before(&mut self, release_id: i64, receiver: &str, event: &str) -> Result<bool, StoreError>;
     async fn add_deliveries(&mut self, deliveries: &[NewDelivery]) -> Result<(), StoreError>;
     /// Claims up to `limit` due deliveries until `until`, each the oldest
     /// pending one of its receiver and release (order per release holds).
     async fn claim_deliveries(&mut self, now: Time, until: Time, limit: u32) -> Result<Vec<ClaimedDelivery>, StoreError>;
-    /// Records an attempt's outcome, unless the claim it was made under is
-    /// gone (it ran out and another worker holds the delivery now).
-    async fn finish_delivery(&mut self, claimed: &ClaimedDelivery, attempt: &Attempt, now: Time) -> Result<(), StoreError>;
+    /// Records attempts' outcomes, each unless the claim it was made under
+    /// is gone (it ran out and another worker holds the delivery now).
+    async fn finish_deliveries(&mut self, finished: &[(ClaimedDelivery, Attempt)], now: Time) -> Result<(), StoreError>;
+    /// Moves the delivery worker's cursor over the audit log from `from` to
+    /// `to`; `false` (and nothing moved) if another worker moved it first.
+    async fn advance_notify_cursor(&mut self, from: i64, to: i64) -> Result<bool, StoreError>;
     /// Makes a delivery that nobody is sending due now, whatever became of it.
     async fn redeliver(&mut self, delivery_id: &str, now: Time) -> Result<Redelivered, StoreError>;
 }

@@ -3,11 +3,10 @@
 use super::StoreError;
 use super::deliveries::{Attempt, ClaimedDelivery, Delivery, DeliveryStore, DeliveryTx, NewDelivery, Recipient, Redelivered, ReleaseBrief};
 use super::dialect::{Dialect, Pooled, Time};
+use super::event_reads::{EventReads, UnreadEvents};
+use super::gate_reads::AuditRow;
 use super::gate_tx::GateTx;
 use async_trait::async_trait;
-
-/// service, environment, author, revision, state, version, image, approvals needed.
-type BriefRow = (String, String, String, i64, String, String, String, i64);
 
 type Row = (String, String, String, i64, String, i64, Option<i64>, Option<String>, Time, Time, Option<Time>);
 
@@ -59,29 +58,6 @@ where
         Ok(rows.into_iter().map(delivery).collect())
     }
 
-    async fn brief(&mut self, id: i64) -> Result<Option<ReleaseBrief>, StoreError> {
-        let row: Option<BriefRow> = sqlx::query_as(
-            "SELECT r.service, r.environment, r.author, CAST(r.revision AS BIGINT), r.state, v.version, v.image, \
-             CAST(e.required_approvals AS BIGINT) FROM releases r \
-             JOIN release_revisions v ON v.release_id = r.id AND v.revision = r.revision \
-             JOIN environments e ON e.name = r.environment WHERE r.id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&mut *self.0)
-        .await?;
-        Ok(row.map(|(service, environment, author, revision, state, version, image, approvals)| ReleaseBrief {
-            id,
-            service,
-            environment,
-            version,
-            image,
-            revision: u32::try_from(revision).unwrap_or(0),
-            author,
-            state,
-            approvals_needed: u32::try_from(approvals).unwrap_or(0),
-        }))
-    }
-
     async fn any_due(&mut self, now: Time) -> Result<bool, StoreError> {
         let row: Option<(i64,)> = sqlx::query_as(
             "SELECT d.seq FROM deliveries d WHERE d.state = 'pending' AND d.next_attempt_at <= $1 \
@@ -92,28 +68,6 @@ where
         .bind(now)
         .fetch_optional(&mut *self.0)
         .await?;
-        Ok(row.is_some())
-    }
-
-    async fn recipients(&mut self) -> Result<Vec<Recipient>, StoreError> {
-        let rows: Vec<(String, String)> =
-            sqlx::query_as("SELECT handle, roles FROM people WHERE email IS NOT NULL AND NOT mail_off ORDER BY handle")
-                .fetch_all(&mut *self.0)
-                .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(handle, roles)| Recipient { handle, is_approver: roles.split_whitespace().any(|r| r == "approver") })
-            .collect())
-    }
-
-    async fn told_before(&mut self, release_id: i64, receiver: &str, event: &str) -> Result<bool, StoreError> {
-        let row: Option<(i64,)> =
-            sqlx::query_as("SELECT seq FROM deliveries WHERE release_id = $1 AND receiver = $2 AND event = $3 LIMIT 1")
-                .bind(release_id)
-                .bind(receiver)
-                .bind(event)
-                .fetch_optional(&mut *self.0)
-                .await?;
         Ok(row.is_some())
     }
 
@@ -134,11 +88,16 @@ where
         Ok(D::rows_affected(&done) == 1)
     }
 
-    /// One statement for all of an event's receivers: the change that records them waits less.
+    /// A few statements for many deliveries: every statement holds the write lock changes wait for.
     async fn add(&mut self, deliveries: &[NewDelivery]) -> Result<(), StoreError> {
-        if deliveries.is_empty() {
-            return Ok(());
+        // Each row binds 7 values; SQLite takes at most 32,766 in a statement.
+        for chunk in deliveries.chunks(1_000) {
+            self.add_rows(chunk).await?;
         }
+        Ok(())
+    }
+
+    async fn add_rows(&mut self, deliveries: &[NewDelivery]) -> Result<(), StoreError> {
         let rows: Vec<String> = (0..deliveries.len())
             .map(|i| {
                 let p = |n: usize| format!("${}", i * 7 + n);
@@ -164,28 +123,26 @@ where
         Ok(())
     }
 
+    /// One statement claims them all: on SQLite every statement inside the
+    /// write lock is a hand-off to the driver's thread that changes wait for.
     async fn claim(&mut self, now: Time, until: Time, limit: u32) -> Result<Vec<ClaimedDelivery>, StoreError> {
         // Stored as PostgreSQL keeps it, so finishing can compare it exactly.
         let until = airlock_domain::audit::truncate_to_micros(until);
         let sql = format!(
-            "SELECT d.delivery_id, d.receiver, d.event, d.payload, d.created_at, d.attempts FROM deliveries d \
+            "UPDATE deliveries SET claimed_until = $3 WHERE seq IN (SELECT d.seq FROM deliveries d \
              WHERE d.state = 'pending' AND d.next_attempt_at <= $1 AND (d.claimed_until IS NULL OR d.claimed_until < $1) \
              AND NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.receiver = d.receiver AND p.release_id = d.release_id \
-             AND p.seq < d.seq AND p.state = 'pending') ORDER BY d.seq LIMIT $2{}",
+             AND p.seq < d.seq AND p.state = 'pending') ORDER BY d.seq LIMIT $2{}) \
+             RETURNING seq, delivery_id, receiver, event, payload, created_at, attempts",
             D::SKIP_LOCKED
         );
-        let rows: Vec<(String, String, String, String, Time, i64)> =
-            sqlx::query_as(&sql).bind(now).bind(i64::from(limit)).fetch_all(&mut *self.0).await?;
-        for (id, ..) in &rows {
-            sqlx::query("UPDATE deliveries SET claimed_until = $2 WHERE delivery_id = $1")
-                .bind(id.as_str())
-                .bind(until)
-                .execute(&mut *self.0)
-                .await?;
-        }
+        let mut rows: Vec<(i64, String, String, String, String, Time, i64)> =
+            sqlx::query_as(&sql).bind(now).bind(i64::from(limit)).bind(until).fetch_all(&mut *self.0).await?;
+        // RETURNING promises no order; deliveries go out oldest first.
+        rows.sort_by_key(|row| row.0);
         Ok(rows
             .into_iter()
-            .map(|(delivery_id, receiver, event, payload, created_at, attempts)| ClaimedDelivery {
+            .map(|(_, delivery_id, receiver, event, payload, created_at, attempts)| ClaimedDelivery {
                 delivery_id,
                 receiver,
                 event,
@@ -197,26 +154,60 @@ where
             .collect())
     }
 
-    async fn finish(&mut self, claimed: &ClaimedDelivery, attempt: &Attempt, now: Time) -> Result<(), StoreError> {
-        let (state, status, error, next, delivered_at) = match attempt {
-            Attempt::Delivered { status } => ("delivered", Some(*status), None, now, Some(now)),
-            Attempt::Failed { status, error, retry_at: Some(at) } => ("pending", *status, Some(error.as_str()), *at, None),
-            Attempt::Failed { status, error, retry_at: None } => ("failed", *status, Some(error.as_str()), now, None),
-        };
-        sqlx::query(
-            "UPDATE deliveries SET state = $2, attempts = attempts + 1, last_status = $3, last_error = $4, next_attempt_at = $5, \
-             delivered_at = $6, claimed_until = NULL WHERE delivery_id = $1 AND claimed_until = $7",
-        )
-        .bind(claimed.delivery_id.as_str())
-        .bind(state)
-        .bind(status.map(i64::from))
-        .bind(error)
-        .bind(next)
-        .bind(delivered_at)
-        .bind(claimed.claimed_until)
-        .execute(&mut *self.0)
-        .await?;
+    /// Records attempts' outcomes, each unless the claim it was made under
+    /// is gone (it ran out and another worker holds the delivery now). The
+    /// usual outcome, accepted, is one statement per status and claim.
+    async fn finish(&mut self, finished: &[(ClaimedDelivery, Attempt)], now: Time) -> Result<(), StoreError> {
+        let mut accepted: Vec<(u16, Time, Vec<&str>)> = Vec::new();
+        for (claimed, attempt) in finished {
+            match attempt {
+                Attempt::Delivered { status } => {
+                    match accepted.iter_mut().find(|(s, until, _)| s == status && *until == claimed.claimed_until) {
+                        Some((.., ids)) => ids.push(&claimed.delivery_id),
+                        None => accepted.push((*status, claimed.claimed_until, vec![&claimed.delivery_id])),
+                    }
+                }
+                Attempt::Failed { status, error, retry_at } => {
+                    let (state, next) = match retry_at {
+                        Some(at) => ("pending", *at),
+                        None => ("failed", now),
+                    };
+                    sqlx::query(
+                        "UPDATE deliveries SET state = $2, attempts = attempts + 1, last_status = $3, last_error = $4, \
+                         next_attempt_at = $5, delivered_at = NULL, claimed_until = NULL WHERE delivery_id = $1 AND claimed_until = $6",
+                    )
+                    .bind(claimed.delivery_id.as_str())
+                    .bind(state)
+                    .bind(status.map(i64::from))
+                    .bind(error.as_str())
+                    .bind(next)
+                    .bind(claimed.claimed_until)
+                    .execute(&mut *self.0)
+                    .await?;
+                }
+            }
+        }
+        for (status, until, ids) in accepted {
+            let placeholders: Vec<String> = (4..4 + ids.len()).map(|n| format!("${n}")).collect();
+            let sql = format!(
+                "UPDATE deliveries SET state = 'delivered', attempts = attempts + 1, last_status = $1, last_error = NULL, \
+                 next_attempt_at = $2, delivered_at = $2, claimed_until = NULL WHERE claimed_until = $3 AND delivery_id IN ({})",
+                placeholders.join(", ")
+            );
+            let mut query = sqlx::query(&sql).bind(i64::from(status)).bind(now).bind(until);
+            for id in ids {
+                query = query.bind(id);
+            }
+            query.execute(&mut *self.0).await?;
+        }
         Ok(())
+    }
+
+    /// Moves the cursor from `from` to `to`; `false` if another worker moved it first.
+    async fn advance_cursor(&mut self, from: i64, to: i64) -> Result<bool, StoreError> {
+        let done =
+            sqlx::query("UPDATE notify_cursor SET seq = $2 WHERE id = 1 AND seq = $1").bind(from).bind(to).execute(&mut *self.0).await?;
+        Ok(D::rows_affected(&done) == 1)
     }
 
     async fn redeliver(&mut self, delivery_id: &str, now: Time) -> Result<Redelivered, StoreError> {
@@ -252,6 +243,7 @@ where
     for<'q> Time: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
     for<'q> Option<Time>: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db>,
     for<'q> bool: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'r> AuditRow: sqlx::FromRow<'r, <S::Db as sqlx::Database>::Row>,
     usize: sqlx::ColumnIndex<<S::Db as sqlx::Database>::Row>,
 {
     async fn deliveries(&self, state: Option<&str>, limit: u32) -> Result<Vec<Delivery>, StoreError> {
@@ -278,6 +270,26 @@ where
         let mut conn = self.pool().acquire().await?;
         DeliverySql::<S::Db>(&mut conn).set_mail(handle, on).await
     }
+
+    async fn unread_events(&self, limit: u32) -> Result<UnreadEvents, StoreError> {
+        let mut conn = self.pool().acquire().await?;
+        EventReads::<S::Db>(&mut conn).unread(limit).await
+    }
+
+    async fn release_briefs(&self, ids: &[i64]) -> Result<Vec<ReleaseBrief>, StoreError> {
+        let mut conn = self.pool().acquire().await?;
+        EventReads::<S::Db>(&mut conn).briefs(ids).await
+    }
+
+    async fn mail_recipients(&self) -> Result<Vec<Recipient>, StoreError> {
+        let mut conn = self.pool().acquire().await?;
+        EventReads::<S::Db>(&mut conn).recipients().await
+    }
+
+    async fn told_before(&self, release_id: i64, receiver: &str, event: &str) -> Result<bool, StoreError> {
+        let mut conn = self.pool().acquire().await?;
+        EventReads::<S::Db>(&mut conn).told_before(release_id, receiver, event).await
+    }
 }
 
 #[async_trait]
@@ -297,18 +309,6 @@ where
     for<'q> bool: sqlx::Encode<'q, D> + sqlx::Decode<'q, D> + sqlx::Type<D>,
     usize: sqlx::ColumnIndex<D::Row>,
 {
-    async fn release_brief(&mut self, id: i64) -> Result<Option<ReleaseBrief>, StoreError> {
-        DeliverySql::<D>(&mut *self.0).brief(id).await
-    }
-
-    async fn mail_recipients(&mut self) -> Result<Vec<Recipient>, StoreError> {
-        DeliverySql::<D>(&mut *self.0).recipients().await
-    }
-
-    async fn told_before(&mut self, release_id: i64, receiver: &str, event: &str) -> Result<bool, StoreError> {
-        DeliverySql::<D>(&mut *self.0).told_before(release_id, receiver, event).await
-    }
-
     async fn add_deliveries(&mut self, deliveries: &[NewDelivery]) -> Result<(), StoreError> {
         DeliverySql::<D>(&mut *self.0).add(deliveries).await
     }
@@ -317,8 +317,12 @@ where
         DeliverySql::<D>(&mut *self.0).claim(now, until, limit).await
     }
 
-    async fn finish_delivery(&mut self, claimed: &ClaimedDelivery, attempt: &Attempt, now: Time) -> Result<(), StoreError> {
-        DeliverySql::<D>(&mut *self.0).finish(claimed, attempt, now).await
+    async fn finish_deliveries(&mut self, finished: &[(ClaimedDelivery, Attempt)], now: Time) -> Result<(), StoreError> {
+        DeliverySql::<D>(&mut *self.0).finish(finished, now).await
+    }
+
+    async fn advance_notify_cursor(&mut self, from: i64, to: i64) -> Result<bool, StoreError> {
+        DeliverySql::<D>(&mut *self.0).advance_cursor(from, to).await
     }
 
     async fn redeliver(&mut self, delivery_id: &str, now: Time) -> Result<Redelivered, StoreError> {

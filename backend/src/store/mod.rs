@@ -26,6 +26,7 @@ mod dispatch_rows;
 mod dispatch_types;
 mod dossier_parts;
 mod error;
+mod event_reads;
 mod gate_rows;
 mod inbox_sql;
 mod maintenance;
@@ -42,7 +43,7 @@ pub use auth_types::{AuthStore, AuthTx, Person, PersonRecord, SessionRow};
 pub use bake::{BakeStore, BakeTx};
 pub use break_glass::BreakGlassTx;
 pub use changes::ChangeFeed;
-pub use deliveries::{Attempt, ClaimedDelivery, Delivery, DeliveryStore, DeliveryTx, NewDelivery, Redelivered, ReleaseBrief};
+pub use deliveries::{Attempt, ClaimedDelivery, Delivery, DeliveryStore, DeliveryTx, NewDelivery, Recipient, Redelivered, ReleaseBrief};
 pub use dispatch_types::{
     ClaimedJob, ClusterStatus, DispatchSetup, DispatchStore, DispatchTx, ImagePutInPlace, JobProgress, JobRecord, NewJob,
 };

@@ -31,8 +31,6 @@ pub trait WorldTx: Send {
     async fn put_seeded_deployment(&mut self, d: &Deployment) -> Result<(), StoreError>;
     async fn put_access(&mut self, access: Option<&Access>) -> Result<(), StoreError>;
     async fn put_notifications(&mut self, notifications: Option<&Notifications>) -> Result<(), StoreError>;
-    /// The world's webhooks as stored (read in a change's transaction, which records their deliveries).
-    async fn notifications(&mut self) -> Result<Option<Notifications>, StoreError>;
     async fn put_template(&mut self, environment: &str, path: &str, text: &str, by: &str, now: Time) -> Result<(), StoreError>;
     async fn remove_world_row(&mut self, kind: &str, name: &str) -> Result<(), StoreError>;
     async fn newest_policy_record(&mut self, subject: &str) -> Result<Option<String>, StoreError>;
@@ -114,10 +112,6 @@ where
 
     async fn put_notifications(&mut self, notifications: Option<&Notifications>) -> Result<(), StoreError> {
         WorldSql::<D>(&mut *self.0).put_notifications(notifications).await
-    }
-
-    async fn notifications(&mut self) -> Result<Option<Notifications>, StoreError> {
-        WorldSql::<D>(&mut *self.0).notifications().await
     }
 
     async fn put_template(&mut self, environment: &str, path: &str, text: &str, by: &str, now: Time) -> Result<(), StoreError> {

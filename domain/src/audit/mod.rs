@@ -49,6 +49,8 @@ pub enum AuditAction {
     ReleaseApproved,
     ReleaseRejected,
     ApprovalDismissed,
+    /// A review or a tick completed the release's gate (by whoever made it): it may be dispatched.
+    GateOpened,
     TokenCreated,
     TokenRevoked,
     SignedIn,
@@ -91,7 +93,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 44] = [
+    pub const ALL: [AuditAction; 45] = [
         AuditAction::ReleaseCreated,
         AuditAction::ReleaseEdited,
         AuditAction::ItemChecked,
@@ -99,6 +101,7 @@ impl AuditAction {
         AuditAction::ReleaseApproved,
         AuditAction::ReleaseRejected,
         AuditAction::ApprovalDismissed,
+        AuditAction::GateOpened,
         AuditAction::TokenCreated,
         AuditAction::TokenRevoked,
         AuditAction::SignedIn,
@@ -147,6 +150,7 @@ impl AuditAction {
             AuditAction::ReleaseApproved => "review.approved",
             AuditAction::ReleaseRejected => "review.rejected",
             AuditAction::ApprovalDismissed => "review.dismissed",
+            AuditAction::GateOpened => "gate.opened",
             AuditAction::TokenCreated => "token.created",
             AuditAction::TokenRevoked => "token.revoked",
             AuditAction::SignedIn => "session.signed_in",

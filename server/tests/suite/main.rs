@@ -29,6 +29,7 @@ mod load;
 mod mail;
 mod notifications;
 mod notify_bench;
+mod notify_cursor;
 mod observe_bench;
 mod oidc_sign_in;
 mod one_refusal;
