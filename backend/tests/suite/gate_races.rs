@@ -1,7 +1,8 @@
 //! Many approvals, rejections, checklist ticks and edits racing on one
 //! release, on both databases: whatever order they land in, what is stored
 //! is a state the rules allow, the stored verdict is the one the rules give,
-//! and the audit log holds exactly one entry per change, chained.
+//! and the audit log holds exactly one entry per change (and one per
+//! opening of the gate), chained.
 
 use crate::support::TestStore;
 use crate::support::demo_backend;
@@ -33,9 +34,11 @@ async fn racing_approvals_and_edits_leave_a_state_the_rules_allow_every_time(db:
         // each time; an edit of what would be deployed unticks every ticked item, one entry each.
         let dismissals = dismissal_count(&backend, id).await;
         let unticked_by_edits = unticked_by_edits(&backend).await - unticked_before;
+        // A review or a tick that completed the gate records its opening too.
+        let openings = entries_of(&backend, id, "gate.opened").await;
         assert_eq!(
             audit_count(&backend).await - audit_before,
-            changes + dismissals + unticked_by_edits,
+            changes + dismissals + unticked_by_edits + openings,
             "one audit entry per change (round {round})"
         );
     }
@@ -115,8 +118,13 @@ async fn assert_allowed(backend: &Backend, dossier: &ReleaseDossier) {
 }
 
 async fn dismissal_count(backend: &Backend, id: i64) -> usize {
+    entries_of(backend, id, "review.dismissed").await
+}
+
+/// How many entries of `action` the release has.
+async fn entries_of(backend: &Backend, id: i64, action: &str) -> usize {
     let filter = AuditFilter {
-        action: Some("review.dismissed".into()),
+        action: Some(action.into()),
         subject: Some(format!("release/{id}")),
         limit: airlock_backend::store::AUDIT_PAGE_MAX,
         ..Default::default()

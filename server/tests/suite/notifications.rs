@@ -249,7 +249,7 @@ async fn failed_job(postgres: bool) {
     use crate::support::dispatch::{open_release, prefix, run, targets, wait_jobs, wait_reachable, world};
     use crate::support::kube::{KubeApi, finish_job};
     use airlock_domain::dispatch::{JobKind, JobState, Rollout, job_name};
-    use airlock_domain::world_file::{Notifications, Webhook};
+    use airlock_domain::world_file::Notifications;
 
     let dir = tempfile::tempdir().expect("data dir");
     let target = if postgres {
@@ -260,15 +260,7 @@ async fn failed_job(postgres: bool) {
     let store = airlock_backend::connect(&target, None).await.expect("database");
     store.migrate().await.expect("migrated");
     let receiver = Receiver::start().await;
-    let secret_file = dir.path().join("hook-secret");
-    std::fs::write(&secret_file, SECRET).expect("secret written");
-    let hook = Webhook {
-        name: "ops".into(),
-        url: format!("{}/ops", receiver.base),
-        secret_file: Some(secret_file.display().to_string()),
-        events: vec!["job.failed".into()],
-        ..Default::default()
-    };
+    let hook = receiver.webhook("ops", dir.path(), SECRET, &["job.failed"]);
     let api = KubeApi::shared();
     let prefix = prefix();
     let world =

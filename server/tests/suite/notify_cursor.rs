@@ -9,7 +9,7 @@ use crate::support::gate::{approver, check_all, decide, draft, rita};
 use crate::support::receiver::Receiver;
 use airlock_backend::{Backend, DatabaseTarget, releases};
 use airlock_domain::gate::Decision;
-use airlock_domain::world_file::{Notifications, Webhook};
+use airlock_domain::world_file::Notifications;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -35,15 +35,7 @@ async fn two_replicas(postgres: bool, dir: &tempfile::TempDir, receiver: &Receiv
     };
     let store = airlock_backend::connect(&target, None).await.expect("database");
     store.migrate().await.expect("migrated");
-    let secret_file = dir.path().join("hook-secret");
-    std::fs::write(&secret_file, SECRET).expect("secret written");
-    let hook = Webhook {
-        name: "ops".into(),
-        url: format!("{}/ops", receiver.base),
-        secret_file: Some(secret_file.display().to_string()),
-        events: ["release.created", "review.approved", "gate.opened"].map(String::from).to_vec(),
-        ..Default::default()
-    };
+    let hook = receiver.webhook("ops", dir.path(), SECRET, &["release.created", "review.approved", "gate.opened"]);
     let mut world = airlock_backend::demo::demo_world();
     world.notifications = Some(Notifications { webhooks: vec![hook] });
     store.import_world(&world).await.expect("world");

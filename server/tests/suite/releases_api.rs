@@ -141,11 +141,12 @@ async fn a_release_walked_to_ready(app: &TestApp) {
     assert_eq!(verified["first_broken"], Value::Null);
     // The demo's job template, its three policies and one entry per environment (and
     // its checklist), region, cluster, service and tenant, the test viewer's sign-in
-    // and token, two tokens, two sign-ins, the release, nine checks and two reviews.
+    // and token, two tokens, two sign-ins, the release, nine checks, two reviews and
+    // the gate's opening.
     let world = airlock_backend::demo::demo_world();
     let objects =
         1 + 2 * world.environments.len() + world.regions.len() + world.clusters.len() + world.services.len() + world.tenants.len();
-    assert_eq!(verified["entries_checked"], 21 + objects);
+    assert_eq!(verified["entries_checked"], 22 + objects);
 }
 
 #[tokio::test]

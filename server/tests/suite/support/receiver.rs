@@ -76,6 +76,20 @@ impl Receiver {
         Receiver { base, inner }
     }
 
+    /// A webhook `name` at this receiver that wants `events`, its secret
+    /// written to a file in `dir` (as an install keeps it).
+    pub fn webhook(&self, name: &str, dir: &std::path::Path, secret: &str, events: &[&str]) -> airlock_domain::world_file::Webhook {
+        let secret_file = dir.join("hook-secret");
+        std::fs::write(&secret_file, secret).expect("secret written");
+        airlock_domain::world_file::Webhook {
+            name: name.into(),
+            url: format!("{}/{name}", self.base),
+            secret_file: Some(secret_file.display().to_string()),
+            events: events.iter().map(|e| (*e).to_owned()).collect(),
+            ..Default::default()
+        }
+    }
+
     pub fn answer(&self, hook: &str, answer: Answer) {
         self.inner.lock().expect("receiver").answers.insert(hook.to_owned(), answer);
     }
