@@ -16,8 +16,20 @@ use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
+/// Whether the page at `path` has an island (the matrix filter, the release
+/// forms, the live release view): only those pages load the wasm bundle;
+/// every other page is HTML and CSS, with the header's small count script.
+pub fn has_islands(path: &str) -> bool {
+    path == "/tenants" || path.starts_with("/releases/")
+}
+
 /// The HTML document around the app, rendered once per request on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    let islands = use_context::<http::request::Parts>().is_none_or(|parts| has_islands(parts.uri.path()));
+    #[cfg(not(feature = "ssr"))]
+    let islands = true;
+    let hydration = islands.then(|| view! { <HydrationScripts options=options.clone() islands=true/> });
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -28,8 +40,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
                 // The stylesheet's content-hashed name, from the build's hash file.
                 <HashedStylesheet id="airlock" options=options.clone()/>
-                <AutoReload options=options.clone()/>
-                <HydrationScripts options islands=true/>
+                <AutoReload options/>
+                {hydration}
                 // The header's inbox count, kept live without the wasm bundle.
                 <script src="/inbox-count.js" defer=true></script>
                 <MetaTags/>
