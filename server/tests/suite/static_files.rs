@@ -132,6 +132,21 @@ async fn pages_link_the_hashed_names_the_build_wrote() {
 }
 
 #[tokio::test]
+async fn pages_without_an_island_link_neither_the_wasm_nor_its_loader() {
+    let site = fixture_site();
+    let app = app_on(&site).await;
+    for path in ["/", "/environments/production", "/regions/frankfurt", "/tenants/acme", "/releases"] {
+        let (status, html) = app.page(path).await;
+        assert_eq!(status, 200, "{path}");
+        assert!(html.contains(&format!("href=\"/pkg/airlock.{CSS}.css\"")), "{path} links the stylesheet");
+        assert!(html.contains("/inbox-count.js"), "{path} keeps the header's count live");
+        for file in [format!("/pkg/airlock.{JS}.js"), format!("/pkg/airlock.{WASM}.wasm")] {
+            assert!(!html.contains(&file), "{path} links {file}: {html}");
+        }
+    }
+}
+
+#[tokio::test]
 async fn bundle_requests_are_counted_under_their_route_template() {
     let site = fixture_site();
     let app = app_on(&site).await;
