@@ -1,6 +1,6 @@
 import { brotliCompressSync, constants } from 'node:zlib';
 import type { Page } from '@playwright/test';
-import { test, expect, signInAsDemo, withoutJs } from './fixtures';
+import { test, expect, hydrated, signInAsDemo, withoutJs } from './fixtures';
 
 /**
  * What a first visit weighs on the wire, held as budgets (issue 22): every
@@ -69,7 +69,7 @@ test.describe('page weight on a first visit', () => {
       await signInAsDemo(page, 'rita');
       const visit = await firstVisit(page, path);
       expect(visit.wasm, `${path} has an island: ${visit.files.join(', ')}`).toBe(true);
-      await expect(page.locator('main [data-hydrated="false"]')).toHaveCount(0);
+      await hydrated(page);
       await expect(page.locator('main [data-hydrated="true"]').first()).toBeAttached();
     });
   }

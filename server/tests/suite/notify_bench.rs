@@ -13,7 +13,7 @@ use crate::support::receiver::Receiver;
 use airlock_backend::{Backend, DatabaseTarget, Store, connect, releases};
 use airlock_domain::gate::Decision;
 use airlock_domain::notify::EventKind;
-use airlock_domain::world_file::{Notifications, Webhook};
+use airlock_domain::world_file::Notifications;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -35,17 +35,8 @@ async fn fresh_store(postgres: bool, dir: &tempfile::TempDir) -> Arc<dyn Store> 
 /// The demo world, with `hooks` webhooks at `receiver` that want every event.
 async fn backend_with_hooks(postgres: bool, dir: &tempfile::TempDir, receiver: &Receiver, hooks: usize) -> Backend {
     let store = fresh_store(postgres, dir).await;
-    let secret = dir.path().join("secret");
-    std::fs::write(&secret, "bench-secret").expect("secret");
-    let webhooks = (1..=hooks)
-        .map(|n| Webhook {
-            name: format!("hook-{n}"),
-            url: format!("{}/hook-{n}", receiver.base),
-            secret_file: Some(secret.display().to_string()),
-            events: EventKind::ALL.iter().map(|k| k.as_str().to_owned()).collect(),
-            ..Default::default()
-        })
-        .collect();
+    let events: Vec<&str> = EventKind::ALL.iter().map(|kind| kind.as_str()).collect();
+    let webhooks = (1..=hooks).map(|n| receiver.webhook(&format!("hook-{n}"), dir.path(), "bench-secret", &events)).collect();
     let mut world = airlock_backend::demo::demo_world();
     world.notifications = (hooks > 0).then_some(Notifications { webhooks });
     store.import_world(&world).await.expect("world");
