@@ -1,9 +1,13 @@
-//! Telling the outside what happened to releases. Events are outbox rows
-//! written in the transaction of the change they describe (`outbox`); a
-//! worker delivers them at least once, in order per release and receiver,
-//! with one delivery id for every attempt (`worker`). Admins see every
-//! delivery and may send one again.
+//! Telling the outside what happened to releases. Events are the audit
+//! log's entries, written in the transaction of the change they describe;
+//! the worker holding the cursor over the log (`cursor`) reads them forward
+//! (`outbox`), sends each delivery first and records it once (`first_send`),
+//! and retries what failed, at least once, in order per release and
+//! receiver, with one delivery id for every attempt (`worker`). Admins see
+//! every delivery and may send one again.
 
+mod cursor;
+mod first_send;
 mod mail;
 pub(crate) mod outbox;
 mod payload;

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 /// An event for one receiver, as the worker that read it records it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewDelivery {
+    /// The same whichever worker reads the entry (see `outbox::delivery_id`).
     pub delivery_id: String,
     /// `webhook:<name>` or `mail:<handle>`.
     pub receiver: String,
@@ -23,6 +24,19 @@ pub struct NewDelivery {
     /// The event document (JSON), without the portal's address.
     pub payload: String,
     pub at: Time,
+    /// How its first attempt, made before it is written, went.
+    pub first: FirstAttempt,
+}
+
+/// A new delivery's first attempt, as it stands when the delivery is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FirstAttempt {
+    /// Not made: the delivery is due now, behind any pending one of its receiver and release.
+    NotYet,
+    /// Still waiting for an answer: written claimed until then, finished when it ends.
+    InFlight { claimed_until: Time },
+    /// Answered (or failed) at `at`.
+    Made { attempt: Attempt, at: Time },
 }
 
 /// What an event says of its release: what anyone who may read releases reads.
@@ -97,6 +111,17 @@ pub trait DeliveryStore: Send + Sync + 'static {
     async fn mail_recipients(&self) -> Result<Vec<Recipient>, StoreError>;
     /// Whether `receiver` was ever told of `event` for the release.
     async fn told_before(&self, release_id: i64, receiver: &str, event: &str) -> Result<bool, StoreError>;
+    /// The receivers and releases with a delivery pending: what comes next for them waits its turn.
+    async fn pending_lanes(&self) -> Result<Vec<(String, i64)>, StoreError>;
+}
+
+/// Who reads the audit log forward: one delivery worker at a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CursorHold {
+    /// This worker holds the cursor (until the time it asked for).
+    Held,
+    /// Another worker holds it until then.
+    HeldElsewhere(Time),
 }
 
 #[async_trait]
@@ -108,9 +133,15 @@ pub trait DeliveryTx: Send {
     /// Records attempts' outcomes, each unless the claim it was made under
     /// is gone (it ran out and another worker holds the delivery now).
     async fn finish_deliveries(&mut self, finished: &[(ClaimedDelivery, Attempt)], now: Time) -> Result<(), StoreError>;
-    /// Moves the delivery worker's cursor over the audit log from `from` to
-    /// `to`; `false` (and nothing moved) if another worker moved it first.
-    async fn advance_notify_cursor(&mut self, from: i64, to: i64) -> Result<bool, StoreError>;
+    /// Takes or keeps the cursor over the audit log for `holder` until
+    /// `until`, unless another worker holds it past `now`.
+    async fn hold_notify_cursor(&mut self, holder: &str, now: Time, until: Time) -> Result<CursorHold, StoreError>;
+    /// Lets the cursor go, if `holder` holds it.
+    async fn release_notify_cursor(&mut self, holder: &str) -> Result<(), StoreError>;
+    /// Moves the cursor from `from` to `to` and keeps it held by `holder`
+    /// until `until`; `false` (and nothing moved) if another worker holds it
+    /// or moved it first.
+    async fn advance_notify_cursor(&mut self, from: i64, to: i64, holder: &str, until: Time) -> Result<bool, StoreError>;
     /// Makes a delivery that nobody is sending due now, whatever became of it.
     async fn redeliver(&mut self, delivery_id: &str, now: Time) -> Result<Redelivered, StoreError>;
 }

@@ -1,7 +1,10 @@
 //! The outbox's SQL, written once for both databases (see `deliveries`).
 
 use super::StoreError;
-use super::deliveries::{Attempt, ClaimedDelivery, Delivery, DeliveryStore, DeliveryTx, NewDelivery, Recipient, Redelivered, ReleaseBrief};
+use super::deliveries::{
+    Attempt, ClaimedDelivery, CursorHold, Delivery, DeliveryStore, DeliveryTx, FirstAttempt, NewDelivery, Recipient, Redelivered,
+    ReleaseBrief,
+};
 use super::dialect::{Dialect, Pooled, Time};
 use super::event_reads::{EventReads, UnreadEvents};
 use super::gate_reads::AuditRow;
@@ -25,6 +28,51 @@ fn delivery(row: Row) -> Delivery {
         created_at,
         next_attempt_at: pending.then_some(next),
         delivered_at,
+    }
+}
+
+/// The columns a first attempt sets, as `finish` would have set them.
+struct FirstRow<'d> {
+    state: &'static str,
+    attempts: i64,
+    last_status: Option<i64>,
+    last_error: Option<&'d str>,
+    next_attempt_at: Time,
+    claimed_until: Option<Time>,
+    delivered_at: Option<Time>,
+}
+
+impl<'d> FirstRow<'d> {
+    fn of(delivery: &'d NewDelivery) -> Self {
+        let due = FirstRow {
+            state: "pending",
+            attempts: 0,
+            last_status: None,
+            last_error: None,
+            next_attempt_at: delivery.at,
+            claimed_until: None,
+            delivered_at: None,
+        };
+        match &delivery.first {
+            FirstAttempt::NotYet => due,
+            FirstAttempt::InFlight { claimed_until } => FirstRow { claimed_until: Some(*claimed_until), ..due },
+            FirstAttempt::Made { attempt: Attempt::Delivered { status }, at } => FirstRow {
+                state: "delivered",
+                attempts: 1,
+                last_status: Some(i64::from(*status)),
+                next_attempt_at: *at,
+                delivered_at: Some(*at),
+                ..due
+            },
+            FirstAttempt::Made { attempt: Attempt::Failed { status, error, retry_at }, at } => FirstRow {
+                state: if retry_at.is_some() { "pending" } else { "failed" },
+                attempts: 1,
+                last_status: status.map(i64::from),
+                last_error: Some(error),
+                next_attempt_at: retry_at.unwrap_or(*at),
+                ..due
+            },
+        }
     }
 }
 
@@ -90,26 +138,27 @@ where
 
     /// A few statements for many deliveries: every statement holds the write lock changes wait for.
     async fn add(&mut self, deliveries: &[NewDelivery]) -> Result<(), StoreError> {
-        // Each row binds 7 values; SQLite takes at most 32,766 in a statement.
+        // Each row binds 14 values; SQLite takes at most 32,766 in a statement.
         for chunk in deliveries.chunks(1_000) {
             self.add_rows(chunk).await?;
         }
         Ok(())
     }
 
+    /// Each delivery as its first attempt left it: written once, not written, claimed and finished.
     async fn add_rows(&mut self, deliveries: &[NewDelivery]) -> Result<(), StoreError> {
+        const COLUMNS: usize = 14;
         let rows: Vec<String> = (0..deliveries.len())
-            .map(|i| {
-                let p = |n: usize| format!("${}", i * 7 + n);
-                format!("({}, {}, {}, {}, {}, {}, {}, {})", p(1), p(2), p(3), p(4), p(5), p(6), p(7), p(7))
-            })
+            .map(|i| format!("({})", (1..=COLUMNS).map(|n| format!("${}", i * COLUMNS + n)).collect::<Vec<_>>().join(", ")))
             .collect();
         let sql = format!(
-            "INSERT INTO deliveries (delivery_id, receiver, event, release_id, audit_seq, payload, created_at, next_attempt_at) VALUES {}",
+            "INSERT INTO deliveries (delivery_id, receiver, event, release_id, audit_seq, payload, created_at, state, attempts, \
+             last_status, last_error, next_attempt_at, claimed_until, delivered_at) VALUES {}",
             rows.join(", ")
         );
         let mut query = sqlx::query(&sql);
         for d in deliveries {
+            let row = FirstRow::of(d);
             query = query
                 .bind(d.delivery_id.as_str())
                 .bind(d.receiver.as_str())
@@ -117,7 +166,14 @@ where
                 .bind(d.release_id)
                 .bind(d.audit_seq)
                 .bind(d.payload.as_str())
-                .bind(d.at);
+                .bind(d.at)
+                .bind(row.state)
+                .bind(row.attempts)
+                .bind(row.last_status)
+                .bind(row.last_error)
+                .bind(row.next_attempt_at)
+                .bind(row.claimed_until)
+                .bind(row.delivered_at);
         }
         query.execute(&mut *self.0).await?;
         Ok(())
@@ -203,10 +259,40 @@ where
         Ok(())
     }
 
-    /// Moves the cursor from `from` to `to`; `false` if another worker moved it first.
-    async fn advance_cursor(&mut self, from: i64, to: i64) -> Result<bool, StoreError> {
-        let done =
-            sqlx::query("UPDATE notify_cursor SET seq = $2 WHERE id = 1 AND seq = $1").bind(from).bind(to).execute(&mut *self.0).await?;
+    async fn hold_cursor(&mut self, holder: &str, now: Time, until: Time) -> Result<CursorHold, StoreError> {
+        let done = sqlx::query(
+            "UPDATE notify_cursor SET holder = $1, held_until = $3 WHERE id = 1 AND (holder IS NULL OR holder = $1 OR held_until < $2)",
+        )
+        .bind(holder)
+        .bind(now)
+        .bind(until)
+        .execute(&mut *self.0)
+        .await?;
+        if D::rows_affected(&done) == 1 {
+            return Ok(CursorHold::Held);
+        }
+        let (held_until,): (Option<Time>,) =
+            sqlx::query_as("SELECT held_until FROM notify_cursor WHERE id = 1").fetch_one(&mut *self.0).await?;
+        Ok(CursorHold::HeldElsewhere(held_until.unwrap_or(now)))
+    }
+
+    async fn release_cursor(&mut self, holder: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE notify_cursor SET holder = NULL, held_until = NULL WHERE id = 1 AND holder = $1")
+            .bind(holder)
+            .execute(&mut *self.0)
+            .await?;
+        Ok(())
+    }
+
+    /// Moves the cursor from `from` to `to`; `false` if another worker holds it or moved it first.
+    async fn advance_cursor(&mut self, from: i64, to: i64, holder: &str, until: Time) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE notify_cursor SET seq = $2, held_until = $4 WHERE id = 1 AND seq = $1 AND holder = $3")
+            .bind(from)
+            .bind(to)
+            .bind(holder)
+            .bind(until)
+            .execute(&mut *self.0)
+            .await?;
         Ok(D::rows_affected(&done) == 1)
     }
 
@@ -290,6 +376,11 @@ where
         let mut conn = self.pool().acquire().await?;
         EventReads::<S::Db>(&mut conn).told_before(release_id, receiver, event).await
     }
+
+    async fn pending_lanes(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        let mut conn = self.pool().acquire().await?;
+        EventReads::<S::Db>(&mut conn).pending_lanes().await
+    }
 }
 
 #[async_trait]
@@ -321,8 +412,16 @@ where
         DeliverySql::<D>(&mut *self.0).finish(finished, now).await
     }
 
-    async fn advance_notify_cursor(&mut self, from: i64, to: i64) -> Result<bool, StoreError> {
-        DeliverySql::<D>(&mut *self.0).advance_cursor(from, to).await
+    async fn hold_notify_cursor(&mut self, holder: &str, now: Time, until: Time) -> Result<CursorHold, StoreError> {
+        DeliverySql::<D>(&mut *self.0).hold_cursor(holder, now, until).await
+    }
+
+    async fn release_notify_cursor(&mut self, holder: &str) -> Result<(), StoreError> {
+        DeliverySql::<D>(&mut *self.0).release_cursor(holder).await
+    }
+
+    async fn advance_notify_cursor(&mut self, from: i64, to: i64, holder: &str, until: Time) -> Result<bool, StoreError> {
+        DeliverySql::<D>(&mut *self.0).advance_cursor(from, to, holder, until).await
     }
 
     async fn redeliver(&mut self, delivery_id: &str, now: Time) -> Result<Redelivered, StoreError> {

@@ -102,4 +102,8 @@ where
                 .await?;
         Ok(row.is_some())
     }
+
+    pub(crate) async fn pending_lanes(&mut self) -> Result<Vec<(String, i64)>, StoreError> {
+        Ok(sqlx::query_as("SELECT DISTINCT receiver, release_id FROM deliveries WHERE state = 'pending'").fetch_all(&mut *self.0).await?)
+    }
 }

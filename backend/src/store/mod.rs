@@ -43,7 +43,10 @@ pub use auth_types::{AuthStore, AuthTx, Person, PersonRecord, SessionRow};
 pub use bake::{BakeStore, BakeTx};
 pub use break_glass::BreakGlassTx;
 pub use changes::ChangeFeed;
-pub use deliveries::{Attempt, ClaimedDelivery, Delivery, DeliveryStore, DeliveryTx, NewDelivery, Recipient, Redelivered, ReleaseBrief};
+pub use deliveries::{
+    Attempt, ClaimedDelivery, CursorHold, Delivery, DeliveryStore, DeliveryTx, FirstAttempt, NewDelivery, Recipient, Redelivered,
+    ReleaseBrief,
+};
 pub use dispatch_types::{
     ClaimedJob, ClusterStatus, DispatchSetup, DispatchStore, DispatchTx, ImagePutInPlace, JobProgress, JobRecord, NewJob,
 };

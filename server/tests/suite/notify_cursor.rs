@@ -2,16 +2,20 @@
 //! changes made while no worker runs write no delivery and are told once
 //! one starts; two workers on one database (two replicas) race for the same
 //! entries and every event still reaches its webhook exactly once; and the
-//! gate opening is an audit entry of its own, by whoever completed it.
+//! gate opening is an audit entry of its own, by whoever completed it. One
+//! worker at a time holds the cursor: a replica that died holding it
+//! delays events only until its hold runs out.
 
 use crate::support::dispatch::eventually;
 use crate::support::gate::{approver, check_all, decide, draft, rita};
 use crate::support::receiver::Receiver;
-use airlock_backend::{Backend, DatabaseTarget, releases};
+use airlock_backend::store::CursorHold;
+use airlock_backend::{Backend, DatabaseTarget, Store, releases};
 use airlock_domain::gate::Decision;
 use airlock_domain::world_file::Notifications;
 use std::collections::HashMap;
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 const SECRET: &str = "a-cursor-test-secret";
 
@@ -26,8 +30,9 @@ async fn two_workers_tell_every_event_once_even_those_made_while_none_ran_on_pos
 }
 
 /// Two backends on one database, as two replicas are (on SQLite, two
-/// workers in the one process that may open it), with no worker started yet.
-async fn two_replicas(postgres: bool, dir: &tempfile::TempDir, receiver: &Receiver) -> (Backend, Backend) {
+/// workers in the one process that may open it), with no worker started
+/// yet; and the store, for what only a replica's worker writes.
+async fn two_replicas(postgres: bool, dir: &tempfile::TempDir, receiver: &Receiver) -> (Backend, Backend, Arc<dyn Store>) {
     let target = if postgres {
         DatabaseTarget::Postgres(crate::support::fresh_postgres_url().await)
     } else {
@@ -43,7 +48,7 @@ async fn two_replicas(postgres: bool, dir: &tempfile::TempDir, receiver: &Receiv
         DatabaseTarget::Postgres(_) => airlock_backend::connect(&target, None).await.expect("a second replica"),
         _ => store.clone(),
     };
-    (Backend::new(store), Backend::new(other))
+    (Backend::new(store.clone()), Backend::new(other), store)
 }
 
 fn start_worker(backend: &Backend) -> tokio::sync::watch::Sender<bool> {
@@ -60,7 +65,7 @@ async fn create(backend: &Backend) -> i64 {
 async fn told_once(postgres: bool) {
     let dir = tempfile::tempdir().expect("dir");
     let receiver = Receiver::start().await;
-    let (one, two) = two_replicas(postgres, &dir, &receiver).await;
+    let (one, two, _) = two_replicas(postgres, &dir, &receiver).await;
     let admin = crate::support::gate::person("platform-admin", &[airlock_domain::access::Role::Admin]);
 
     // While no worker runs, changes commit and write no delivery: the audit log holds them.
@@ -127,4 +132,43 @@ async fn told_once(postgres: bool) {
     assert_eq!(opened["change"]["action"], "gate.opened");
     assert_eq!(opened["change"]["actor"], "grace", "the second approval opened it: {opened}");
     assert_eq!(opened["change"]["subject"], format!("release/{}", opened["release"]["id"]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_replica_that_died_holding_the_cursor_delays_events_only_until_its_hold_runs_out_on_sqlite() {
+    died_holding_the_cursor(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_replica_that_died_holding_the_cursor_delays_events_only_until_its_hold_runs_out_on_postgres() {
+    died_holding_the_cursor(true).await;
+}
+
+async fn died_holding_the_cursor(postgres: bool) {
+    let dir = tempfile::tempdir().expect("dir");
+    let receiver = Receiver::start().await;
+    let (one, _, store) = two_replicas(postgres, &dir, &receiver).await;
+    // A replica took the cursor for 3 s and died before it let it go.
+    let now = chrono::Utc::now();
+    let mut tx = store.begin().await.expect("a transaction");
+    assert_eq!(
+        tx.hold_notify_cursor("a-replica-that-died", now, now + chrono::Duration::seconds(3)).await.expect("held"),
+        CursorHold::Held
+    );
+    tx.commit().await.expect("committed");
+
+    let started = Instant::now();
+    let _worker = start_worker(&one);
+    let id = create(&one).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(receiver.received("ops").is_empty(), "nobody reads the log while the dead replica's hold runs");
+    let told = receiver.wait("ops", "the event, once the hold ran out", |r| !r.is_empty()).await;
+    assert!(started.elapsed() >= Duration::from_secs(2), "told after {:?}", started.elapsed());
+    assert_eq!((told[0].event.as_str(), told[0].json()["release"]["id"].as_i64()), ("release.created", Some(id)));
+
+    // The worker holds it now: the dead replica's name no longer takes it.
+    let now = chrono::Utc::now();
+    let mut tx = store.begin().await.expect("a transaction");
+    let hold = tx.hold_notify_cursor("a-replica-that-died", now, now + chrono::Duration::seconds(3)).await.expect("asked");
+    assert!(matches!(hold, CursorHold::HeldElsewhere(until) if until > now), "{hold:?}");
 }
