@@ -1,9 +1,3 @@
-//! Delivers what the audit log tells: writes the deliveries of new entries
-//! (`outbox`), claims due deliveries for a while, sends each in a task of
-//! its own (a receiver that hangs holds up only its own release's later
-//! events to it), and records each outcome. A failed attempt is retried
-//! with doubling waits, at most an hour apart, for a day.
-
 //! Delivers what the audit log tells. One worker at a time holds the
 //! cursor over the log (`outbox`): it sends the deliveries of new entries
 //! first and writes each once, with its outcome, as it moves the cursor on
@@ -124,13 +118,14 @@ pub fn spawn(backend: Backend, mut stop: watch::Receiver<bool>, base_url: String
                             Some(false) => cursor.held_until = None,
                             None => {}
                         }
+                        let sending = Arc::new(Sending {
+                            backend: backend.clone(),
+                            client: client.clone(),
+                            hooks: written.hooks,
+                            base_url: base_url.clone(),
+                        });
                         for delivery in written.claimed {
-                            let sending = Arc::new(Sending {
-                                backend: backend.clone(),
-                                client: client.clone(),
-                                hooks: written.hooks.clone(),
-                                base_url: base_url.clone(),
-                            });
+                            let sending = sending.clone();
                             in_flight.spawn(async move {
                                 let made = attempt(&sending, &delivery).await;
                                 (delivery, made)
