@@ -3,6 +3,7 @@
 
 use super::dialect::{Dialect, Pooled, Time};
 use super::gate_tx::GateTx;
+use super::write_turns::turn_in;
 use super::{AuthStore, AuthTx, Person, PersonRecord, SessionRow, StoreError, StoredToken};
 use async_trait::async_trait;
 
@@ -85,6 +86,7 @@ where
     }
 
     async fn insert_session(&self, row: &SessionRow) -> Result<bool, StoreError> {
+        let _turn = turn_in(self.write_turns()).await?;
         let done = sqlx::query("INSERT INTO sessions (id, person, data, expires_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING")
             .bind(row.id.as_str())
             .bind(row.person.as_deref())
@@ -96,6 +98,7 @@ where
     }
 
     async fn save_session(&self, row: &SessionRow) -> Result<(), StoreError> {
+        let _turn = turn_in(self.write_turns()).await?;
         sqlx::query(
             "INSERT INTO sessions (id, person, data, expires_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (id) DO UPDATE SET person = excluded.person, data = excluded.data, expires_at = excluded.expires_at",
@@ -110,11 +113,13 @@ where
     }
 
     async fn delete_session(&self, id: &str) -> Result<(), StoreError> {
+        let _turn = turn_in(self.write_turns()).await?;
         sqlx::query("DELETE FROM sessions WHERE id = $1").bind(id).execute(self.pool()).await?;
         Ok(())
     }
 
     async fn delete_expired_sessions(&self, now: Time) -> Result<u64, StoreError> {
+        let _turn = turn_in(self.write_turns()).await?;
         let done = sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(now).execute(self.pool()).await?;
         Ok(S::Db::rows_affected(&done))
     }

@@ -9,6 +9,7 @@ use super::dialect::{Dialect, Pooled, Time};
 use super::event_reads::{EventReads, UnreadEvents};
 use super::gate_reads::AuditRow;
 use super::gate_tx::GateTx;
+use super::write_turns::turn_in;
 use async_trait::async_trait;
 
 type Row = (String, String, String, i64, String, i64, Option<i64>, Option<String>, Time, Time, Option<Time>);
@@ -353,6 +354,7 @@ where
     }
 
     async fn set_mail(&self, handle: &str, on: bool) -> Result<bool, StoreError> {
+        let _turn = turn_in(self.write_turns()).await?;
         let mut conn = self.pool().acquire().await?;
         DeliverySql::<S::Db>(&mut conn).set_mail(handle, on).await
     }

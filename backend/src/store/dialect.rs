@@ -3,6 +3,7 @@
 //! column types Airlock uses. (The older parts of the store expand a macro
 //! per database instead; code that moves here loses the macro.)
 
+use super::write_turns::WriteTurns;
 use chrono::{DateTime, Utc};
 
 /// A database Airlock's shared SQL runs on. The driver bounds a generic impl
@@ -35,12 +36,20 @@ impl Dialect for sqlx::Postgres {
 pub trait Pooled: Send + Sync + 'static {
     type Db: Dialect;
     fn pool(&self) -> &sqlx::Pool<Self::Db>;
+    /// The queue a statement that writes outside a transaction waits in
+    /// (see `write_turns.rs`); `None` where writers need no turns.
+    fn write_turns(&self) -> Option<&WriteTurns> {
+        None
+    }
 }
 
 impl Pooled for super::SqliteStore {
     type Db = sqlx::Sqlite;
     fn pool(&self) -> &sqlx::Pool<sqlx::Sqlite> {
         &self.pool
+    }
+    fn write_turns(&self) -> Option<&WriteTurns> {
+        Some(&self.write_turns)
     }
 }
 

@@ -11,12 +11,13 @@ macro_rules! impl_gate_reads {
         #[async_trait::async_trait]
         impl $crate::store::ReleaseStore for $store {
             async fn begin(&self) -> Result<Box<dyn $crate::store::StoreTx>, $crate::store::StoreError> {
-                Ok(Box::new($crate::store::gate_tx::GateTx(self.begin_write().await?, self.audit_key.clone())))
+                let (tx, turn) = self.begin_write().await?;
+                Ok(Box::new($crate::store::gate_tx::GateTx(tx, self.audit_key.clone(), turn)))
             }
 
             async fn dossier(&self, id: i64) -> Result<Option<airlock_domain::gate::ReleaseDossier>, $crate::store::StoreError> {
                 // A read-only transaction, so all the queries see one snapshot.
-                let mut tx = $crate::store::gate_tx::GateTx(self.pool.begin().await?, None);
+                let mut tx = $crate::store::gate_tx::GateTx(self.pool.begin().await?, None, None);
                 $crate::store::StoreTx::dossier(&mut tx, id).await
             }
 
@@ -169,6 +170,7 @@ macro_rules! impl_gate_reads {
             }
 
             async fn token_used(&self, name: &str, now: chrono::DateTime<chrono::Utc>) -> Result<(), $crate::store::StoreError> {
+                let _turn = $crate::store::write_turns::turn_in($crate::store::dialect::Pooled::write_turns(self)).await?;
                 sqlx::query("UPDATE api_tokens SET last_used_at = $2 WHERE name = $1").bind(name).bind(now).execute(&self.pool).await?;
                 Ok(())
             }

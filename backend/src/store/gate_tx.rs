@@ -1,9 +1,15 @@
 //! `StoreTx` for both databases, written once: `impl_gate_tx!` expands per
 //! typed transaction. Every statement sticks to SQL both understand.
 
-/// An open transaction on one of the typed pools, and the key audit entries
-/// appended in it are sealed with (`None`: plain SHA-256).
-pub struct GateTx<DB: sqlx::Database>(pub(crate) sqlx::Transaction<'static, DB>, pub(crate) Option<airlock_domain::audit::AuditKey>);
+/// An open transaction on one of the typed pools, the key audit entries
+/// appended in it are sealed with (`None`: plain SHA-256), and, on SQLite,
+/// its writer's turn (given back after the transaction ends: fields drop in
+/// order).
+pub struct GateTx<DB: sqlx::Database>(
+    pub(crate) sqlx::Transaction<'static, DB>,
+    pub(crate) Option<airlock_domain::audit::AuditKey>,
+    pub(crate) Option<super::write_turns::WriteTurn>,
+);
 
 macro_rules! impl_gate_tx {
     ($db:ty) => {
@@ -227,7 +233,10 @@ macro_rules! impl_gate_tx {
             }
 
             async fn commit(self: Box<Self>) -> Result<(), $crate::store::StoreError> {
-                self.0.commit().await?;
+                let $crate::store::gate_tx::GateTx(tx, _, turn) = *self;
+                tx.commit().await?;
+                // The next writer's turn begins once this commit let the lock go.
+                drop(turn);
                 Ok(())
             }
         }

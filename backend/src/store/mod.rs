@@ -37,6 +37,7 @@ mod sqlite;
 mod world_records;
 mod world_sql;
 mod world_tx;
+mod write_turns;
 
 pub use accounts::{AccountStore, AccountTx, MergedInto};
 pub use auth_types::{AuthStore, AuthTx, Person, PersonRecord, SessionRow};

@@ -1,6 +1,7 @@
 //! PostgreSQL, for real and multi-replica installs.
 
 use super::StoreError;
+use super::write_turns::WriteTurn;
 use airlock_domain::audit::AuditKey;
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -34,9 +35,10 @@ impl PostgresStore {
 
 impl PostgresStore {
     /// Rows are locked explicitly where a change needs it (`lock_release`,
-    /// the audit head), so the default isolation level is enough.
-    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, StoreError> {
-        Ok(self.pool.begin().await?)
+    /// the audit head), so the default isolation level is enough, and
+    /// writers need no turns: they wait only for the rows they share.
+    pub(crate) async fn begin_write(&self) -> Result<(sqlx::Transaction<'static, sqlx::Postgres>, Option<WriteTurn>), StoreError> {
+        Ok((self.pool.begin().await?, None))
     }
 
     /// A read-only transaction that sees one snapshot for all its queries

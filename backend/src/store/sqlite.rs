@@ -1,6 +1,7 @@
 //! The embedded default: one SQLite file, created on first run.
 
 use super::StoreError;
+use super::write_turns::{WriteTurn, WriteTurns, turn_in};
 use airlock_domain::audit::AuditKey;
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -11,7 +12,12 @@ pub struct SqliteStore {
     pub(crate) pool: SqlitePool,
     /// Seals appended audit entries (see `airlock_domain::audit::AuditKey`).
     pub(crate) audit_key: Option<AuditKey>,
+    /// This process's writers, one at a time (see `write_turns.rs`).
+    pub(crate) write_turns: WriteTurns,
 }
+
+/// How long a writer waits for the write lock before the answer is "not now".
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl SqliteStore {
     pub async fn open(path: &Path, audit_key: Option<AuditKey>) -> Result<SqliteStore, StoreError> {
@@ -26,14 +32,14 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             // Writers queue for the file lock instead of failing at once.
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(BUSY_TIMEOUT);
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await
             .map_err(StoreError::Unavailable)?;
-        Ok(SqliteStore { pool, audit_key })
+        Ok(SqliteStore { pool, audit_key, write_turns: WriteTurns::new(BUSY_TIMEOUT) })
     }
 }
 
@@ -49,14 +55,16 @@ impl SqliteStore {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(2));
         let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await.map_err(StoreError::Unavailable)?;
-        Ok(SqliteStore { pool, audit_key })
+        Ok(SqliteStore { pool, audit_key, write_turns: WriteTurns::new(BUSY_TIMEOUT) })
     }
 
-    /// `BEGIN IMMEDIATE` takes the write lock up front. A deferred transaction
-    /// that reads and then writes can fail with "database is locked" when
-    /// another writer got in between, without waiting for the busy timeout.
-    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    /// A write transaction, begun in this writer's turn. `BEGIN IMMEDIATE`
+    /// takes the write lock up front: a deferred transaction that reads and
+    /// then writes can fail with "database is locked" when another writer
+    /// got in between, without waiting for the busy timeout.
+    pub(crate) async fn begin_write(&self) -> Result<(sqlx::Transaction<'static, sqlx::Sqlite>, Option<WriteTurn>), StoreError> {
+        let turn = turn_in(Some(&self.write_turns)).await?;
+        Ok((self.pool.begin_with("BEGIN IMMEDIATE").await?, turn))
     }
 
     /// A read transaction: in WAL mode its first read fixes one snapshot
