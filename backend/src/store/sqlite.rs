@@ -1,7 +1,7 @@
 //! The embedded default: one SQLite file, created on first run.
 
 use super::StoreError;
-use super::write_turns::{WriteTurn, WriteTurns, turn_in};
+use super::write_turns::{WriteTurn, WriteTurns};
 use airlock_domain::audit::AuditKey;
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -18,6 +18,8 @@ pub struct SqliteStore {
 
 /// How long a writer waits for the write lock before the answer is "not now".
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// The same, for a file opened alone for a backup or a restore.
+const ALONE_BUSY_TIMEOUT: Duration = Duration::from_secs(2);
 
 impl SqliteStore {
     pub async fn open(path: &Path, audit_key: Option<AuditKey>) -> Result<SqliteStore, StoreError> {
@@ -53,9 +55,9 @@ impl SqliteStore {
             .filename(path)
             .journal_mode(SqliteJournalMode::Delete)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(2));
+            .busy_timeout(ALONE_BUSY_TIMEOUT);
         let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await.map_err(StoreError::Unavailable)?;
-        Ok(SqliteStore { pool, audit_key, write_turns: WriteTurns::new(BUSY_TIMEOUT) })
+        Ok(SqliteStore { pool, audit_key, write_turns: WriteTurns::new(ALONE_BUSY_TIMEOUT) })
     }
 
     /// A write transaction, begun in this writer's turn. `BEGIN IMMEDIATE`
@@ -63,8 +65,8 @@ impl SqliteStore {
     /// then writes can fail with "database is locked" when another writer
     /// got in between, without waiting for the busy timeout.
     pub(crate) async fn begin_write(&self) -> Result<(sqlx::Transaction<'static, sqlx::Sqlite>, Option<WriteTurn>), StoreError> {
-        let turn = turn_in(Some(&self.write_turns)).await?;
-        Ok((self.pool.begin_with("BEGIN IMMEDIATE").await?, turn))
+        let turn = self.write_turns.take().await?;
+        Ok((self.pool.begin_with("BEGIN IMMEDIATE").await?, Some(turn)))
     }
 
     /// A read transaction: in WAL mode its first read fixes one snapshot
